@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# make bench: husk side by side with its peers, one hyperfine run per table.
+# Writes bench/results.md and bench/results.png. BENCH_RUNS / BENCH_WARMUP tune the runs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUNS=${BENCH_RUNS:-2000}
+WARMUP=${BENCH_WARMUP:-200}
+HUSK=$PWD/target/release/husk
+OUT=$PWD/bench
+WORK=$PWD/target/bench
+mkdir -p "$OUT" "$WORK"
+
+hf() { # hf TABLE LABEL COMMAND [LABEL COMMAND]...: one hyperfine run over all of them
+    local table=$1 args=()
+    shift
+    while [ $# -gt 0 ]; do
+        args+=(-n "$1" "$2")
+        shift 2
+    done
+    hyperfine -N --style basic --warmup "$WARMUP" --runs "$RUNS" --export-json "$OUT/$table.json" "${args[@]}" >"$WORK/$table.log"
+}
+
+size_of() { stat -L -c %s "$(command -v "$1")"; }
+
+hwm_of() { # peak resident memory (kB) of an init while its child sleeps
+    "$@" /bin/sleep 0.6 &
+    local pid=$!
+    sleep 0.3
+    awk '/^VmHWM/ {print $2}' "/proc/$pid/status"
+    wait "$pid" || true
+}
+
+gcc -O2 -static -nostdlib -no-pie -fno-stack-protector -o "$WORK/vfork-floor" scripts/bench/vfork-floor.c
+FLOOR=$WORK/vfork-floor
+
+echo "== init: /bin/true under each init ($RUNS runs each)"
+hf init \
+    "/bin/true" "/bin/true" \
+    "floor: vfork+exec, no libc" "$FLOOR /bin/true" \
+    "husk init" "$HUSK -- /bin/true" \
+    "tini" "tini -s -- /bin/true" \
+    "tini-static" "tini-static -s -- /bin/true" \
+    "dumb-init" "dumb-init /bin/true" \
+    "catatonit" "catatonit -- /bin/true"
+{
+    printf '%s\t%s\t%s\n' "floor: vfork+exec, no libc" "$(stat -c %s "$FLOOR")" "$(hwm_of "$FLOOR")"
+    printf '%s\t%s\t%s\n' "husk init" "$(stat -c %s "$HUSK")" "$(hwm_of "$HUSK" --)"
+    printf '%s\t%s\t%s\n' "tini" "$(size_of tini)" "$(hwm_of tini -s --)"
+    printf '%s\t%s\t%s\n' "tini-static" "$(size_of tini-static)" "$(hwm_of tini-static -s --)"
+    printf '%s\t%s\t%s\n' "dumb-init" "$(size_of dumb-init)" "$(hwm_of dumb-init)"
+    printf '%s\t%s\t%s\n' "catatonit" "$(size_of catatonit)" "$(hwm_of catatonit --)"
+} >"$OUT/init.extra"
+
+python3 scripts/bench/report.py "$OUT" "init:/bin/true:husk init"
+gnuplot "$OUT/results.gp"
+echo
+echo "husk binary: $(stat -c %s "$HUSK") bytes ($(file -b "$HUSK" | cut -d, -f1-4))"
+echo "wrote $OUT/results.md and $OUT/results.png"

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# make demo: husk, step by step, narrated. Needs root (it makes pid namespaces).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+HUSK=$PWD/target/release/husk
+B=$'\e[1m' D=$'\e[2m' N=$'\e[0m'
+[ -t 1 ] || { B= D= N=; }
+
+say() { printf '\n%s== %s%s\n' "$B" "$*" "$N"; }
+run() { printf '%s$ %s%s\n' "$D" "$*" "$N"; "$@"; }
+if [ "$(id -u)" != 0 ]; then
+    echo "make demo needs root (it creates pid namespaces)" >&2
+    exit 1
+fi
+
+pid1_of() { # the host pid of PID 1 inside the pid namespace that unshare $1 made
+    local i
+    for i in $(seq 100); do
+        local c
+        c=$(cat "/proc/$1/task/$1/children" 2>/dev/null || true)
+        [ -n "$c" ] && { echo "${c%% *}"; return; }
+        sleep 0.01
+    done
+}
+
+zombies_under() { # what PID 1 ($1) has as children, with their state
+    ps --ppid "$1" -o pid=,stat=,args= | sed 's/^/    /'
+    echo "    zombies: $(ps --ppid "$1" -o stat= | grep -c Z || true)"
+}
+
+say "husk is one static file of $(stat -c %s "$HUSK") bytes, no libc"
+run file "$HUSK"
+
+say "1. Orphans become zombies when PID 1 does not reap them"
+echo "A container's PID 1 is often a shell or an app. Here PID 1 is 'sh' that execs 'sleep',"
+echo "after leaving two orphans behind (each '( sleep 0.1 & )' exits at once):"
+unshare --pid --fork --kill-child sh -c '(sleep 0.1 &); (sleep 0.1 &); exec sleep 2' &
+u=$!
+p=$(pid1_of $u)
+sleep 0.6
+echo "Children of PID 1 (host pid $p) 0.6 s later:"
+zombies_under "$p"
+wait $u || true
+
+say "2. The same with husk as PID 1: the orphans come to husk, which reaps them"
+printf '%s$ unshare --pid --fork husk -- sh -c "(sleep 0.1 &); (sleep 0.1 &); exec sleep 2"%s\n' "$D" "$N"
+unshare --pid --fork --kill-child "$HUSK" -- sh -c '(sleep 0.1 &); (sleep 0.1 &); exec sleep 2' &
+u=$!
+p=$(pid1_of $u)
+sleep 0.6
+echo "Children of PID 1 (husk, host pid $p) 0.6 s later:"
+zombies_under "$p"
+wait $u || true
+
+say "3. Signals reach the command; its exit status comes back out"
+echo "husk forwards every signal it gets to the command. 'docker stop' sends SIGTERM to PID 1:"
+"$HUSK" -vv -- sh -c 'trap "echo \"  [sh] got SIGTERM, cleaning up\"; exit 7" TERM; echo "  [sh] running as pid $$"; while :; do sleep 0.05; done' &
+h=$!
+sleep 0.3
+run kill -TERM $h
+set +e
+wait $h
+echo "husk exited with $? (the command's own status)"
+set -e
+
+say "4. A command killed by a signal: husk exits 128+N, like a shell"
+set +e
+run "$HUSK" -- sh -c 'kill -KILL $$'
+echo "status: $?"
+set -e
+
+say "5. Outliving children: --grace sends SIGTERM to what remains, then SIGKILL"
+run "$HUSK" -vv --grace 1 -- sh -c 'sleep 100 & echo "  [sh] left sleep $! running and exited"'
+
+say "6. Drop-in for tini: as docker-init, it answers in tini's format"
+ln -sf "$HUSK" target/docker-init
+run target/docker-init --version
+rm -f target/docker-init
+echo
+echo "Done. 'make test' runs the tests; 'make bench' measures husk against tini, dumb-init, catatonit."

@@ -1,0 +1,289 @@
+//! `husk init`: tini's flags and variables with tini's meaning, plus dumb-init's.
+use super::{getenv, unknown, Arg, Lexer};
+use crate::error::{Error, Result};
+use crate::out::{parse_fixed, parse_u64};
+use crate::signals;
+
+pub const HELP: &str = "\
+usage: husk init [OPTIONS] [--] CMD [ARG]...
+       (also: husk [OPTIONS] -- CMD, or husk installed as init, tini or docker-init)
+
+Run CMD as the child of a minimal init: forward every signal to it, reap every
+zombie, exit with its status (128+N if signal N killed it).
+
+  -s              register as a child subreaper (automatic when not PID 1)
+  -p SIG          send SIG to husk when its parent dies
+  -g              forward signals to CMD's process group, not only to CMD
+  -c, --single-child
+                  forward to CMD only, and leave it in husk's process group
+  -r, --rewrite S:T
+                  forward signal S as T; T=0 drops S (repeatable)
+  -e CODE         exit 0 when CMD exits with CODE (0-255, repeatable)
+  -w              warn when reaping a process that is not CMD
+  -v, --verbose   more messages on stderr (repeat up to 3 times)
+  --grace SECS    when CMD exits, SIGTERM what remains, wait up to SECS, then SIGKILL
+  -l              show the licence
+  -h, --help      this help
+  -V, --version   show the version
+
+Environment: TINI_SUBREAPER, TINI_KILL_PROCESS_GROUP (same as -s, -g),
+TINI_VERBOSITY=N (default 1).
+";
+
+/// What `husk init` was asked to do. `cmd` indexes the argument vector.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InitOpts {
+    pub subreaper: bool,
+    pub pdeath_signal: u32,
+    pub verbosity: u8,
+    pub warn_reap: bool,
+    pub group: bool,
+    pub single_child: bool,
+    /// Bit N set: exit code N becomes 0.
+    pub remap: [u64; 4],
+    /// `rewrite[S]` is what signal S is forwarded as (0: dropped).
+    pub rewrite: [u8; 65],
+    /// Milliseconds of grace for what remains after CMD exits.
+    pub grace_ms: Option<u64>,
+    pub cmd: usize,
+}
+
+impl Default for InitOpts {
+    fn default() -> InitOpts {
+        let mut rewrite = [0u8; 65];
+        for (i, r) in rewrite.iter_mut().enumerate() {
+            *r = i as u8;
+        }
+        InitOpts {
+            subreaper: false,
+            pdeath_signal: 0,
+            verbosity: 1,
+            warn_reap: false,
+            group: false,
+            single_child: false,
+            remap: [0; 4],
+            rewrite,
+            grace_ms: None,
+            cmd: 0,
+        }
+    }
+}
+
+impl InitOpts {
+    /// The exit status husk reports for CMD's exit code after `-e` remapping.
+    pub fn final_code(&self, code: u8) -> u8 {
+        if self.remap[code as usize / 64] & (1 << (code % 64)) != 0 {
+            0
+        } else {
+            code
+        }
+    }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Parsed {
+    Run(InitOpts),
+    Help,
+    Version,
+    License,
+}
+
+/// Parses `husk init` arguments starting at `args[start]`.
+pub fn parse<'e>(
+    args: &[&[u8]],
+    start: usize,
+    env: impl Iterator<Item = &'e [u8]> + Clone,
+) -> Result<Parsed> {
+    let mut o = InitOpts::default();
+    if getenv(env.clone(), b"TINI_SUBREAPER").is_some() {
+        o.subreaper = true;
+    }
+    if getenv(env.clone(), b"TINI_KILL_PROCESS_GROUP").is_some() {
+        o.group = true;
+    }
+    if let Some(v) = getenv(env, b"TINI_VERBOSITY") {
+        o.verbosity = parse_u64(v)
+            .filter(|&n| n <= 9)
+            .ok_or_else(|| Error::bad("TINI_VERBOSITY", v, "not a number from 0 to 9"))?
+            as u8;
+    }
+    let mut l = Lexer::new(args, start);
+    while let Some(arg) = l.next_arg()? {
+        match arg {
+            Arg::Short(b'h') | Arg::Long(b"help") => return Ok(Parsed::Help),
+            Arg::Short(b'V') | Arg::Long(b"version") => return Ok(Parsed::Version),
+            Arg::Short(b'l') | Arg::Long(b"license") => return Ok(Parsed::License),
+            Arg::Short(b's') | Arg::Long(b"subreaper") => o.subreaper = true,
+            Arg::Short(b'g') => o.group = true,
+            Arg::Short(b'w') => o.warn_reap = true,
+            Arg::Short(b'c') | Arg::Long(b"single-child") => o.single_child = true,
+            Arg::Short(b'v') | Arg::Long(b"verbose") => o.verbosity = o.verbosity.saturating_add(1),
+            Arg::Short(b'p') => {
+                let v = l.value("-p")?;
+                o.pdeath_signal =
+                    signals::parse(v).ok_or_else(|| Error::bad("-p", v, "not a signal"))?;
+            }
+            Arg::Short(b'e') => {
+                let v = l.value("-e")?;
+                let c = parse_u64(v)
+                    .filter(|&c| c <= 255)
+                    .ok_or_else(|| Error::bad("-e", v, "not an exit code (0-255)"))?;
+                o.remap[c as usize / 64] |= 1 << (c % 64);
+            }
+            Arg::Short(b'r') | Arg::Long(b"rewrite") => {
+                let v = l.value("--rewrite")?;
+                let (s, t) = parse_rewrite(v).ok_or_else(|| {
+                    Error::bad(
+                        "--rewrite",
+                        v,
+                        "expected SIG:SIG, e.g. 15:2 or TERM:INT (0 drops)",
+                    )
+                })?;
+                o.rewrite[s as usize] = t as u8;
+            }
+            Arg::Long(b"grace") => {
+                let v = l.value("--grace")?;
+                o.grace_ms = Some(
+                    parse_fixed(v, 3)
+                        .filter(|&ms| ms <= 86_400_000)
+                        .ok_or_else(|| {
+                            Error::bad("--grace", v, "expected seconds, e.g. 5 or 0.5")
+                        })?,
+                );
+            }
+            Arg::Operand(_) => {
+                l.unread_operand();
+                break;
+            }
+            other => return Err(unknown(other, "(see husk init --help)")),
+        }
+    }
+    o.cmd = l.rest();
+    if o.cmd >= args.len() {
+        return Err(Error::usage(
+            "init",
+            "no command given (see husk init --help)",
+        ));
+    }
+    Ok(Parsed::Run(o))
+}
+
+fn parse_rewrite(v: &[u8]) -> Option<(u32, u32)> {
+    let i = v.iter().position(|&c| c == b':')?;
+    let from = signals::parse(&v[..i])?;
+    let to = if &v[i + 1..] == b"0" {
+        0
+    } else {
+        signals::parse(&v[i + 1..])?
+    };
+    Some((from, to))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(args: &[&str], env: &[&str]) -> Result<Parsed> {
+        let a: std::vec::Vec<&[u8]> = args.iter().map(|s| s.as_bytes()).collect();
+        parse(&a, 0, env.iter().map(|s| s.as_bytes()))
+    }
+    fn run(args: &[&str]) -> InitOpts {
+        match p(args, &[]).unwrap() {
+            Parsed::Run(o) => o,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn tini_flags() {
+        let o = run(&[
+            "-s", "-g", "-w", "-vv", "-p", "SIGKILL", "-e", "3", "-e", "143", "--", "cmd", "-l",
+        ]);
+        assert!(o.subreaper && o.group && o.warn_reap);
+        assert_eq!(o.verbosity, 3);
+        assert_eq!(o.pdeath_signal, 9);
+        assert_eq!(o.final_code(3), 0);
+        assert_eq!(o.final_code(143), 0);
+        assert_eq!(o.final_code(4), 4);
+        assert_eq!(o.cmd, 11, "CMD starts after --, its own flags untouched");
+    }
+
+    #[test]
+    fn command_ends_options() {
+        let o = run(&["-g", "ls", "-l"]);
+        assert_eq!(o.cmd, 1);
+        assert!(o.group);
+    }
+
+    #[test]
+    fn dumb_init_flags() {
+        let o = run(&[
+            "-c",
+            "--rewrite",
+            "15:2",
+            "-r",
+            "USR1:0",
+            "--rewrite=HUP:TERM",
+            "cmd",
+        ]);
+        assert!(o.single_child);
+        assert_eq!(o.rewrite[15], 2);
+        assert_eq!(o.rewrite[10], 0);
+        assert_eq!(o.rewrite[1], 15);
+        assert_eq!(o.rewrite[2], 2);
+    }
+
+    #[test]
+    fn grace() {
+        assert_eq!(run(&["--grace", "2.5", "x"]).grace_ms, Some(2500));
+        assert_eq!(run(&["--grace=0", "x"]).grace_ms, Some(0));
+        assert!(p(&["--grace", "-1", "x"], &[]).is_err());
+    }
+
+    #[test]
+    fn environment() {
+        match p(
+            &["cmd"],
+            &[
+                "TINI_SUBREAPER=",
+                "TINI_KILL_PROCESS_GROUP=1",
+                "TINI_VERBOSITY=3",
+            ],
+        )
+        .unwrap()
+        {
+            Parsed::Run(o) => {
+                assert!(o.subreaper && o.group);
+                assert_eq!(o.verbosity, 3);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(p(&["cmd"], &["TINI_VERBOSITY=x"]).is_err());
+    }
+
+    #[test]
+    fn info_flags() {
+        assert_eq!(p(&["-h"], &[]).unwrap(), Parsed::Help);
+        assert_eq!(p(&["--version"], &[]).unwrap(), Parsed::Version);
+        assert_eq!(p(&["-V"], &[]).unwrap(), Parsed::Version);
+        assert_eq!(p(&["-l"], &[]).unwrap(), Parsed::License);
+    }
+
+    #[test]
+    fn bad_input() {
+        for bad in [
+            &["-x", "cmd"][..],
+            &["-e", "256", "cmd"],
+            &["-e", "x", "cmd"],
+            &["-p", "SIGFOO", "cmd"],
+            &["-p"],
+            &["-r", "15", "cmd"],
+            &["-r", "15:99", "cmd"],
+            &["--bogus", "cmd"],
+            &["-g"],
+            &[],
+        ] {
+            assert!(p(bad, &[]).is_err(), "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,187 @@
+//! Command-line parsing: a small POSIX-style lexer shared by every subcommand, and one
+//! pure parser per subcommand that turns arguments into an immutable description.
+//!
+//! Short flags cluster (`-vvg`), take their value attached or separately (`-pKILL`,
+//! `-p KILL`); long options take `--name=value` or `--name value`; `--` ends the options.
+//! Options stop at the first operand, so a command's own flags are never taken for ours.
+use crate::error::{Error, Result};
+
+pub mod init;
+
+#[derive(Debug, PartialEq, Eq, Clone, Copy)]
+pub enum Arg<'a> {
+    Short(u8),
+    Long(&'a [u8]),
+    /// An operand (not an option); the lexer has moved past it.
+    Operand(&'a [u8]),
+}
+
+pub struct Lexer<'a> {
+    args: &'a [&'a [u8]],
+    next: usize,
+    cluster: &'a [u8],
+    pending: Option<&'a [u8]>,
+    ended: bool,
+}
+
+impl<'a> Lexer<'a> {
+    pub fn new(args: &'a [&'a [u8]], start: usize) -> Lexer<'a> {
+        Lexer {
+            args,
+            next: start,
+            cluster: b"",
+            pending: None,
+            ended: false,
+        }
+    }
+
+    /// Index of the first argument not consumed yet.
+    pub fn rest(&self) -> usize {
+        self.next
+    }
+
+    /// The next option or operand; `None` after `--` or at the end.
+    pub fn next_arg(&mut self) -> Result<Option<Arg<'a>>> {
+        if self.pending.is_some() {
+            return Err(Error::usage(
+                "option",
+                "a flag that takes no value was given one (--flag=value)",
+            ));
+        }
+        if let Some((&c, rest)) = self.cluster.split_first() {
+            self.cluster = rest;
+            return Ok(Some(Arg::Short(c)));
+        }
+        if self.ended || self.next >= self.args.len() {
+            return Ok(None);
+        }
+        let a = self.args[self.next];
+        self.next += 1;
+        if a == b"--" {
+            self.ended = true;
+            return Ok(None);
+        }
+        if let Some(long) = a.strip_prefix(b"--") {
+            return Ok(Some(match long.iter().position(|&c| c == b'=') {
+                Some(i) => {
+                    self.pending = Some(&long[i + 1..]);
+                    Arg::Long(&long[..i])
+                }
+                None => Arg::Long(long),
+            }));
+        }
+        if a.len() > 1 && a[0] == b'-' {
+            self.cluster = &a[2..];
+            return Ok(Some(Arg::Short(a[1])));
+        }
+        Ok(Some(Arg::Operand(a)))
+    }
+
+    /// Steps back over an operand just returned, so that it starts the rest.
+    pub fn unread_operand(&mut self) {
+        self.next -= 1;
+    }
+
+    /// The value of the option just returned by `next`.
+    pub fn value(&mut self, opt: &'static str) -> Result<&'a [u8]> {
+        if let Some(v) = self.pending.take() {
+            return Ok(v);
+        }
+        if !self.cluster.is_empty() {
+            return Ok(core::mem::take(&mut self.cluster));
+        }
+        if self.next < self.args.len() {
+            self.next += 1;
+            return Ok(self.args[self.next - 1]);
+        }
+        Err(Error::usage(opt, "needs a value"))
+    }
+}
+
+/// The error for an option no parser knows.
+pub fn unknown(arg: Arg, cmd: &'static str) -> Error {
+    let mut obj = alloc::vec::Vec::new();
+    match arg {
+        Arg::Short(c) => obj.extend_from_slice(&[b'\'', b'-', c, b'\'']),
+        Arg::Long(l) => {
+            obj.extend_from_slice(b"'--");
+            obj.extend_from_slice(l);
+            obj.push(b'\'');
+        }
+        Arg::Operand(o) => {
+            obj.push(b'\'');
+            obj.extend_from_slice(o);
+            obj.push(b'\'');
+        }
+    }
+    Error {
+        op: "unknown option",
+        obj,
+        errno: 0,
+        hint: cmd,
+    }
+}
+
+/// `VAR` from an environment given as `KEY=VALUE` strings.
+pub fn getenv<'a>(env: impl Iterator<Item = &'a [u8]>, key: &[u8]) -> Option<&'a [u8]> {
+    env.filter_map(|e| e.strip_prefix(key)?.strip_prefix(b"="))
+        .next()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lexes_clusters_values_and_operands() {
+        let args: &[&[u8]] = &[
+            b"husk",
+            b"-vvpKILL",
+            b"--grace=5",
+            b"-e",
+            b"3",
+            b"--x",
+            b"cmd",
+            b"-v",
+        ];
+        let mut l = Lexer::new(args, 1);
+        assert_eq!(l.next_arg().unwrap(), Some(Arg::Short(b'v')));
+        assert_eq!(l.next_arg().unwrap(), Some(Arg::Short(b'v')));
+        assert_eq!(l.next_arg().unwrap(), Some(Arg::Short(b'p')));
+        assert_eq!(l.value("-p").unwrap(), b"KILL");
+        assert_eq!(l.next_arg().unwrap(), Some(Arg::Long(b"grace")));
+        assert_eq!(l.value("--grace").unwrap(), b"5");
+        assert_eq!(l.next_arg().unwrap(), Some(Arg::Short(b'e')));
+        assert_eq!(l.value("-e").unwrap(), b"3");
+        assert_eq!(l.next_arg().unwrap(), Some(Arg::Long(b"x")));
+        assert_eq!(l.next_arg().unwrap(), Some(Arg::Operand(b"cmd")));
+        l.unread_operand();
+        assert_eq!(l.rest(), 6);
+    }
+
+    #[test]
+    fn double_dash_ends_options() {
+        let args: &[&[u8]] = &[b"-g", b"--", b"-v"];
+        let mut l = Lexer::new(args, 0);
+        assert_eq!(l.next_arg().unwrap(), Some(Arg::Short(b'g')));
+        assert_eq!(l.next_arg().unwrap(), None);
+        assert_eq!(l.rest(), 2);
+    }
+
+    #[test]
+    fn value_errors() {
+        let args: &[&[u8]] = &[b"-p"];
+        let mut l = Lexer::new(args, 0);
+        l.next_arg().unwrap();
+        assert!(l.value("-p").is_err());
+        let args: &[&[u8]] = &[b"--flag=1", b"x"];
+        let mut l = Lexer::new(args, 0);
+        assert_eq!(l.next_arg().unwrap(), Some(Arg::Long(b"flag")));
+        assert!(l.next_arg().is_err(), "an unconsumed =value is an error");
+        assert_eq!(
+            getenv([&b"A=1"[..], b"PATH=/bin", b"PATHX=2"].into_iter(), b"PATH"),
+            Some(&b"/bin"[..])
+        );
+        assert_eq!(getenv([&b"PATHX=2"[..]].into_iter(), b"PATH"), None);
+    }
+}

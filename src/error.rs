@@ -1,0 +1,195 @@
+//! husk's one error type, printed as `husk: <op> <object>: <ERRNO> (<hint>)`.
+//!
+//! The same four fields cross the clone boundary as a frame (see `sync`), so an error in
+//! the child prints in the parent exactly like one in the parent.
+use crate::out::Msg;
+use crate::sys::Errno;
+use alloc::vec::Vec;
+
+#[derive(Debug, PartialEq, Eq)]
+pub struct Error {
+    /// What husk was doing: `mount`, `exec`, `--memory`.
+    pub op: &'static str,
+    /// What it was doing it to: a path, a value, a name (may be empty).
+    pub obj: Vec<u8>,
+    /// The kernel's refusal, or 0 for an error husk found itself (bad input).
+    pub errno: i32,
+    /// What the user should know or do; empty for the errno's own description.
+    pub hint: &'static str,
+}
+
+pub type Result<T> = core::result::Result<T, Error>;
+
+impl Error {
+    #[inline(never)]
+    pub fn sys(op: &'static str, obj: &[u8], e: Errno) -> Error {
+        Error {
+            op,
+            obj: obj.to_vec(),
+            errno: e.into_raw(),
+            hint: "",
+        }
+    }
+    /// Bad input: `husk: <op> '<value>': <why>`.
+    #[inline(never)]
+    pub fn bad(op: &'static str, value: &[u8], why: &'static str) -> Error {
+        let mut obj = Vec::with_capacity(value.len() + 2);
+        obj.push(b'\'');
+        obj.extend_from_slice(value);
+        obj.push(b'\'');
+        Error {
+            op,
+            obj,
+            errno: 0,
+            hint: why,
+        }
+    }
+    /// Bad input with nothing to quote: `husk: <op>: <why>`.
+    #[inline(never)]
+    pub fn usage(op: &'static str, why: &'static str) -> Error {
+        Error {
+            op,
+            obj: Vec::new(),
+            errno: 0,
+            hint: why,
+        }
+    }
+    pub fn hint(mut self, hint: &'static str) -> Error {
+        self.hint = hint;
+        self
+    }
+
+    pub fn render(&self) -> Msg {
+        let mut m = Msg::husk();
+        m.s(self.op.as_bytes());
+        if !self.obj.is_empty() {
+            m.c(b' ').s(&self.obj);
+        }
+        m.s(b": ");
+        if self.errno != 0 {
+            m.s(errno_name(self.errno));
+            let hint = if self.hint.is_empty() {
+                errno_text(self.errno)
+            } else {
+                self.hint
+            };
+            if !hint.is_empty() {
+                m.s(b" (").s(hint.as_bytes()).c(b')');
+            }
+        } else {
+            m.s(self.hint.as_bytes());
+        }
+        m.nl();
+        m
+    }
+
+    pub fn print(&self) {
+        self.render().err()
+    }
+}
+
+/// Names of errno values 1..=133, in order (Linux generic numbering, as on x86_64 and
+/// aarch64). Kept as one string: a table of `&str` would cost 16 bytes per entry more.
+const NAMES: &str = "EPERM ENOENT ESRCH EINTR EIO ENXIO E2BIG ENOEXEC EBADF ECHILD EAGAIN ENOMEM \
+EACCES EFAULT ENOTBLK EBUSY EEXIST EXDEV ENODEV ENOTDIR EISDIR EINVAL ENFILE EMFILE ENOTTY \
+ETXTBSY EFBIG ENOSPC ESPIPE EROFS EMLINK EPIPE EDOM ERANGE EDEADLK ENAMETOOLONG ENOLCK ENOSYS \
+ENOTEMPTY ELOOP E41 ENOMSG EIDRM ECHRNG EL2NSYNC EL3HLT EL3RST ELNRNG EUNATCH ENOCSI EL2HLT \
+EBADE EBADR EXFULL ENOANO EBADRQC EBADSLT E58 EBFONT ENOSTR ENODATA ETIME ENOSR ENONET ENOPKG \
+EREMOTE ENOLINK EADV ESRMNT ECOMM EPROTO EMULTIHOP EDOTDOT EBADMSG EOVERFLOW ENOTUNIQ EBADFD \
+EREMCHG ELIBACC ELIBBAD ELIBSCN ELIBMAX ELIBEXEC EILSEQ ERESTART ESTRPIPE EUSERS ENOTSOCK \
+EDESTADDRREQ EMSGSIZE EPROTOTYPE ENOPROTOOPT EPROTONOSUPPORT ESOCKTNOSUPPORT EOPNOTSUPP \
+EPFNOSUPPORT EAFNOSUPPORT EADDRINUSE EADDRNOTAVAIL ENETDOWN ENETUNREACH ENETRESET \
+ECONNABORTED ECONNRESET ENOBUFS EISCONN ENOTCONN ESHUTDOWN ETOOMANYREFS ETIMEDOUT \
+ECONNREFUSED EHOSTDOWN EHOSTUNREACH EALREADY EINPROGRESS ESTALE EUCLEAN ENOTNAM ENAVAIL \
+EISNAM EREMOTEIO EDQUOT ENOMEDIUM EMEDIUMTYPE ECANCELED ENOKEY EKEYEXPIRED EKEYREVOKED \
+EKEYREJECTED EOWNERDEAD ENOTRECOVERABLE ERFKILL EHWPOISON";
+
+/// `ENOENT` for 2; `E<n>` style text for what the table lacks.
+pub fn errno_name(e: i32) -> &'static [u8] {
+    if e >= 1 {
+        if let Some(n) = NAMES.split(' ').nth(e as usize - 1) {
+            return n.as_bytes();
+        }
+    }
+    b"E?"
+}
+
+/// A short description of the errnos husk meets most; empty for the rest.
+pub fn errno_text(e: i32) -> &'static str {
+    match Errno::new(e) {
+        Errno::EPERM => "operation not permitted",
+        Errno::ENOENT => "no such file or directory",
+        Errno::ESRCH => "no such process",
+        Errno::EACCES => "permission denied",
+        Errno::EEXIST => "already exists",
+        Errno::ENOTDIR => "not a directory",
+        Errno::EISDIR => "is a directory",
+        Errno::EINVAL => "invalid argument",
+        Errno::ENOSPC => "no space left",
+        Errno::EROFS => "read-only file system",
+        Errno::ENOSYS => "not implemented by this kernel",
+        Errno::EBUSY => "busy",
+        Errno::ENOMEM => "out of memory",
+        Errno::EAGAIN => "resource temporarily unavailable",
+        Errno::ENOEXEC => "exec format error",
+        Errno::E2BIG => "argument list too long",
+        Errno::ENAMETOOLONG => "name too long",
+        Errno::ELOOP => "too many symbolic links",
+        Errno::EOPNOTSUPP => "not supported",
+        Errno::ENODEV => "no such device",
+        Errno::EUSERS => "too many users",
+        _ => "",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(e: &Error) -> std::string::String {
+        std::string::String::from_utf8(e.render().0).unwrap()
+    }
+
+    #[test]
+    fn errno_names() {
+        assert_eq!(errno_name(1), b"EPERM");
+        assert_eq!(errno_name(2), b"ENOENT");
+        assert_eq!(errno_name(13), b"EACCES");
+        assert_eq!(errno_name(30), b"EROFS");
+        assert_eq!(errno_name(38), b"ENOSYS");
+        assert_eq!(errno_name(95), b"EOPNOTSUPP");
+        assert_eq!(errno_name(110), b"ETIMEDOUT");
+        assert_eq!(errno_name(133), b"EHWPOISON");
+        assert_eq!(errno_name(134), b"E?");
+        assert_eq!(errno_name(0), b"E?");
+        // Every name agrees with the syscalls crate's table.
+        for n in 1..=133 {
+            if let Some(name) = Errno::new(n).name() {
+                assert_eq!(errno_name(n), name.as_bytes(), "errno {n}");
+            }
+        }
+    }
+
+    #[test]
+    fn rendering() {
+        let e =
+            Error::sys("mount /proc on", b"/root/proc", Errno::EPERM).hint("need CAP_SYS_ADMIN");
+        assert_eq!(
+            text(&e),
+            "husk: mount /proc on /root/proc: EPERM (need CAP_SYS_ADMIN)\n"
+        );
+        let e = Error::sys("exec", b"nope", Errno::ENOENT);
+        assert_eq!(
+            text(&e),
+            "husk: exec nope: ENOENT (no such file or directory)\n"
+        );
+        let e = Error::sys("frob", b"", Errno::new(72));
+        assert_eq!(text(&e), "husk: frob: EMULTIHOP\n");
+        let e = Error::bad("-e", b"300", "not an exit code (0-255)");
+        assert_eq!(text(&e), "husk: -e '300': not an exit code (0-255)\n");
+        assert_eq!(
+            text(&Error::usage("init", "no command")),
+            "husk: init: no command\n"
+        );
+    }
+}

@@ -1,0 +1,155 @@
+//! Text output without `core::fmt` (which would cost kilobytes): a byte buffer with
+//! appenders for strings and numbers, written to a descriptor in one `write`.
+use alloc::vec::Vec;
+
+#[derive(Default)]
+pub struct Msg(pub Vec<u8>);
+
+impl Msg {
+    pub fn new() -> Msg {
+        Msg(Vec::with_capacity(128))
+    }
+    /// Starts a diagnostic line: `husk: `.
+    #[inline(never)]
+    pub fn husk() -> Msg {
+        let mut m = Msg::new();
+        m.s(b"husk: ");
+        m
+    }
+    #[inline(never)]
+    pub fn s(&mut self, s: &[u8]) -> &mut Msg {
+        self.0.extend_from_slice(s);
+        self
+    }
+    #[inline(never)]
+    pub fn c(&mut self, c: u8) -> &mut Msg {
+        self.0.push(c);
+        self
+    }
+    #[inline(never)]
+    pub fn u(&mut self, n: u64) -> &mut Msg {
+        let mut b = [0u8; 20];
+        self.s(fmt_u64(n, &mut b))
+    }
+    #[inline(never)]
+    pub fn i(&mut self, n: i64) -> &mut Msg {
+        if n < 0 {
+            self.c(b'-');
+        }
+        self.u(n.unsigned_abs())
+    }
+    /// A fixed-point decimal: `n / 10^digits`, e.g. `fixed(1234, 3)` is `1.234`.
+    pub fn fixed(&mut self, n: u64, digits: u32) -> &mut Msg {
+        let p = 10u64.pow(digits);
+        self.u(n / p).c(b'.');
+        let mut b = [0u8; 20];
+        let frac = fmt_u64(n % p, &mut b);
+        for _ in frac.len()..digits as usize {
+            self.c(b'0');
+        }
+        self.s(frac)
+    }
+    /// Right-aligns what `f` appends in a column of `width` bytes.
+    pub fn pad(&mut self, width: usize, f: impl FnOnce(&mut Msg)) -> &mut Msg {
+        let mut m = Msg::new();
+        f(&mut m);
+        for _ in m.0.len()..width {
+            self.c(b' ');
+        }
+        self.s(&m.0)
+    }
+    #[inline(never)]
+    pub fn nl(&mut self) -> &mut Msg {
+        self.c(b'\n')
+    }
+    /// Writes the whole buffer to `fd`, ignoring errors (there is nowhere to report them).
+    #[inline(never)]
+    pub fn to(&self, fd: i32) {
+        let _ = crate::sys::write_all(fd, &self.0);
+    }
+    pub fn err(&self) {
+        self.to(2)
+    }
+    pub fn out(&self) {
+        self.to(1)
+    }
+}
+
+/// Formats `n` in decimal into `buf`, returning the digits.
+pub fn fmt_u64(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            return &buf[i..];
+        }
+    }
+}
+
+/// Parses an unsigned decimal number; no sign, no spaces, no overflow.
+pub fn parse_u64(s: &[u8]) -> Option<u64> {
+    if s.is_empty() || s.len() > 20 {
+        return None;
+    }
+    s.iter().try_fold(0u64, |acc, &c| {
+        if c.is_ascii_digit() {
+            acc.checked_mul(10)?.checked_add((c - b'0') as u64)
+        } else {
+            None
+        }
+    })
+}
+
+/// Parses a decimal number with an optional fraction into units of `10^-digits`,
+/// e.g. `parse_fixed(b"1.5", 3) == Some(1500)`. Extra fraction digits are an error.
+pub fn parse_fixed(s: &[u8], digits: u32) -> Option<u64> {
+    let (int, frac) = match s.iter().position(|&c| c == b'.') {
+        Some(i) => (&s[..i], &s[i + 1..]),
+        None => (s, &b""[..]),
+    };
+    if frac.len() > digits as usize || (int.is_empty() && frac.is_empty()) {
+        return None;
+    }
+    let int = if int.is_empty() { 0 } else { parse_u64(int)? };
+    let mut f = if frac.is_empty() { 0 } else { parse_u64(frac)? };
+    for _ in frac.len()..digits as usize {
+        f *= 10;
+    }
+    int.checked_mul(10u64.pow(digits))?.checked_add(f)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers() {
+        let mut b = [0; 20];
+        assert_eq!(fmt_u64(0, &mut b), b"0");
+        assert_eq!(fmt_u64(u64::MAX, &mut b), b"18446744073709551615");
+        let mut m = Msg::new();
+        m.i(-42).c(b' ').fixed(1234, 3).c(b' ').fixed(5, 2).c(b' ');
+        m.pad(5, |m| {
+            m.u(7);
+        });
+        assert_eq!(m.0, b"-42 1.234 0.05     7");
+    }
+
+    #[test]
+    fn parsing() {
+        assert_eq!(parse_u64(b"0"), Some(0));
+        assert_eq!(parse_u64(b"18446744073709551615"), Some(u64::MAX));
+        assert_eq!(parse_u64(b"18446744073709551616"), None);
+        assert_eq!(parse_u64(b""), None);
+        assert_eq!(parse_u64(b"-1"), None);
+        assert_eq!(parse_u64(b"1x"), None);
+        assert_eq!(parse_fixed(b"1.5", 3), Some(1500));
+        assert_eq!(parse_fixed(b".25", 3), Some(250));
+        assert_eq!(parse_fixed(b"2", 3), Some(2000));
+        assert_eq!(parse_fixed(b"1.2345", 3), None);
+        assert_eq!(parse_fixed(b".", 3), None);
+        assert_eq!(parse_fixed(b"1.-5", 3), None);
+    }
+}

@@ -1,0 +1,217 @@
+//! Processes: spawning with vfork semantics, exec, wait, process groups.
+use super::signal::{set_mask, SigSet};
+use super::start::CVec;
+use super::{sc1, sc2, sc3, sc4, Errno, Pid, Result};
+use core::ffi::{c_void, CStr};
+use core::sync::atomic::{AtomicI32, Ordering};
+use linux_raw_sys::general as g;
+use syscalls::Sysno;
+
+/// execve(2). Returns only on failure.
+pub fn execve(path: &CStr, argv: CVec, envp: CVec) -> Errno {
+    match sc3(
+        Sysno::execve,
+        path.as_ptr() as usize,
+        argv.as_ptr() as usize,
+        envp.as_ptr() as usize,
+    ) {
+        Err(e) => e,
+        Ok(_) => Errno::EINVAL,
+    }
+}
+
+/// wait4(2). With `nohang`, `Ok(None)` means no child has changed state yet.
+/// Returns the pid and the raw wait status.
+pub fn wait(pid: Pid, nohang: bool) -> Result<Option<(Pid, i32)>> {
+    let mut status = 0i32;
+    let flags = if nohang { g::WNOHANG } else { 0 } | g::__WALL;
+    let r = super::retry(|| {
+        sc4(
+            Sysno::wait4,
+            pid as isize as usize,
+            &mut status as *mut i32 as usize,
+            flags as usize,
+            0,
+        )
+    })?;
+    Ok(if r == 0 {
+        None
+    } else {
+        Some((r as Pid, status))
+    })
+}
+
+/// setpgid(2)
+pub fn setpgid(pid: Pid, pgid: Pid) -> Result<()> {
+    sc2(Sysno::setpgid, pid as usize, pgid as usize).map(drop)
+}
+
+/// getpgid(0): the caller's process group.
+pub fn getpgrp() -> Pid {
+    sc1(Sysno::getpgid, 0).unwrap_or(0) as Pid
+}
+
+/// tcgetpgrp(fd): the foreground process group of the terminal on `fd`.
+pub fn tcgetpgrp(fd: i32) -> Result<Pid> {
+    let mut pgrp: Pid = 0;
+    sc3(
+        Sysno::ioctl,
+        fd as usize,
+        linux_raw_sys::ioctl::TIOCGPGRP as usize,
+        &mut pgrp as *mut Pid as usize,
+    )?;
+    Ok(pgrp)
+}
+
+/// tcsetpgrp(fd, pgrp)
+pub fn tcsetpgrp(fd: i32, pgrp: Pid) -> Result<()> {
+    super::ioctl_ptr(fd, linux_raw_sys::ioctl::TIOCSPGRP, &pgrp).map(drop)
+}
+
+/// What a freshly spawned child does between its birth and `execve`.
+pub struct Exec<'a> {
+    /// Paths to try in order (one, or each `PATH` entry joined with the name).
+    pub paths: &'a [&'a CStr],
+    pub argv: CVec,
+    pub envp: CVec,
+    /// The signal mask the command starts with.
+    pub mask: SigSet,
+    /// Put the child in a new process group of its own.
+    pub new_pgrp: bool,
+    /// ... and make that group the foreground group of the terminal on fd 0.
+    pub foreground: bool,
+}
+
+pub enum SpawnError {
+    Clone(Errno),
+    Exec(Errno),
+}
+
+struct Shared<'a> {
+    req: &'a Exec<'a>,
+    err: AtomicI32,
+}
+
+// The clone trampoline for CLONE_VM|CLONE_VFORK. The child runs `f(arg)` on the part of
+// our stack below the current frame (we are suspended until it execs or exits, so that
+// memory is free) and exits with `f`'s return value: it never returns into our frames,
+// which is what makes sharing the address space safe. Arguments: (flags, f, arg);
+// returns clone's result in the parent.
+#[cfg(target_arch = "x86_64")]
+core::arch::global_asm!(
+    ".globl husk_clone_call",
+    ".type husk_clone_call,@function",
+    "husk_clone_call:",
+    "mov rcx, rdx",
+    "mov rdx, rsi",
+    "lea rsi, [rsp - 512]",
+    "and rsi, -16",
+    "sub rsi, 16",
+    "mov [rsi], rdx",
+    "mov [rsi+8], rcx",
+    "xor edx, edx",
+    "xor r10d, r10d",
+    "xor r8d, r8d",
+    "mov eax, 56",
+    "syscall",
+    "test rax, rax",
+    "jz 2f",
+    "ret",
+    "2:",
+    "xor ebp, ebp",
+    "pop rax",
+    "pop rdi",
+    "call rax",
+    "mov edi, eax",
+    "mov eax, 231",
+    "syscall",
+    "ud2",
+);
+
+#[cfg(target_arch = "aarch64")]
+core::arch::global_asm!(
+    ".globl husk_clone_call",
+    ".type husk_clone_call,%function",
+    "husk_clone_call:",
+    "mov x3, x2",
+    "mov x2, x1",
+    "sub x1, sp, #512",
+    "and x1, x1, #-16",
+    "stp x2, x3, [x1, #-16]!",
+    "mov x2, xzr",
+    "mov x3, xzr",
+    "mov x4, xzr",
+    "mov x8, #220",
+    "svc #0",
+    "cbz x0, 2f",
+    "ret",
+    "2:",
+    "mov x29, xzr",
+    "ldp x2, x0, [sp], #16",
+    "blr x2",
+    "mov x8, #94",
+    "svc #0",
+    "brk #0",
+);
+
+extern "C" {
+    fn husk_clone_call(
+        flags: usize,
+        f: extern "C" fn(*mut c_void) -> i32,
+        arg: *mut c_void,
+    ) -> isize;
+}
+
+extern "C" fn spawn_child(arg: *mut c_void) -> i32 {
+    // SAFETY: the parent is suspended (CLONE_VFORK) with `Shared` alive on its stack.
+    let sh = unsafe { &*(arg as *const Shared) };
+    let req = sh.req;
+    if req.new_pgrp {
+        let _ = setpgid(0, 0);
+        if req.foreground {
+            // Blocked SIGTTOU (inherited from the parent) lets a background group do this.
+            let _ = tcsetpgrp(0, super::getpid());
+        }
+    }
+    let _ = set_mask(req.mask);
+    // execvp's rules: keep searching past ENOENT, ENOTDIR and EACCES, report EACCES if
+    // that is all that was found, stop at anything else (ENOEXEC, E2BIG, ...).
+    let mut err = Errno::ENOENT;
+    for p in req.paths {
+        match execve(p, req.argv, req.envp) {
+            Errno::EACCES => err = Errno::EACCES,
+            Errno::ENOENT | Errno::ENOTDIR => {}
+            e => {
+                err = e;
+                break;
+            }
+        }
+    }
+    sh.err.store(err.into_raw(), Ordering::Relaxed);
+    127
+}
+
+/// Starts `req` in a new process with vfork semantics: the child shares our memory and
+/// we sleep until it has called execve, so the cost is one clone and no page copying.
+/// An exec failure is seen here (the child writes its errno into our memory before it
+/// exits) and the dead child is reaped before returning.
+pub fn spawn(req: &Exec) -> core::result::Result<Pid, SpawnError> {
+    let sh = Shared {
+        req,
+        err: AtomicI32::new(0),
+    };
+    let flags = (g::CLONE_VM | g::CLONE_VFORK | g::SIGCHLD) as usize;
+    // SAFETY: `sh` outlives the child's use of it (we sleep until it execs or exits).
+    let r = unsafe { husk_clone_call(flags, spawn_child, &sh as *const Shared as *mut c_void) };
+    if r < 0 {
+        return Err(SpawnError::Clone(Errno::new(-r as i32)));
+    }
+    let pid = r as Pid;
+    match sh.err.load(Ordering::Relaxed) {
+        0 => Ok(pid),
+        e => {
+            let _ = wait(pid, false);
+            Err(SpawnError::Exec(Errno::new(e)))
+        }
+    }
+}

@@ -1,0 +1,392 @@
+//! `husk init`: exit statuses, signal forwarding, reaping, tini/dumb-init flags.
+//! Each test checks what the kernel shows (a probe's view, /proc), not husk's word.
+mod common;
+use common::*;
+use std::os::unix::process::CommandExt;
+use std::process::Command;
+
+fn husk_cmd() -> Command {
+    Command::new(husk())
+}
+
+#[test]
+fn every_exit_code_passes_through() {
+    for c in 0..=255 {
+        let o = run(husk_cmd().args(["--", "sh", "-c", &format!("exit {c}")]));
+        assert_eq!(code(&o), c, "exit {c}");
+    }
+}
+
+#[test]
+fn death_by_signal_is_128_plus_n() {
+    for (sig, name) in [(15, "TERM"), (9, "KILL"), (2, "INT"), (10, "USR1")] {
+        let o = run(husk_cmd().args(["--", "sh", "-c", &format!("kill -{name} $$")]));
+        assert_eq!(code(&o), 128 + sig, "{name}");
+    }
+}
+
+#[test]
+fn remapped_exit_codes() {
+    let o = run(husk_cmd().args(["-e", "3", "-e", "143", "--", "sh", "-c", "exit 3"]));
+    assert_eq!(code(&o), 0);
+    let o = run(husk_cmd().args(["-e", "143", "--", "sh", "-c", "kill -TERM $$"]));
+    assert_eq!(code(&o), 0);
+    let o = run(husk_cmd().args(["-e", "3", "--", "sh", "-c", "exit 4"]));
+    assert_eq!(code(&o), 4);
+}
+
+#[test]
+fn exec_failures_are_126_and_127() {
+    let o = run(husk_cmd().args(["--", "/nonexistent/cmd"]));
+    assert_eq!(code(&o), 127);
+    assert!(
+        stderr(&o).contains("husk: exec /nonexistent/cmd: ENOENT"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(husk_cmd().args(["--", "no-such-command-xyz"]));
+    assert_eq!(code(&o), 127);
+    assert!(
+        stderr(&o).contains("ENOENT (not found in PATH)"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(husk_cmd().args(["--", "/etc/passwd"]));
+    assert_eq!(code(&o), 126);
+    assert!(stderr(&o).contains("EACCES"), "{}", stderr(&o));
+    let o = run(husk_cmd().args(["--", "/"]));
+    assert_eq!(code(&o), 126);
+}
+
+#[test]
+fn path_is_searched_like_execvp() {
+    let o = run(husk_cmd()
+        .env("PATH", "/nonexistent:/usr/bin:/bin")
+        .args(["--", "echo", "found"]));
+    assert_eq!((code(&o), stdout(&o).as_str()), (0, "found\n"));
+}
+
+#[test]
+fn quiet_by_default_even_when_not_pid1() {
+    let o = run(husk_cmd().args(["--", "true"]));
+    assert_eq!(code(&o), 0);
+    assert_eq!(
+        stderr(&o),
+        "",
+        "tini warns here; husk registers as subreaper silently"
+    );
+}
+
+#[test]
+fn bad_usage_exits_1_like_tini() {
+    for args in [
+        &["-x", "true"][..],
+        &["-e", "256", "true"],
+        &["-p", "SIGFOO", "true"],
+        &["init"],
+        &["-g"],
+        &["--bogus", "true"],
+    ] {
+        let o = run(husk_cmd().args(args));
+        assert_eq!(code(&o), 1, "{args:?}");
+        assert!(stderr(&o).starts_with("husk: "), "{args:?}: {}", stderr(&o));
+    }
+    let o = run(&mut husk_cmd());
+    assert_eq!(code(&o), 1);
+}
+
+#[test]
+fn help_version_license() {
+    let o = run(husk_cmd().args(["init", "--help"]));
+    assert_eq!(code(&o), 0);
+    assert!(stdout(&o).contains("-e CODE"));
+    let o = run(husk_cmd().arg("--version"));
+    assert!(stdout(&o).starts_with("husk version "));
+    let o = run(husk_cmd().arg("-l"));
+    assert!(stdout(&o).contains("MIT License"));
+    let o = run(husk_cmd().arg("--help"));
+    assert_eq!(code(&o), 0);
+}
+
+#[test]
+fn invoked_as_docker_init_or_tini() {
+    let dir = std::env::temp_dir().join(format!("husk-names-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for name in ["docker-init", "tini", "init"] {
+        let link = dir.join(name);
+        let _ = std::fs::remove_file(&link);
+        std::os::unix::fs::symlink(husk(), &link).unwrap();
+        let o = run(Command::new(&link).arg("--version"));
+        let v = stdout(&o);
+        if name == "init" {
+            assert!(v.starts_with("husk version"), "{v}");
+        } else {
+            // What `docker info` parses: "tini version X".
+            assert!(v.starts_with("tini version 0.19.0_husk-"), "{v}");
+        }
+        let o = run(Command::new(&link).args(["-e", "7", "sh", "-c", "exit 7"]));
+        assert_eq!(code(&o), 0, "{name}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Sends `sig` to husk and expects the probe to report it.
+fn expect_forwarded(l: &Lines, husk_pid: i32, sig: i32) {
+    kill(husk_pid, sig);
+    assert_eq!(l.line(), format!("SIG {sig}"), "signal {sig}");
+}
+
+#[test]
+fn every_catchable_signal_is_forwarded() {
+    let l = Lines::spawn(husk_cmd().args(["--"]).arg(probe()).arg("signals"));
+    assert_eq!(l.line(), "ready");
+    let pid = l.pid();
+    // Not SIGKILL/SIGSTOP (uncatchable), SIGCHLD (husk's own), SIGTTIN/SIGTTOU (tini
+    // ignores them), SIGTERM last (it ends the probe).
+    for sig in 1..=64 {
+        if ![9, 15, 17, 19, 21, 22].contains(&sig) {
+            expect_forwarded(&l, pid, sig);
+        }
+    }
+    // SIGTTIN/SIGTTOU are not forwarded: the next line is the SIGUSR1 sent after them.
+    kill(pid, 21);
+    kill(pid, 22);
+    expect_forwarded(&l, pid, 10);
+    expect_forwarded(&l, pid, 15);
+    assert_eq!(l.wait(), 0);
+}
+
+#[test]
+fn rewrite_and_drop_signals() {
+    let l = Lines::spawn(
+        husk_cmd()
+            .args(["-r", "USR1:USR2", "--rewrite=HUP:0", "--"])
+            .arg(probe())
+            .arg("signals"),
+    );
+    assert_eq!(l.line(), "ready");
+    kill(l.pid(), libc::SIGUSR1);
+    assert_eq!(l.line(), "SIG 12");
+    kill(l.pid(), libc::SIGHUP);
+    kill(l.pid(), libc::SIGINT);
+    assert_eq!(l.line(), "SIG 2", "SIGHUP was dropped");
+    kill(l.pid(), libc::SIGTERM);
+    assert_eq!(l.line(), "SIG 15");
+    assert_eq!(l.wait(), 0);
+}
+
+#[test]
+fn group_flag_reaches_the_whole_process_group() {
+    let p = probe().display().to_string();
+    let script = format!("trap '' USR1; {p} signals & {p} signals & wait");
+    for via_env in [false, true] {
+        let mut cmd = husk_cmd();
+        if via_env {
+            cmd.env("TINI_KILL_PROCESS_GROUP", "1")
+                .args(["--", "sh", "-c", &script]);
+        } else {
+            cmd.args(["-g", "--", "sh", "-c", &script]);
+        }
+        let l = Lines::spawn(&mut cmd);
+        assert_eq!(l.line(), "ready");
+        assert_eq!(l.line(), "ready");
+        kill(l.pid(), libc::SIGUSR1);
+        assert_eq!(l.line(), "SIG 10");
+        assert_eq!(l.line(), "SIG 10");
+        kill(l.pid(), libc::SIGTERM);
+        assert_eq!(l.line(), "SIG 15");
+        assert_eq!(l.line(), "SIG 15");
+        assert_eq!(l.wait(), 143, "sh died of the forwarded SIGTERM");
+    }
+}
+
+#[test]
+fn without_group_flag_only_the_child_gets_signals() {
+    let p = probe().display().to_string();
+    // sh is the child; the probe is its child. SIGUSR1 must reach sh only (which ignores it).
+    let l = Lines::spawn(husk_cmd().args([
+        "--",
+        "sh",
+        "-c",
+        &format!("trap '' USR1; trap 'kill -TERM $!' TERM; {p} signals & wait; wait"),
+    ]));
+    assert_eq!(l.line(), "ready");
+    kill(l.pid(), libc::SIGUSR1);
+    kill(l.pid(), libc::SIGTERM);
+    assert_eq!(
+        l.line(),
+        "SIG 15",
+        "the probe saw SIGTERM (relayed by sh) but not SIGUSR1"
+    );
+    assert_eq!(l.wait(), 0);
+}
+
+#[test]
+fn child_gets_the_signal_mask_and_ignores_husk_started_with() {
+    let mut cmd = husk_cmd();
+    cmd.arg("--").arg(probe()).arg("mask");
+    unsafe {
+        cmd.pre_exec(|| {
+            let mut set: libc::sigset_t = std::mem::zeroed();
+            libc::sigemptyset(&mut set);
+            libc::sigaddset(&mut set, libc::SIGUSR1);
+            libc::sigprocmask(libc::SIG_SETMASK, &set, std::ptr::null_mut());
+            libc::signal(libc::SIGUSR2, libc::SIG_IGN);
+            Ok(())
+        });
+    }
+    let o = run(&mut cmd);
+    assert_eq!(code(&o), 0);
+    let out = stdout(&o);
+    assert!(
+        out.contains("blk=0000000000000200 "),
+        "only SIGUSR1 blocked: {out}"
+    );
+    let ign = u64::from_str_radix(out.trim().rsplit('=').next().unwrap(), 16).unwrap();
+    assert_ne!(ign & 0x800, 0, "SIGUSR2 still ignored: {out}");
+    // And with nothing blocked, nothing is blocked (husk's own full mask is not leaked).
+    let o = run(husk_cmd().arg("--").arg(probe()).arg("mask"));
+    assert!(
+        stdout(&o).contains("blk=0000000000000000 "),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn child_runs_in_its_own_process_group_unless_single_child() {
+    let o = run(husk_cmd().arg("--").arg(probe()).arg("pgrp"));
+    let out = stdout(&o);
+    let f: Vec<&str> = out.split_whitespace().collect();
+    assert_eq!(
+        f[0].trim_start_matches("pid="),
+        f[1].trim_start_matches("pgid="),
+        "{out}"
+    );
+    let me = unsafe { libc::getpgrp() };
+    let o = run(husk_cmd().args(["-c", "--"]).arg(probe()).arg("pgrp"));
+    assert!(
+        stdout(&o).contains(&format!("pgid={me} ")),
+        "-c keeps husk's group: {}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn child_becomes_the_terminals_foreground_group() {
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!("SKIP child_becomes_the_terminals_foreground_group: script(1) missing");
+        return;
+    }
+    let cmdline = format!("{} -- {} pgrp", husk().display(), probe().display());
+    let o = run(Command::new("script").args(["-qec", &cmdline, "/dev/null"]));
+    let out = stdout(&o);
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("pid="))
+        .unwrap_or_else(|| panic!("{out}"));
+    let f: Vec<&str> = line.split_whitespace().collect();
+    let pgid = f[1].trim_start_matches("pgid=");
+    assert_eq!(f[0].trim_start_matches("pid="), pgid, "{line}");
+    assert_eq!(
+        f[2].trim_start_matches("fg="),
+        pgid,
+        "the child's group holds the terminal: {line}"
+    );
+}
+
+#[test]
+fn orphans_are_reaped_as_a_subreaper() {
+    let o = run(husk_cmd()
+        .args(["-w", "--"])
+        .arg(probe())
+        .args(["orphans", "3"]));
+    assert_eq!(stdout(&o), "reaped 3\n", "{}", stderr(&o));
+    assert_eq!(code(&o), 0);
+    assert_eq!(
+        stderr(&o).matches("reaped zombie pid").count(),
+        3,
+        "-w warns: {}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn orphans_are_reaped_as_pid1_of_a_pid_namespace() {
+    if skip_unless_root("orphans_are_reaped_as_pid1_of_a_pid_namespace") {
+        return;
+    }
+    let o = run(Command::new("unshare")
+        .args(["--pid", "--fork", "--mount-proc", "--"])
+        .arg(husk())
+        .args(["-vv", "--"])
+        .arg(probe())
+        .args(["orphans", "4"]));
+    assert_eq!(stdout(&o), "reaped 4\n", "{}", stderr(&o));
+    assert_eq!(code(&o), 0);
+    assert!(
+        !stderr(&o).contains("subreaper"),
+        "PID 1 needs no subreaper: {}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn parent_death_signal() {
+    let p = probe().display().to_string();
+    let h = husk().display().to_string();
+    // sh starts husk in the background, prints its pid, then waits to be killed.
+    let l = Lines::spawn(Command::new("sh").args([
+        "-c",
+        &format!("{h} -p SIGUSR1 -- {p} signals & echo $!; exec sleep 100"),
+    ]));
+    let husk_pid: i32 = l.line().parse().unwrap();
+    assert_eq!(l.line(), "ready");
+    kill(l.pid(), libc::SIGKILL); // husk's parent dies ...
+    assert_eq!(
+        l.line(),
+        "SIG 10",
+        "... so husk got SIGUSR1 and forwarded it"
+    );
+    kill(husk_pid, libc::SIGTERM);
+    assert_eq!(l.line(), "SIG 15");
+}
+
+#[test]
+fn grace_terminates_what_remains() {
+    // Without --grace, husk exits with CMD and leaves the background sleep running.
+    let o = run(husk_cmd().args(["--", "sh", "-c", "sleep 100 >/dev/null 2>&1 & echo $!"]));
+    let left: i32 = stdout(&o).trim().parse().unwrap();
+    assert!(alive(left));
+    kill(left, libc::SIGKILL);
+    // With --grace, SIGTERM reaches it and husk waits for it.
+    let o = run(husk_cmd().args([
+        "-vv",
+        "--grace",
+        "5",
+        "--",
+        "sh",
+        "-c",
+        "sleep 100 >/dev/null 2>&1 & echo $!",
+    ]));
+    let pid: i32 = stdout(&o).trim().parse().unwrap();
+    assert!(!alive(pid), "sleep {pid} is gone when husk exits");
+    assert_eq!(code(&o), 0);
+    assert!(stderr(&o).contains("sent SIGTERM to 1 "), "{}", stderr(&o));
+    // A descendant that ignores SIGTERM is killed when the grace period ends.
+    let o = run(husk_cmd().args([
+        "--grace",
+        "0.3",
+        "--",
+        "sh",
+        "-c",
+        "(trap '' TERM; exec sleep 100 >/dev/null 2>&1) & echo $!",
+    ]));
+    let pid: i32 = stdout(&o).trim().parse().unwrap();
+    assert!(!alive(pid), "sleep {pid} was SIGKILLed");
+    assert!(
+        stderr(&o).contains("grace period over: killed 1"),
+        "{}",
+        stderr(&o)
+    );
+}

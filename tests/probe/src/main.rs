@@ -1,0 +1,125 @@
+//! `probe`: a small static program the tests run under husk (and later inside containers)
+//! to report what it sees from inside, in plain lines on stdout.
+//!
+//!   probe signals          block every signal, print "ready", then "SIG <n>" for each one
+//!                          received; exit 0 after SIGTERM
+//!   probe mask             print "blk=<hex> ign=<hex>" from /proc/self/status
+//!   probe pgrp             print "pid=<p> pgid=<g> fg=<tty foreground pgrp or -1>"
+//!   probe orphans <n>      make n orphans (double fork), wait until each has been reaped
+//!                          by someone else, print "reaped <n>" (or "zombie <pid>", exit 1)
+//!   probe exit <n>         exit with status n
+use std::io::Write;
+
+fn out(line: &str) {
+    let mut o = std::io::stdout().lock();
+    let _ = writeln!(o, "{line}");
+    let _ = o.flush();
+}
+
+fn signals() -> i32 {
+    unsafe {
+        let all: u64 = !0;
+        libc::syscall(
+            libc::SYS_rt_sigprocmask,
+            libc::SIG_SETMASK,
+            &all,
+            0usize,
+            8usize,
+        );
+        out("ready");
+        loop {
+            let mut info: libc::siginfo_t = std::mem::zeroed();
+            let r = libc::syscall(libc::SYS_rt_sigtimedwait, &all, &mut info, 0usize, 8usize);
+            if r < 0 {
+                continue;
+            }
+            out(&format!("SIG {r}"));
+            if r == libc::SIGTERM as i64 {
+                return 0;
+            }
+        }
+    }
+}
+
+fn status_field(name: &str) -> String {
+    let s = std::fs::read_to_string("/proc/self/status").unwrap();
+    s.lines()
+        .find_map(|l| l.strip_prefix(name).map(|v| v.trim().to_string()))
+        .unwrap_or_default()
+}
+
+fn orphans(n: usize) -> i32 {
+    let mut pids = Vec::new();
+    for _ in 0..n {
+        let mut fds = [0i32; 2];
+        unsafe {
+            libc::pipe(fds.as_mut_ptr());
+            let child = libc::fork();
+            if child == 0 {
+                let grandchild = libc::fork();
+                if grandchild == 0 {
+                    libc::usleep(100_000);
+                    libc::_exit(0);
+                }
+                libc::write(fds[1], &grandchild as *const i32 as *const libc::c_void, 4);
+                libc::_exit(0);
+            }
+            let mut gc = 0i32;
+            libc::read(fds[0], &mut gc as *mut i32 as *mut libc::c_void, 4);
+            libc::close(fds[0]);
+            libc::close(fds[1]);
+            libc::waitpid(child, std::ptr::null_mut(), 0);
+            pids.push(gc);
+        }
+    }
+    // Each orphan exits after 100 ms; whoever adopted it must reap it (its /proc entry
+    // disappears). Give up after 10 s.
+    for _ in 0..1000 {
+        if pids
+            .iter()
+            .all(|p| !std::path::Path::new(&format!("/proc/{p}")).exists())
+        {
+            out(&format!("reaped {n}"));
+            return 0;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    for p in pids {
+        if std::path::Path::new(&format!("/proc/{p}")).exists() {
+            out(&format!("zombie {p}"));
+        }
+    }
+    1
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let arg = |i: usize| args.get(i).map(String::as_str).unwrap_or("");
+    let code = match arg(1) {
+        "signals" => signals(),
+        "mask" => {
+            out(&format!(
+                "blk={} ign={}",
+                status_field("SigBlk:"),
+                status_field("SigIgn:")
+            ));
+            0
+        }
+        "pgrp" => unsafe {
+            out(&format!(
+                "pid={} pgid={} fg={}",
+                libc::getpid(),
+                libc::getpgrp(),
+                libc::tcgetpgrp(0)
+            ));
+            0
+        },
+        "orphans" => orphans(arg(2).parse().unwrap_or(1)),
+        "exit" => arg(2).parse().unwrap_or(0),
+        other => {
+            eprintln!("probe: unknown command {other:?}");
+            2
+        }
+    };
+    std::process::exit(code);
+}
