@@ -3,7 +3,7 @@ CARGO   ?= cargo
 HUSK    := target/release/husk
 PROBE   := target/x86_64-unknown-linux-musl/release/probe
 
-.PHONY: all husk probe test unit integration demo bench deps-test fmt lint clean
+.PHONY: all husk probe rootfs test unit integration demo bench deps-test fmt lint clean
 
 all: husk
 
@@ -15,16 +15,21 @@ husk:
 probe:
 	$(CARGO) build --release -p husk-probe --target x86_64-unknown-linux-musl
 
+# A busybox root file system with the probe in /bin, for the tests and the demo.
+rootfs: probe
+	@scripts/mkrootfs.sh target/rootfs $(PROBE)
+
 deps-test:
 	@scripts/deps.sh test
 
 # Unit tests (pure code, no root) and integration tests (the real kernel, as root).
-test: deps-test husk probe
+test: deps-test husk probe rootfs
 	@[ "$$(id -u)" = 0 ] || echo "NOTE: not root: tests that need root print SKIP and pass"
-	HUSK=$(CURDIR)/$(HUSK) PROBE=$(CURDIR)/$(PROBE) $(CARGO) test --release -- --nocapture
+	HUSK=$(CURDIR)/$(HUSK) PROBE=$(CURDIR)/$(PROBE) ROOTFS=$(CURDIR)/target/rootfs $(CARGO) test --release -- --nocapture
 
 demo: husk
 	@scripts/deps.sh demo
+	@$(MAKE) --no-print-directory rootfs
 	@scripts/demo.sh
 
 bench: husk

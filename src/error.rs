@@ -4,31 +4,48 @@
 //! the child prints in the parent exactly like one in the parent.
 use crate::out::Msg;
 use crate::sys::Errno;
+use alloc::boxed::Box;
 use alloc::vec::Vec;
 
+/// The four fields of an error. Boxed in [`Error`], so that a `Result` stays one word wide
+/// and `?` moves a pointer, not the whole error (that alone saved kilobytes of code).
 #[derive(Debug, PartialEq, Eq)]
-pub struct Error {
+pub struct Inner {
     /// What husk was doing: `mount`, `exec`, `--memory`.
-    pub op: &'static str,
+    pub op: &'static [u8],
     /// What it was doing it to: a path, a value, a name (may be empty).
     pub obj: Vec<u8>,
     /// The kernel's refusal, or 0 for an error husk found itself (bad input).
     pub errno: i32,
     /// What the user should know or do; empty for the errno's own description.
-    pub hint: &'static str,
+    pub hint: &'static [u8],
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub struct Error(pub Box<Inner>);
+
+impl core::ops::Deref for Error {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
 }
 
 pub type Result<T> = core::result::Result<T, Error>;
 
 impl Error {
     #[inline(never)]
-    pub fn sys(op: &'static str, obj: &[u8], e: Errno) -> Error {
-        Error {
+    pub fn new(op: &'static [u8], obj: &[u8], errno: i32, hint: &'static [u8]) -> Error {
+        Error(Box::new(Inner {
             op,
             obj: obj.to_vec(),
-            errno: e.into_raw(),
-            hint: "",
-        }
+            errno,
+            hint,
+        }))
+    }
+    #[inline(never)]
+    pub fn sys(op: &'static str, obj: &[u8], e: Errno) -> Error {
+        Error::new(op.as_bytes(), obj, e.into_raw(), b"")
     }
     /// Bad input: `husk: <op> '<value>': <why>`.
     #[inline(never)]
@@ -37,31 +54,22 @@ impl Error {
         obj.push(b'\'');
         obj.extend_from_slice(value);
         obj.push(b'\'');
-        Error {
-            op,
-            obj,
-            errno: 0,
-            hint: why,
-        }
+        Error::new(op.as_bytes(), &obj, 0, why.as_bytes())
     }
     /// Bad input with nothing to quote: `husk: <op>: <why>`.
     #[inline(never)]
     pub fn usage(op: &'static str, why: &'static str) -> Error {
-        Error {
-            op,
-            obj: Vec::new(),
-            errno: 0,
-            hint: why,
-        }
+        Error::new(op.as_bytes(), b"", 0, why.as_bytes())
     }
+    #[inline(never)]
     pub fn hint(mut self, hint: &'static str) -> Error {
-        self.hint = hint;
+        self.0.hint = hint.as_bytes();
         self
     }
 
     pub fn render(&self) -> Msg {
         let mut m = Msg::husk();
-        m.s(self.op.as_bytes());
+        m.s(self.op);
         if !self.obj.is_empty() {
             m.c(b' ').s(&self.obj);
         }
@@ -69,15 +77,15 @@ impl Error {
         if self.errno != 0 {
             m.s(errno_name(self.errno));
             let hint = if self.hint.is_empty() {
-                errno_text(self.errno)
+                errno_text(self.errno).as_bytes()
             } else {
                 self.hint
             };
             if !hint.is_empty() {
-                m.s(b" (").s(hint.as_bytes()).c(b')');
+                m.s(b" (").s(hint).c(b')');
             }
         } else {
-            m.s(self.hint.as_bytes());
+            m.s(self.hint);
         }
         m.nl();
         m

@@ -6,33 +6,51 @@ use crate::cli::getenv;
 use crate::cli::init::InitOpts;
 use crate::error::Error;
 use crate::out::Msg;
+use crate::path::CPath;
 use crate::signals::{self, SIGCHLD, SIGKILL, SIGTERM, SIGTTIN, SIGTTOU};
 use crate::status::{exec_failure_code, exit_code};
 use crate::sys::process::{self, Exec, SpawnError};
 use crate::sys::signal::{self, SigInfo, SigSet};
 use crate::sys::start::CVec;
 use crate::sys::{self, fs, time, Errno, Fd, Pid};
-use alloc::ffi::CString;
 use alloc::vec::Vec;
+use core::ffi::CStr;
 
 const DEFAULT_PATH: &[u8] = b"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 /// Where `execvp` would look for `name`: itself if it has a `/`, else each `PATH` entry.
-pub fn exec_candidates(name: &[u8], path: Option<&[u8]>) -> Vec<CString> {
-    let mut v = Vec::new();
+pub fn exec_candidates(name: &[u8], path: Option<&[u8]>) -> Vec<CPath> {
     if name.contains(&b'/') || name.is_empty() {
-        v.extend(CString::new(name).ok());
-        return v;
+        return alloc::vec![CPath::new(&[name])];
     }
-    for dir in path.unwrap_or(DEFAULT_PATH).split(|&c| c == b':') {
-        let dir = if dir.is_empty() { &b"."[..] } else { dir };
-        let mut p = Vec::with_capacity(dir.len() + name.len() + 2);
-        p.extend_from_slice(dir);
-        p.push(b'/');
-        p.extend_from_slice(name);
-        v.extend(CString::new(p).ok());
+    path.unwrap_or(DEFAULT_PATH)
+        .split(|&c| c == b':')
+        .map(|dir| CPath::new(&[if dir.is_empty() { b"." } else { dir }, b"/", name]))
+        .collect()
+}
+
+/// Starts CMD (`cmd[0]`, searched in the `PATH` of `envp`) with the signal mask `mask`,
+/// in a process group of its own when `new_pgrp`. On failure: the error and the exit
+/// status it implies (127 not found, 126 not executable, 125 husk's own).
+pub fn spawn(cmd: CVec, envp: CVec, mask: SigSet, new_pgrp: bool) -> Result<Pid, (Error, u8)> {
+    let name = cmd.get(0);
+    let paths = exec_candidates(name, getenv(envp.iter(), b"PATH"));
+    let path_refs: Vec<&CStr> = paths.iter().map(|p| p.c()).collect();
+    // Take the terminal's foreground only if we hold it: never steal it from a shell.
+    let foreground = new_pgrp && process::tcgetpgrp(0).is_ok_and(|fg| fg == process::getpgrp());
+    let req = Exec {
+        paths: &path_refs,
+        argv: cmd,
+        envp,
+        mask,
+        new_pgrp,
+        foreground,
+    };
+    match process::spawn(&req) {
+        Ok(pid) => Ok(pid),
+        Err(SpawnError::Exec(e)) => Err(exec_error(name, e)),
+        Err(SpawnError::Clone(e)) => Err((Error::sys("clone", name, e), 125)),
     }
-    v
 }
 
 /// The message for a failed exec, with the status to exit with.
@@ -91,29 +109,11 @@ pub fn run(argv: CVec, envp: CVec, o: &InitOpts) -> i32 {
 
     let cmd = argv.tail(o.cmd);
     let name = cmd.get(0);
-    let paths = exec_candidates(name, getenv(envp.iter(), b"PATH"));
-    let path_refs: Vec<&core::ffi::CStr> = paths.iter().map(|p| p.as_c_str()).collect();
-    let new_pgrp = !o.single_child;
-    // Take the terminal's foreground only if we hold it: never steal it from a shell.
-    let foreground = new_pgrp && process::tcgetpgrp(0).is_ok_and(|fg| fg == process::getpgrp());
-    let req = Exec {
-        paths: &path_refs,
-        argv: cmd,
-        envp,
-        mask: orig_mask,
-        new_pgrp,
-        foreground,
-    };
-    let child = match process::spawn(&req) {
+    let child = match spawn(cmd, envp, orig_mask, !o.single_child) {
         Ok(pid) => pid,
-        Err(SpawnError::Exec(e)) => {
-            let (err, code) = exec_error(name, e);
+        Err((err, code)) => {
             err.print();
             return code as i32;
-        }
-        Err(SpawnError::Clone(e)) => {
-            Error::sys("clone", name, e).print();
-            return 125;
         }
     };
     log(o, 2, |m| {
@@ -304,10 +304,7 @@ fn proc_tree() -> sys::Result<Vec<(Pid, Pid)>> {
     for pid in pids {
         let mut path = Msg::new();
         path.s(b"/proc/").u(pid as u64).s(b"/stat");
-        let Ok(path) = CString::new(path.0) else {
-            continue;
-        };
-        if let Ok(stat) = fs::read_file(&path) {
+        if let Ok(stat) = fs::read_file(CPath::new(&[&path.0]).c()) {
             if let Some(ppid) = parse_stat_ppid(&stat) {
                 tree.push((pid, ppid));
             }
@@ -349,10 +346,10 @@ mod tests {
     #[test]
     fn candidates() {
         let c = exec_candidates(b"ls", Some(b"/bin::/usr/bin"));
-        let c: std::vec::Vec<&[u8]> = c.iter().map(|s| s.as_bytes()).collect();
+        let c: std::vec::Vec<&[u8]> = c.iter().map(|s| s.bytes()).collect();
         assert_eq!(c, [&b"/bin/ls"[..], b"./ls", b"/usr/bin/ls"]);
         let c = exec_candidates(b"./x", Some(b"/bin"));
-        assert_eq!(c[0].as_bytes(), b"./x");
+        assert_eq!(c[0].bytes(), b"./x");
         assert_eq!(exec_candidates(b"sh", None).len(), 6);
     }
 
@@ -360,11 +357,11 @@ mod tests {
     fn exec_errors() {
         let (e, code) = exec_error(b"nope", Errno::ENOENT);
         assert_eq!(code, 127);
-        assert_eq!(e.hint, "not found in PATH");
+        assert_eq!(e.hint, b"not found in PATH");
         let (_, code) = exec_error(b"/etc/passwd", Errno::EACCES);
         assert_eq!(code, 126);
         let (e, code) = exec_error(b"/no/such", Errno::ENOENT);
-        assert_eq!((code, e.hint), (127, ""));
+        assert_eq!((code, e.hint), (127, &b""[..]));
     }
 
     #[test]

@@ -12,9 +12,15 @@ extern crate std;
 pub mod cli;
 pub mod error;
 pub mod init;
+pub mod launch;
+pub mod mount;
+pub mod netns;
 pub mod out;
+pub mod path;
 pub mod signals;
+pub mod spec;
 pub mod status;
+pub mod sync;
 pub mod sys;
 
 use alloc::vec::Vec;
@@ -26,9 +32,13 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 const HELP: &str = "\
 usage: husk [init] [OPTIONS] [--] CMD [ARG]...   run CMD under a minimal init (PID 1)
+       husk run [OPTIONS] [--] CMD [ARG]...      run CMD in a container
+       husk ns [PID]                             show the namespaces of PID
 
 husk is a tiny, static container launcher and init. Commands:
   init      run CMD, forward signals, reap zombies (tini and dumb-init compatible)
+  run       new namespaces, a pivoted root, id maps, limits; husk stays PID 1 inside
+  ns        each namespace of a process with its inode, marking those not PID 1's
 
 `husk CMD --help` describes each one; `husk --version` prints the version.
 ";
@@ -79,13 +89,26 @@ fn version(as_tini: bool) -> i32 {
 
 /// Entry point: dispatches on the name husk was invoked as and the first argument.
 pub fn main(argv: CVec, envp: CVec) -> i32 {
-    let args: Vec<&[u8]> = argv.iter().collect();
+    let t_start = sys::time::now_us();
+    let args: Vec<&'static [u8]> = argv.iter().collect();
     let prog = basename(args.first().copied().unwrap_or(b"husk"));
     if matches!(prog, b"init" | b"tini" | b"docker-init") {
         return init_cmd(&args, 1, argv, envp, prog != b"init");
     }
     match args.get(1).copied() {
         Some(b"init") => init_cmd(&args, 2, argv, envp, false),
+        Some(b"run") => match cli::run::parse(&args, 2, sys::ns::getuid()) {
+            Ok(Some(spec)) => launch::run(argv, envp, &spec, t_start),
+            Ok(None) => print(cli::run::HELP),
+            Err(e) => {
+                e.print();
+                125
+            }
+        },
+        Some(b"ns") => match args.get(2).copied() {
+            Some(b"-h" | b"--help") => print("usage: husk ns [PID]\n\nEach namespace of PID (default: husk itself) with its inode; * marks those that differ\nfrom PID 1's, ? those PID 1's cannot be read.\n"),
+            pid => launch::ns_cmd(pid),
+        },
         Some(b"-h" | b"--help" | b"help") => print(HELP),
         Some(b"--version" | b"-V") => version(false),
         None => {

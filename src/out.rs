@@ -62,15 +62,20 @@ impl Msg {
     pub fn nl(&mut self) -> &mut Msg {
         self.c(b'\n')
     }
-    /// Writes the whole buffer to `fd`, ignoring errors (there is nowhere to report them).
+    /// Writes the whole buffer to `fd`, ignoring errors (there is nowhere to report them),
+    /// and gives the buffer's memory back (see `sys::alloc`): the init loop can log for
+    /// years without growing. The message is empty afterwards.
     #[inline(never)]
-    pub fn to(&self, fd: i32) {
-        let _ = crate::sys::write_all(fd, &self.0);
+    pub fn to(&mut self, fd: i32) {
+        let v = core::mem::take(&mut self.0);
+        let _ = crate::sys::write_all(fd, &v);
+        crate::sys::alloc::free_last(v.as_ptr(), v.capacity());
+        core::mem::forget(v);
     }
-    pub fn err(&self) {
+    pub fn err(&mut self) {
         self.to(2)
     }
-    pub fn out(&self) {
+    pub fn out(&mut self) {
         self.to(1)
     }
 }
@@ -151,5 +156,56 @@ mod tests {
         assert_eq!(parse_fixed(b"1.2345", 3), None);
         assert_eq!(parse_fixed(b".", 3), None);
         assert_eq!(parse_fixed(b"1.-5", 3), None);
+    }
+}
+
+/// Parses a size: bytes, or a number with `k`, `M`, `G`, `T` (powers of 1024, any case,
+/// an optional trailing `b`/`B` or `iB`): `512k`, `4M`, `1G`, `4096`.
+pub fn parse_size(s: &[u8]) -> Option<u64> {
+    let lower = |i: usize| s.get(i).map(|c| c.to_ascii_lowercase());
+    let n = s.len();
+    // "4MiB" → "4M", "4MB"/"100b" → "4M"/"100": an "iB" needs a unit letter before it.
+    let s = if n >= 3 && lower(n - 2) == Some(b'i') && lower(n - 1) == Some(b'b') && !s[n - 3].is_ascii_digit() {
+        &s[..n - 2]
+    } else if n >= 2 && lower(n - 1) == Some(b'b') {
+        &s[..n - 1]
+    } else {
+        s
+    };
+    let (num, shift) = match s.last().map(|c| c.to_ascii_lowercase()) {
+        Some(b'k') => (&s[..s.len() - 1], 10),
+        Some(b'm') => (&s[..s.len() - 1], 20),
+        Some(b'g') => (&s[..s.len() - 1], 30),
+        Some(b't') => (&s[..s.len() - 1], 40),
+        _ => (s, 0),
+    };
+    parse_u64(num)?.checked_mul(1u64 << shift)
+}
+
+#[cfg(test)]
+mod size_tests {
+    use super::parse_size;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size(b"4096"), Some(4096));
+        assert_eq!(parse_size(b"512k"), Some(512 << 10));
+        assert_eq!(parse_size(b"4M"), Some(4 << 20));
+        assert_eq!(parse_size(b"4m"), Some(4 << 20));
+        assert_eq!(parse_size(b"1G"), Some(1 << 30));
+        assert_eq!(parse_size(b"1GiB"), Some(1 << 30));
+        assert_eq!(parse_size(b"64kB"), Some(64 << 10));
+        assert_eq!(parse_size(b"100b"), Some(100));
+        for bad in [
+            &b""[..],
+            b"1x",
+            b"-1",
+            b"M",
+            b"1.5M",
+            b"99999999999999999999T",
+            b"kB",
+        ] {
+            assert_eq!(parse_size(bad), None, "{:?}", core::str::from_utf8(bad));
+        }
     }
 }

@@ -1,5 +1,5 @@
 //! `husk init`: tini's flags and variables with tini's meaning, plus dumb-init's.
-use super::{getenv, unknown, Arg, Lexer};
+use super::{find, getenv, unknown, Arg, Lexer};
 use crate::error::{Error, Result};
 use crate::out::{parse_fixed, parse_u64};
 use crate::signals;
@@ -29,6 +29,21 @@ zombie, exit with its status (128+N if signal N killed it).
 Environment: TINI_SUBREAPER, TINI_KILL_PROCESS_GROUP (same as -s, -g),
 TINI_VERBOSITY=N (default 1).
 ";
+
+crate::options!(OPTS {
+    HELP_ = "h help",
+    VERSION = "V version",
+    LICENSE = "l license",
+    SUBREAPER = "s subreaper",
+    GROUP = "g",
+    WARN = "w",
+    SINGLE = "c single-child",
+    VERBOSE = "v verbose",
+    PDEATH = "p",
+    EXPECT = "e",
+    REWRITE = "r rewrite",
+    GRACE = "- grace",
+});
 
 /// What `husk init` was asked to do. `cmd` indexes the argument vector.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,28 +124,28 @@ pub fn parse<'e>(
     }
     let mut l = Lexer::new(args, start);
     while let Some(arg) = l.next_arg()? {
-        match arg {
-            Arg::Short(b'h') | Arg::Long(b"help") => return Ok(Parsed::Help),
-            Arg::Short(b'V') | Arg::Long(b"version") => return Ok(Parsed::Version),
-            Arg::Short(b'l') | Arg::Long(b"license") => return Ok(Parsed::License),
-            Arg::Short(b's') | Arg::Long(b"subreaper") => o.subreaper = true,
-            Arg::Short(b'g') => o.group = true,
-            Arg::Short(b'w') => o.warn_reap = true,
-            Arg::Short(b'c') | Arg::Long(b"single-child") => o.single_child = true,
-            Arg::Short(b'v') | Arg::Long(b"verbose") => o.verbosity = o.verbosity.saturating_add(1),
-            Arg::Short(b'p') => {
+        match find(OPTS, arg) {
+            Some(HELP_) => return Ok(Parsed::Help),
+            Some(VERSION) => return Ok(Parsed::Version),
+            Some(LICENSE) => return Ok(Parsed::License),
+            Some(SUBREAPER) => o.subreaper = true,
+            Some(GROUP) => o.group = true,
+            Some(WARN) => o.warn_reap = true,
+            Some(SINGLE) => o.single_child = true,
+            Some(VERBOSE) => o.verbosity = o.verbosity.saturating_add(1),
+            Some(PDEATH) => {
                 let v = l.value("-p")?;
                 o.pdeath_signal =
                     signals::parse(v).ok_or_else(|| Error::bad("-p", v, "not a signal"))?;
             }
-            Arg::Short(b'e') => {
+            Some(EXPECT) => {
                 let v = l.value("-e")?;
                 let c = parse_u64(v)
                     .filter(|&c| c <= 255)
                     .ok_or_else(|| Error::bad("-e", v, "not an exit code (0-255)"))?;
                 o.remap[c as usize / 64] |= 1 << (c % 64);
             }
-            Arg::Short(b'r') | Arg::Long(b"rewrite") => {
+            Some(REWRITE) => {
                 let v = l.value("--rewrite")?;
                 let (s, t) = parse_rewrite(v).ok_or_else(|| {
                     Error::bad(
@@ -141,7 +156,7 @@ pub fn parse<'e>(
                 })?;
                 o.rewrite[s as usize] = t as u8;
             }
-            Arg::Long(b"grace") => {
+            Some(GRACE) => {
                 let v = l.value("--grace")?;
                 o.grace_ms = Some(
                     parse_fixed(v, 3)
@@ -151,11 +166,13 @@ pub fn parse<'e>(
                         })?,
                 );
             }
-            Arg::Operand(_) => {
-                l.unread_operand();
-                break;
-            }
-            other => return Err(unknown(other, "(see husk init --help)")),
+            _ => match arg {
+                Arg::Operand(_) => {
+                    l.unread_operand();
+                    break;
+                }
+                other => return Err(unknown(other, "(see husk init --help)")),
+            },
         }
     }
     o.cmd = l.rest();

@@ -7,6 +7,7 @@
 use crate::error::{Error, Result};
 
 pub mod init;
+pub mod run;
 
 #[derive(Debug, PartialEq, Eq, Clone, Copy)]
 pub enum Arg<'a> {
@@ -16,16 +17,16 @@ pub enum Arg<'a> {
     Operand(&'a [u8]),
 }
 
-pub struct Lexer<'a> {
-    args: &'a [&'a [u8]],
+pub struct Lexer<'s, 'a> {
+    args: &'s [&'a [u8]],
     next: usize,
     cluster: &'a [u8],
     pending: Option<&'a [u8]>,
     ended: bool,
 }
 
-impl<'a> Lexer<'a> {
-    pub fn new(args: &'a [&'a [u8]], start: usize) -> Lexer<'a> {
+impl<'s, 'a> Lexer<'s, 'a> {
+    pub fn new(args: &'s [&'a [u8]], start: usize) -> Lexer<'s, 'a> {
         Lexer {
             args,
             next: start,
@@ -98,6 +99,33 @@ impl<'a> Lexer<'a> {
     }
 }
 
+/// Declares a command's option table: one packed string (entries `S long alias...`, `S`
+/// the short letter or `-`, separated by `|`) and a constant per entry holding its
+/// index, for `match find(TABLE, arg)`. A packed table and a match on small integers
+/// compile to a fraction of what a `match` on byte strings does.
+#[macro_export]
+macro_rules! options {
+    ($table:ident { $($id:ident = $spec:literal,)* }) => {
+        #[allow(non_camel_case_types, clippy::upper_case_acronyms, dead_code)]
+        #[repr(u8)]
+        enum Ids { $($id,)* }
+        $(#[allow(dead_code)] const $id: usize = Ids::$id as usize;)*
+        const $table: &str = concat!($($spec, "|",)*);
+    };
+}
+
+/// The index of `arg` in an option table made by [`options!`].
+pub fn find(table: &str, arg: Arg) -> Option<usize> {
+    table.split('|').position(|e| {
+        let e = e.as_bytes();
+        match arg {
+            Arg::Short(c) => e.first() == Some(&c) && c != b'-',
+            Arg::Long(l) => e.len() > 2 && e[2..].split(|&b| b == b' ').any(|n| n == l),
+            Arg::Operand(_) => false,
+        }
+    })
+}
+
 /// The error for an option no parser knows.
 pub fn unknown(arg: Arg, cmd: &'static str) -> Error {
     let mut obj = alloc::vec::Vec::new();
@@ -114,12 +142,7 @@ pub fn unknown(arg: Arg, cmd: &'static str) -> Error {
             obj.push(b'\'');
         }
     }
-    Error {
-        op: "unknown option",
-        obj,
-        errno: 0,
-        hint: cmd,
-    }
+    Error::new(b"unknown option", &obj, 0, cmd.as_bytes())
 }
 
 /// `VAR` from an environment given as `KEY=VALUE` strings.
@@ -157,6 +180,20 @@ mod tests {
         assert_eq!(l.next_arg().unwrap(), Some(Arg::Operand(b"cmd")));
         l.unread_operand();
         assert_eq!(l.rest(), 6);
+    }
+
+    #[test]
+    fn option_tables() {
+        options!(T { A = "a all", B = "- beta b2", C = "C cgroupns cgroup", });
+        assert_eq!(find(T, Arg::Short(b'a')), Some(A));
+        assert_eq!(find(T, Arg::Long(b"all")), Some(A));
+        assert_eq!(find(T, Arg::Long(b"b2")), Some(B));
+        assert_eq!(find(T, Arg::Short(b'-')), None);
+        assert_eq!(find(T, Arg::Long(b"cgroup")), Some(C));
+        assert_eq!(find(T, Arg::Short(b'C')), Some(C));
+        assert_eq!(find(T, Arg::Long(b"cgroupn")), None);
+        assert_eq!(find(T, Arg::Long(b"")), None);
+        assert_eq!(find(T, Arg::Operand(b"a")), None);
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! The global allocator: a bump allocator over a static arena, with mmap'd chunks when the
-//! arena is full. husk is single-threaded and short-lived (the long-running init loop does
-//! not allocate), so nothing is ever returned to the system; the last block can be freed
-//! or grown in place, which is what `Vec` growth and temporary strings need.
+//! arena is full. husk is single-threaded and short-lived, so `dealloc` does nothing —
+//! which also lets LLVM delete every drop glue that would only free memory (kilobytes of
+//! code). The last block can grow in place (what `Vec` growth needs), and the one thing
+//! that allocates in the long-running init loop, a diagnostic line, gives its block back
+//! with [`free_last`] once written.
 use core::alloc::{GlobalAlloc, Layout};
 use core::cell::UnsafeCell;
 use core::sync::atomic::{AtomicUsize, Ordering::Relaxed};
@@ -61,11 +63,7 @@ unsafe impl GlobalAlloc for Bump {
         p as *mut u8
     }
 
-    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
-        if p as usize + l.size() == CUR.load(Relaxed) {
-            CUR.store(p as usize, Relaxed);
-        }
-    }
+    unsafe fn dealloc(&self, _p: *mut u8, _l: Layout) {}
 
     unsafe fn realloc(&self, p: *mut u8, l: Layout, new: usize) -> *mut u8 {
         if p as usize + l.size() == CUR.load(Relaxed) && p as usize + new <= END.load(Relaxed) {
@@ -82,3 +80,11 @@ unsafe impl GlobalAlloc for Bump {
 
 #[global_allocator]
 static A: Bump = Bump;
+
+/// Returns the most recent allocation (`size` bytes at `p`) to the arena, if it is still
+/// the last one; otherwise does nothing.
+pub fn free_last(p: *const u8, size: usize) {
+    if p as usize + size == CUR.load(Relaxed) {
+        CUR.store(p as usize, Relaxed);
+    }
+}

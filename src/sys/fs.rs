@@ -1,5 +1,5 @@
 //! Files and directories.
-use super::{sc3, sc4, Fd, RawFd, Result};
+use super::{sc3, sc4, sc5, Fd, RawFd, Result};
 use alloc::vec::Vec;
 use core::ffi::CStr;
 use linux_raw_sys::general as g;
@@ -71,4 +71,115 @@ pub fn for_each_entry(path: &CStr, mut f: impl FnMut(&[u8])) -> Result<()> {
             off += reclen;
         }
     }
+}
+
+/// mkdirat(AT_FDCWD, path, mode)
+pub fn mkdir(path: &CStr, mode: u32) -> Result<()> {
+    sc3(
+        Sysno::mkdirat,
+        g::AT_FDCWD as isize as usize,
+        path.as_ptr() as usize,
+        mode as usize,
+    )
+    .map(drop)
+}
+
+/// mknodat(AT_FDCWD, path, mode, dev)
+pub fn mknod(path: &CStr, mode: u32, major: u32, minor: u32) -> Result<()> {
+    // The kernel's dev_t encoding: minor's low 8 bits, major, then minor's high bits.
+    let dev = (minor & 0xff) | ((major & 0xfff) << 8) | ((minor & !0xff) << 12);
+    sc4(
+        Sysno::mknodat,
+        g::AT_FDCWD as isize as usize,
+        path.as_ptr() as usize,
+        mode as usize,
+        dev as usize,
+    )
+    .map(drop)
+}
+
+/// symlinkat(target, AT_FDCWD, path)
+pub fn symlink(target: &CStr, path: &CStr) -> Result<()> {
+    sc3(
+        Sysno::symlinkat,
+        target.as_ptr() as usize,
+        g::AT_FDCWD as isize as usize,
+        path.as_ptr() as usize,
+    )
+    .map(drop)
+}
+
+/// chdir(2)
+pub fn chdir(path: &CStr) -> Result<()> {
+    super::sc1(Sysno::chdir, path.as_ptr() as usize).map(drop)
+}
+
+/// readlinkat(AT_FDCWD, path): the link's target.
+pub fn readlink(path: &CStr) -> Result<Vec<u8>> {
+    let mut buf = [0u8; 256];
+    let n = sc4(
+        Sysno::readlinkat,
+        g::AT_FDCWD as isize as usize,
+        path.as_ptr() as usize,
+        buf.as_mut_ptr() as usize,
+        buf.len(),
+    )?;
+    Ok(buf[..n].to_vec())
+}
+
+/// File types from statx's `stx_mode`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Kind {
+    Dir,
+    File,
+    Other,
+}
+
+/// statx(dir, path, flags, STATX_TYPE | STATX_MODE): the file's kind and permission bits.
+/// `dir` may be a directory fd; symlinks are followed.
+pub fn stat_at(dir: RawFd, path: &CStr) -> Result<(Kind, u32)> {
+    let mut buf = [0u64; 32]; // struct statx is 256 bytes
+    sc5(
+        Sysno::statx,
+        dir as isize as usize,
+        path.as_ptr() as usize,
+        0,
+        (g::STATX_TYPE | g::STATX_MODE) as usize,
+        buf.as_mut_ptr() as usize,
+    )?;
+    // stx_mode is the u16 at byte offset 28.
+    let mode = ((buf[3] >> 32) & 0xffff) as u32;
+    let kind = match mode & g::S_IFMT {
+        g::S_IFDIR => Kind::Dir,
+        g::S_IFREG => Kind::File,
+        _ => Kind::Other,
+    };
+    Ok((kind, mode & 0o7777))
+}
+
+pub fn stat(path: &CStr) -> Result<(Kind, u32)> {
+    stat_at(g::AT_FDCWD, path)
+}
+
+/// openat2(dir, path, {flags, RESOLVE_IN_ROOT}): opens `path` as if `dir` were `/`,
+/// so absolute symlinks inside a rootfs resolve inside it, not on the host.
+pub fn open_in_root(dir: &Fd, path: &CStr, flags: u32) -> Result<Fd> {
+    let how = [
+        (flags | g::O_CLOEXEC) as u64,
+        0u64,
+        g::RESOLVE_IN_ROOT as u64,
+    ];
+    super::sc4(
+        Sysno::openat2,
+        dir.raw() as usize,
+        path.as_ptr() as usize,
+        how.as_ptr() as usize,
+        24,
+    )
+    .map(Fd::own)
+}
+
+/// umask(2): sets the file mode creation mask, returns the previous one.
+pub fn umask(mask: u32) -> u32 {
+    super::sc1(Sysno::umask, mask as usize).unwrap_or(0o022) as u32
 }

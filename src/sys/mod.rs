@@ -7,7 +7,14 @@
 
 #[cfg(not(test))]
 pub mod alloc;
+/// Under test the standard allocator is in charge: nothing to give back.
+#[cfg(test)]
+pub mod alloc {
+    pub fn free_last(_p: *const u8, _size: usize) {}
+}
 pub mod fs;
+pub mod mount;
+pub mod ns;
 pub mod process;
 pub mod signal;
 pub mod start;

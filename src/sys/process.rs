@@ -174,21 +174,24 @@ extern "C" fn spawn_child(arg: *mut c_void) -> i32 {
         }
     }
     let _ = set_mask(req.mask);
-    // execvp's rules: keep searching past ENOENT, ENOTDIR and EACCES, report EACCES if
-    // that is all that was found, stop at anything else (ENOEXEC, E2BIG, ...).
-    let mut err = Errno::ENOENT;
-    for p in req.paths {
-        match execve(p, req.argv, req.envp) {
-            Errno::EACCES => err = Errno::EACCES,
-            Errno::ENOENT | Errno::ENOTDIR => {}
-            e => {
-                err = e;
-                break;
-            }
-        }
-    }
+    let err = execvp(req.paths, req.argv, req.envp);
     sh.err.store(err.into_raw(), Ordering::Relaxed);
     127
+}
+
+/// Tries each candidate path with execvp's rules: keep searching past ENOENT, ENOTDIR
+/// and EACCES, report EACCES if that is all that was found, stop at anything else
+/// (ENOEXEC, E2BIG, ...). Returns only on failure.
+pub fn execvp(paths: &[&CStr], argv: CVec, envp: CVec) -> Errno {
+    let mut err = Errno::ENOENT;
+    for p in paths {
+        match execve(p, argv, envp) {
+            Errno::EACCES => err = Errno::EACCES,
+            Errno::ENOENT | Errno::ENOTDIR => {}
+            e => return e,
+        }
+    }
+    err
 }
 
 /// Starts `req` in a new process with vfork semantics: the child shares our memory and

@@ -126,3 +126,40 @@ pub fn kill(pid: i32, sig: i32) {
 pub fn alive(pid: i32) -> bool {
     std::path::Path::new(&format!("/proc/{pid}")).exists()
 }
+
+/// The busybox root file system `make test` builds (with the probe in /bin).
+pub fn rootfs() -> PathBuf {
+    let p = std::env::var_os("ROOTFS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target/rootfs"));
+    assert!(
+        p.join("bin/busybox").exists(),
+        "{} is missing: run `make test`",
+        p.display()
+    );
+    p
+}
+
+/// The inode of each namespace of `pid` ("self" for the caller), by type.
+pub fn ns_inodes(pid: &str) -> std::collections::BTreeMap<String, String> {
+    let mut m = std::collections::BTreeMap::new();
+    for ty in ["cgroup", "ipc", "mnt", "net", "pid", "user", "uts"] {
+        if let Ok(l) = std::fs::read_link(format!("/proc/{pid}/ns/{ty}")) {
+            m.insert(ty.to_string(), l.display().to_string());
+        }
+    }
+    m
+}
+
+/// What must not change when husk fails: the mount table and the namespaces on the system.
+pub fn residue_snapshot() -> (String, String) {
+    let mounts = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
+    let ns = Command::new("lsns")
+        .args(["-n", "-o", "NS,TYPE"])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default();
+    let mut lines: Vec<&str> = ns.lines().collect();
+    lines.sort();
+    (mounts, lines.join("\n"))
+}

@@ -1,0 +1,598 @@
+//! `husk run`: the options of unshare(1), bubblewrap and `docker run` that make a container.
+use super::{find, unknown, Arg, Lexer};
+use crate::error::{Error, Result};
+use crate::out::{parse_size, parse_u64};
+use crate::spec::{self, check_maps, Bind, IdMap, Join, Rlimit, Spec, Tmpfs};
+use alloc::vec::Vec;
+
+pub const HELP: &str = "\
+usage: husk run [OPTIONS] [--] CMD [ARG]...
+
+Run CMD in new namespaces. With a new pid namespace husk stays PID 1 inside (reaping,
+forwarding signals) unless --no-init; without one it reaps as a subreaper outside.
+
+Namespaces (as unshare):
+  -n, --net  -m, --mount  -u, --uts  -p, --pid  -i, --ipc  -C, --cgroupns  -U, --user
+  -a, --all               pid, mount, uts, ipc, net and cgroup
+  --join TYPE=PATH|PID|NAME
+                          join a namespace instead (TYPE: user mnt pid net uts ipc
+                          cgroup; NAME: a network namespace in /var/run/netns)
+User namespace:
+  -r, --map-root          the caller is root inside (default when not run as root)
+  --uid-map IN:OUT:N      map ids IN.. inside to OUT.. outside (repeatable)
+  --gid-map IN:OUT:N
+Process:
+  --hostname NAME         (implies --uts)
+  --uid UID  --gid GID    run CMD as this user / group
+  -e, --env K=V           set a variable (repeatable)   --env-clear   start empty
+  --cwd DIR               working directory
+  --rlimit NAME=SOFT[:HARD]  e.g. nofile=1024:4096, core=0, as=unlimited
+Filesystem (each implies --mount; mounts are private to the container):
+  --rootfs DIR            pivot into DIR: new /proc, read-only /sys, a small /dev
+  --bind SRC[:DST][:ro]   bind mount (recursive; :ro is read-only, recursively)
+  --tmpfs DST[:SIZE]      a tmpfs
+  --read-only             the root file system is read-only
+  --proc                  a fresh /proc without --rootfs (unshare --mount-proc)
+Other:
+  --no-init               exec CMD as PID 1 of the new pid namespace
+  --timings               print the microseconds of each phase to stderr
+  -v, --verbose           log each step
+";
+
+crate::options!(OPTS {
+    HELP_ = "h help",
+    NET = "n net",
+    MOUNT = "m mount",
+    UTS = "u uts",
+    PID = "p pid",
+    IPC = "i ipc",
+    CGROUPNS = "C cgroupns cgroup",
+    USER = "U user",
+    ALL = "a all",
+    JOIN = "- join",
+    MAP_ROOT = "r map-root map-root-user",
+    UID_MAP = "- uid-map",
+    GID_MAP = "- gid-map",
+    HOSTNAME = "- hostname",
+    UID = "- uid",
+    GID = "- gid",
+    ENV = "e env",
+    ENV_CLEAR = "- env-clear",
+    CWD = "- cwd workdir",
+    RLIMIT = "- rlimit",
+    ROOTFS = "- rootfs",
+    BIND = "- bind",
+    TMPFS = "- tmpfs",
+    READ_ONLY = "- read-only",
+    PROC = "- proc mount-proc",
+    NO_INIT = "- no-init",
+    TIMINGS = "- timings",
+    VERBOSE = "v verbose",
+});
+
+fn bad(op: &'static str, v: &[u8], why: &'static str) -> Error {
+    Error::bad(op, v, why)
+}
+
+fn split(v: &[u8], c: u8) -> Option<(&[u8], &[u8])> {
+    let i = v.iter().position(|&x| x == c)?;
+    Some((&v[..i], &v[i + 1..]))
+}
+
+fn parse_id(v: &[u8], op: &'static str) -> Result<u32> {
+    parse_u64(v)
+        .filter(|&n| n < u32::MAX as u64)
+        .map(|n| n as u32)
+        .ok_or_else(|| bad(op, v, "not a user/group id"))
+}
+
+fn parse_map(v: &[u8], op: &'static str) -> Result<IdMap> {
+    let mut it = v.split(|&c| c == b':');
+    let mut num = || {
+        it.next()
+            .and_then(parse_u64)
+            .filter(|&n| n <= u32::MAX as u64)
+    };
+    let (i, o, n) = (num(), num(), num());
+    match (i, o, n, it.next()) {
+        (Some(i), Some(o), Some(n), None) if n > 0 && i + n <= 1 << 32 && o + n <= 1 << 32 => {
+            Ok(IdMap {
+                inside: i as u32,
+                outside: o as u32,
+                count: n as u32,
+            })
+        }
+        _ => Err(bad(
+            op,
+            v,
+            "expected INSIDE:OUTSIDE:COUNT, e.g. 0:100000:65536",
+        )),
+    }
+}
+
+fn absolute(v: &'static [u8], op: &'static str) -> Result<&'static [u8]> {
+    if v.first() == Some(&b'/') {
+        Ok(v)
+    } else {
+        Err(bad(op, v, "must be an absolute path"))
+    }
+}
+
+fn parse_join(v: &[u8]) -> Result<Join> {
+    let (ty, target) =
+        split(v, b'=').ok_or_else(|| bad("--join", v, "expected TYPE=PATH|PID|NAME"))?;
+    let flag = spec::ns_type(ty).ok_or_else(|| {
+        bad(
+            "--join",
+            ty,
+            "unknown namespace type (user mnt pid net uts ipc cgroup)",
+        )
+    })?;
+    if target.is_empty() {
+        return Err(bad("--join", v, "expected TYPE=PATH|PID|NAME"));
+    }
+    let mut path = Vec::new();
+    if target.contains(&b'/') {
+        path.extend_from_slice(target);
+    } else if parse_u64(target).is_some() {
+        let mut m = crate::out::Msg::new();
+        m.s(b"/proc/")
+            .s(target)
+            .s(b"/ns/")
+            .s(spec::ns_name(flag).as_bytes());
+        path = m.0;
+    } else if flag == spec::NEWNET {
+        crate::netns::check_name(target)?;
+        path.extend_from_slice(crate::netns::DIR);
+        path.push(b'/');
+        path.extend_from_slice(target);
+    } else {
+        return Err(bad(
+            "--join",
+            v,
+            "a NAME is only for net (a namespace in /var/run/netns)",
+        ));
+    }
+    Ok(Join { flag, path })
+}
+
+fn parse_rlimit(v: &[u8]) -> Result<Rlimit> {
+    let why = "expected NAME=SOFT[:HARD] (numbers or unlimited)";
+    let (name, vals) = split(v, b'=').ok_or_else(|| bad("--rlimit", v, why))?;
+    let mut lower = [0u8; 16];
+    let name = {
+        let n = name.len().min(16);
+        for (d, s) in lower.iter_mut().zip(&name[..n]) {
+            *d = s.to_ascii_lowercase();
+        }
+        let l = &lower[..n];
+        l.strip_prefix(b"rlimit_").unwrap_or(l)
+    };
+    let resource = spec::RLIMIT_NAMES
+        .iter()
+        .find(|(n, _)| n.as_bytes() == name)
+        .map(|&(_, r)| r)
+        .ok_or_else(|| bad("--rlimit", v, "unknown limit (cpu fsize data stack core rss nproc nofile memlock as locks sigpending msgqueue nice rtprio rttime)"))?;
+    let val = |s: &[u8]| -> Option<u64> {
+        if s == b"unlimited" || s == b"infinity" {
+            Some(u64::MAX)
+        } else {
+            parse_u64(s)
+        }
+    };
+    let (soft, hard) = match split(vals, b':') {
+        Some((s, h)) => (val(s), val(h)),
+        None => (val(vals), val(vals)),
+    };
+    match (soft, hard) {
+        (Some(s), Some(h)) if s <= h => Ok(Rlimit {
+            resource,
+            soft: s,
+            hard: h,
+        }),
+        (Some(_), Some(_)) => Err(bad("--rlimit", v, "the soft limit is above the hard one")),
+        _ => Err(bad("--rlimit", v, why)),
+    }
+}
+
+fn parse_bind(v: &'static [u8]) -> Result<Bind> {
+    let (rest, ro) = if let Some(r) = v.strip_suffix(b":ro") {
+        (r, true)
+    } else {
+        (v.strip_suffix(b":rw").unwrap_or(v), false)
+    };
+    let (src, dst) = split(rest, b':').unwrap_or((rest, rest));
+    if src.is_empty() || dst.is_empty() || dst.contains(&b':') {
+        return Err(bad("--bind", v, "expected SRC[:DST][:ro]"));
+    }
+    Ok(Bind {
+        src,
+        dst: absolute(dst, "--bind")?,
+        ro,
+    })
+}
+
+fn parse_tmpfs(v: &'static [u8]) -> Result<Tmpfs> {
+    let (dst, size) = match split(v, b':') {
+        Some((d, s)) => (
+            d,
+            parse_size(s)
+                .filter(|&n| n > 0)
+                .ok_or_else(|| bad("--tmpfs", s, "not a size (e.g. 64M)"))?,
+        ),
+        None => (v, 0),
+    };
+    Ok(Tmpfs {
+        dst: absolute(dst, "--tmpfs")?,
+        size,
+    })
+}
+
+/// Parses `husk run` arguments from `args[start]`. `caller_uid` decides rootless mode:
+/// a non-root caller always gets a user namespace, mapped to root unless maps are given.
+pub fn parse(args: &[&'static [u8]], start: usize, caller_uid: u32) -> Result<Option<Spec>> {
+    let mut s = Spec {
+        init: true,
+        verbosity: 1,
+        ..Spec::default()
+    };
+    let mut l = Lexer::new(args, start);
+    while let Some(arg) = l.next_arg()? {
+        match find(OPTS, arg) {
+            Some(HELP_) => return Ok(None),
+            Some(NET) => s.ns |= spec::NEWNET,
+            Some(MOUNT) => s.ns |= spec::NEWNS,
+            Some(UTS) => s.ns |= spec::NEWUTS,
+            Some(PID) => s.ns |= spec::NEWPID,
+            Some(IPC) => s.ns |= spec::NEWIPC,
+            Some(CGROUPNS) => s.ns |= spec::NEWCGROUP,
+            Some(USER) => s.ns |= spec::NEWUSER,
+            Some(ALL) => s.ns |= spec::ALL,
+            Some(JOIN) => s.joins.push(parse_join(l.value("--join")?)?),
+            Some(MAP_ROOT) => s.map_root = true,
+            Some(UID_MAP) => s
+                .uid_maps
+                .push(parse_map(l.value("--uid-map")?, "--uid-map")?),
+            Some(GID_MAP) => s
+                .gid_maps
+                .push(parse_map(l.value("--gid-map")?, "--gid-map")?),
+            Some(HOSTNAME) => {
+                let v = l.value("--hostname")?;
+                if v.is_empty() || v.len() > 64 {
+                    return Err(bad("--hostname", v, "must be 1 to 64 bytes"));
+                }
+                s.hostname = Some(v);
+            }
+            Some(UID) => s.uid = Some(parse_id(l.value("--uid")?, "--uid")?),
+            Some(GID) => s.gid = Some(parse_id(l.value("--gid")?, "--gid")?),
+            Some(ENV) => {
+                let v = l.value("--env")?;
+                if !v.contains(&b'=') || v[0] == b'=' {
+                    return Err(bad("--env", v, "expected KEY=VALUE"));
+                }
+                s.env.push(v);
+            }
+            Some(ENV_CLEAR) => s.env_clear = true,
+            Some(CWD) => s.cwd = Some(absolute(l.value("--cwd")?, "--cwd")?),
+            Some(RLIMIT) => s.rlimits.push(parse_rlimit(l.value("--rlimit")?)?),
+            Some(ROOTFS) => {
+                let v = l.value("--rootfs")?;
+                if v.is_empty() {
+                    return Err(bad("--rootfs", v, "empty path"));
+                }
+                s.rootfs = Some(v);
+            }
+            Some(BIND) => s.binds.push(parse_bind(l.value("--bind")?)?),
+            Some(TMPFS) => s.tmpfs.push(parse_tmpfs(l.value("--tmpfs")?)?),
+            Some(READ_ONLY) => s.read_only = true,
+            Some(PROC) => s.proc_ = true,
+            Some(NO_INIT) => s.init = false,
+            Some(TIMINGS) => s.timings = true,
+            Some(VERBOSE) => s.verbosity += 1,
+            _ => match arg {
+                Arg::Operand(_) => {
+                    l.unread_operand();
+                    break;
+                }
+                other => return Err(unknown(other, "(see husk run --help)")),
+            },
+        }
+    }
+    s.cmd = l.rest();
+    if s.cmd >= args.len() {
+        return Err(Error::usage(
+            "run",
+            "no command given (see husk run --help)",
+        ));
+    }
+    if args[s.cmd].is_empty() {
+        return Err(Error::usage("run", "the command is an empty string"));
+    }
+    // What other options imply.
+    if s.rootfs.is_some() || s.proc_ || s.read_only || !s.binds.is_empty() || !s.tmpfs.is_empty() {
+        s.ns |= spec::NEWNS;
+    }
+    if s.hostname.is_some() {
+        s.ns |= spec::NEWUTS;
+    }
+    if s.map_root || !s.uid_maps.is_empty() || !s.gid_maps.is_empty() {
+        s.ns |= spec::NEWUSER;
+    }
+    if caller_uid != 0 && !s.joins_type(spec::NEWUSER) {
+        // Rootless: only a user namespace makes the rest possible.
+        s.ns |= spec::NEWUSER;
+        if s.uid_maps.is_empty() && s.gid_maps.is_empty() {
+            s.map_root = true;
+        }
+    }
+    for j in &s.joins {
+        if s.ns & j.flag != 0 {
+            return Err(bad(
+                "--join",
+                spec::ns_name(j.flag).as_bytes(),
+                "that namespace is also being created",
+            ));
+        }
+    }
+    if s.joins.iter().any(|j| j.flag == spec::NEWUSER)
+        && s.ns & spec::NEWUSER == 0
+        && (s.map_root || !s.uid_maps.is_empty())
+    {
+        return Err(Error::usage(
+            "--join user",
+            "maps are for a new user namespace, not a joined one",
+        ));
+    }
+    if s.map_root && (!s.uid_maps.is_empty() || !s.gid_maps.is_empty()) {
+        return Err(Error::usage(
+            "--map-root",
+            "give either --map-root or --uid-map/--gid-map",
+        ));
+    }
+    check_maps(&s.uid_maps, "--uid-map")?;
+    check_maps(&s.gid_maps, "--gid-map")?;
+    Ok(Some(s))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::*;
+
+    fn leak(args: &[&str]) -> &'static [&'static [u8]] {
+        let v: std::vec::Vec<&'static [u8]> = args
+            .iter()
+            .map(|s| &*std::boxed::Box::leak(s.as_bytes().to_vec().into_boxed_slice()))
+            .collect();
+        std::boxed::Box::leak(v.into_boxed_slice())
+    }
+    fn p(args: &[&str]) -> Result<Spec> {
+        parse(leak(args), 0, 0).map(|s| s.unwrap())
+    }
+
+    #[test]
+    fn namespaces_and_implications() {
+        let s = p(&["-npu", "-i", "--cgroupns", "true"]).unwrap();
+        assert_eq!(s.ns, NEWNET | NEWPID | NEWUTS | NEWIPC | NEWCGROUP);
+        assert_eq!(p(&["-a", "x"]).unwrap().ns, crate::spec::ALL);
+        let s = p(&["--rootfs", "/r", "--hostname", "box", "--map-root", "sh"]).unwrap();
+        assert_eq!(s.ns, NEWNS | NEWUTS | NEWUSER);
+        assert_eq!(s.hostname, Some(&b"box"[..]));
+        assert_eq!(p(&["--proc", "x"]).unwrap().ns, NEWNS);
+        assert!(p(&["x"]).unwrap().init);
+        assert!(!p(&["--no-init", "x"]).unwrap().init);
+    }
+
+    #[test]
+    fn rootless_gets_a_user_namespace() {
+        let s = parse(leak(&["-p", "x"]), 0, 1000).unwrap().unwrap();
+        assert!(s.ns & NEWUSER != 0 && s.map_root);
+        let s = parse(leak(&["--uid-map", "0:1000:1", "x"]), 0, 1000)
+            .unwrap()
+            .unwrap();
+        assert!(!s.map_root);
+    }
+
+    #[test]
+    fn maps() {
+        let s = p(&[
+            "--uid-map",
+            "0:100000:65536",
+            "--uid-map=65536:1000:1",
+            "--gid-map",
+            "0:100000:1",
+            "x",
+        ])
+        .unwrap();
+        assert_eq!(
+            s.uid_maps,
+            [
+                IdMap {
+                    inside: 0,
+                    outside: 100000,
+                    count: 65536
+                },
+                IdMap {
+                    inside: 65536,
+                    outside: 1000,
+                    count: 1
+                }
+            ]
+        );
+        assert_eq!(s.ns, NEWUSER);
+        for bad in ["0:1", "0:1:0", "a:b:c", "0:1:2:3", "0:4294967295:2", ""] {
+            assert!(p(&["--uid-map", bad, "x"]).is_err(), "{bad}");
+        }
+        assert!(
+            p(&["--uid-map", "0:1000:10", "--uid-map", "5:2000:1", "x"]).is_err(),
+            "overlap"
+        );
+        assert!(p(&["--map-root", "--uid-map", "0:1:1", "x"]).is_err());
+    }
+
+    #[test]
+    fn joins() {
+        let s = p(&[
+            "--join",
+            "net=/proc/7/ns/net",
+            "--join",
+            "uts=42",
+            "--join",
+            "net=blue",
+            "x",
+        ]);
+        assert!(s.is_ok());
+        let s = s.unwrap();
+        assert_eq!(
+            s.joins[0],
+            Join {
+                flag: NEWNET,
+                path: b"/proc/7/ns/net".to_vec()
+            }
+        );
+        assert_eq!(
+            s.joins[1],
+            Join {
+                flag: NEWUTS,
+                path: b"/proc/42/ns/uts".to_vec()
+            }
+        );
+        assert_eq!(s.joins[2].path, b"/var/run/netns/blue");
+        assert!(p(&["--join", "time=1", "x"]).is_err());
+        assert!(p(&["--join", "net", "x"]).is_err());
+        assert!(p(&["--join", "uts=box", "x"]).is_err());
+        assert!(
+            p(&["--join", "net=1", "-n", "x"]).is_err(),
+            "join and create"
+        );
+    }
+
+    #[test]
+    fn process_options() {
+        let s = p(&[
+            "--uid",
+            "1000",
+            "--gid",
+            "100",
+            "-e",
+            "A=1",
+            "--env=B=",
+            "--env-clear",
+            "--cwd",
+            "/tmp",
+            "--rlimit",
+            "nofile=10:20",
+            "--rlimit",
+            "RLIMIT_CORE=0",
+            "--rlimit",
+            "as=unlimited",
+            "x",
+        ])
+        .unwrap();
+        assert_eq!((s.uid, s.gid), (Some(1000), Some(100)));
+        assert_eq!(s.env, [&b"A=1"[..], b"B="]);
+        assert!(s.env_clear);
+        assert_eq!(s.cwd, Some(&b"/tmp"[..]));
+        assert_eq!(
+            s.rlimits[0],
+            Rlimit {
+                resource: 7,
+                soft: 10,
+                hard: 20
+            }
+        );
+        assert_eq!(
+            s.rlimits[1],
+            Rlimit {
+                resource: 4,
+                soft: 0,
+                hard: 0
+            }
+        );
+        assert_eq!(s.rlimits[2].soft, u64::MAX);
+        for bad in [
+            &["--uid", "-1", "x"][..],
+            &["--uid", "4294967295", "x"],
+            &["-e", "NOEQ", "x"],
+            &["-e", "=v", "x"],
+            &["--cwd", "rel", "x"],
+            &["--rlimit", "bogus=1", "x"],
+            &["--rlimit", "nofile=20:10", "x"],
+            &["--rlimit", "nofile", "x"],
+            &["--hostname", "", "x"],
+        ] {
+            assert!(p(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn filesystem_options() {
+        let s = p(&[
+            "--bind",
+            "/a:/b:ro",
+            "--bind",
+            "/c",
+            "--bind",
+            "/d:/e",
+            "--tmpfs",
+            "/tmp:64M",
+            "--tmpfs",
+            "/run",
+            "--read-only",
+            "x",
+        ])
+        .unwrap();
+        assert_eq!(
+            s.binds[0],
+            Bind {
+                src: b"/a",
+                dst: b"/b",
+                ro: true
+            }
+        );
+        assert_eq!(
+            s.binds[1],
+            Bind {
+                src: b"/c",
+                dst: b"/c",
+                ro: false
+            }
+        );
+        assert_eq!(
+            s.binds[2],
+            Bind {
+                src: b"/d",
+                dst: b"/e",
+                ro: false
+            }
+        );
+        assert_eq!(
+            s.tmpfs[0],
+            Tmpfs {
+                dst: b"/tmp",
+                size: 64 << 20
+            }
+        );
+        assert_eq!(s.tmpfs[1].size, 0);
+        assert!(s.read_only);
+        for bad in [
+            &["--bind", "/a:rel", "x"][..],
+            &["--bind", ":/b", "x"],
+            &["--tmpfs", "/t:1x", "x"],
+            &["--tmpfs", "rel", "x"],
+            &["--rootfs", "", "x"],
+        ] {
+            assert!(p(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn command_required() {
+        assert!(p(&["-n"]).is_err());
+        assert!(p(&["-n", "--"]).is_err());
+        assert!(p(&[""]).is_err());
+        assert_eq!(p(&["-n", "--", "-x"]).unwrap().cmd, 2);
+        assert!(p(&["--bogus", "x"]).is_err());
+        assert!(parse(leak(&["-h"]), 0, 0).unwrap().is_none());
+    }
+}

@@ -1,0 +1,212 @@
+//! The immutable description of a container: what `husk run` was asked for, validated.
+//! Built by `cli::run` from the arguments, before anything exists.
+use crate::error::{Error, Result};
+use alloc::vec::Vec;
+use linux_raw_sys::general as g;
+
+pub const NEWNS: u32 = g::CLONE_NEWNS;
+pub const NEWUTS: u32 = g::CLONE_NEWUTS;
+pub const NEWIPC: u32 = g::CLONE_NEWIPC;
+pub const NEWUSER: u32 = g::CLONE_NEWUSER;
+pub const NEWPID: u32 = g::CLONE_NEWPID;
+pub const NEWNET: u32 = g::CLONE_NEWNET;
+pub const NEWCGROUP: u32 = g::CLONE_NEWCGROUP;
+/// What `-a/--all` creates: every namespace but the user namespace, as unshare(1)'s list.
+pub const ALL: u32 = NEWNS | NEWUTS | NEWIPC | NEWPID | NEWNET | NEWCGROUP;
+
+/// Namespace types: the name in /proc/PID/ns, the clone flag.
+pub const NS_TYPES: [(&str, u32); 7] = [
+    ("user", NEWUSER),
+    ("mnt", NEWNS),
+    ("pid", NEWPID),
+    ("net", NEWNET),
+    ("uts", NEWUTS),
+    ("ipc", NEWIPC),
+    ("cgroup", NEWCGROUP),
+];
+
+/// `mount` is accepted for `mnt`, as nsenter(1) does.
+pub fn ns_type(name: &[u8]) -> Option<u32> {
+    let name = if name == b"mount" { b"mnt" } else { name };
+    NS_TYPES
+        .iter()
+        .find(|(n, _)| n.as_bytes() == name)
+        .map(|&(_, f)| f)
+}
+
+pub fn ns_name(flag: u32) -> &'static str {
+    NS_TYPES
+        .iter()
+        .find(|&&(_, f)| f == flag)
+        .map_or("?", |&(n, _)| n)
+}
+
+/// One line of a uid_map or gid_map: ids `inside..inside+count` are `outside..` outside.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IdMap {
+    pub inside: u32,
+    pub outside: u32,
+    pub count: u32,
+}
+
+/// The kernel refuses maps whose ranges overlap, inside or outside.
+pub fn check_maps(maps: &[IdMap], what: &'static str) -> Result<()> {
+    if maps.len() > 340 {
+        return Err(Error::usage(
+            what,
+            "more than 340 ranges (the kernel's limit)",
+        ));
+    }
+    let overlap = |a: u32, an: u32, b: u32, bn: u32| {
+        (a as u64) < b as u64 + bn as u64 && (b as u64) < a as u64 + an as u64
+    };
+    for (i, a) in maps.iter().enumerate() {
+        for b in &maps[i + 1..] {
+            if overlap(a.inside, a.count, b.inside, b.count)
+                || overlap(a.outside, a.count, b.outside, b.count)
+            {
+                return Err(Error::usage(what, "ranges overlap"));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Renders maps as the kernel reads them from /proc/PID/uid_map: "IN OUT N\n" lines.
+pub fn render_maps(maps: &[IdMap]) -> Vec<u8> {
+    let mut m = crate::out::Msg::new();
+    for x in maps {
+        m.u(x.inside as u64)
+            .c(b' ')
+            .u(x.outside as u64)
+            .c(b' ')
+            .u(x.count as u64)
+            .nl();
+    }
+    m.0
+}
+
+/// A namespace to join instead of creating: its type and the path of a namespace file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Join {
+    pub flag: u32,
+    pub path: Vec<u8>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Bind {
+    pub src: &'static [u8],
+    pub dst: &'static [u8],
+    pub ro: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Tmpfs {
+    pub dst: &'static [u8],
+    /// Bytes; 0 for the kernel's default (half of RAM).
+    pub size: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rlimit {
+    pub resource: u32,
+    pub soft: u64,
+    pub hard: u64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Spec {
+    /// CLONE_NEW* flags of the namespaces to create.
+    pub ns: u32,
+    pub joins: Vec<Join>,
+    pub map_root: bool,
+    pub uid_maps: Vec<IdMap>,
+    pub gid_maps: Vec<IdMap>,
+    pub hostname: Option<&'static [u8]>,
+    pub uid: Option<u32>,
+    pub gid: Option<u32>,
+    pub env: Vec<&'static [u8]>,
+    pub env_clear: bool,
+    pub cwd: Option<&'static [u8]>,
+    pub rlimits: Vec<Rlimit>,
+    pub rootfs: Option<&'static [u8]>,
+    pub binds: Vec<Bind>,
+    pub tmpfs: Vec<Tmpfs>,
+    pub read_only: bool,
+    pub proc_: bool,
+    /// husk stays PID 1 in a new pid namespace (false: --no-init).
+    pub init: bool,
+    pub timings: bool,
+    pub verbosity: u8,
+    /// Index of CMD in the argument vector.
+    pub cmd: usize,
+}
+
+impl Spec {
+    pub fn joins_type(&self, flag: u32) -> bool {
+        self.joins.iter().any(|j| j.flag == flag)
+    }
+    /// A user namespace is created or joined: ids and capabilities are the namespace's.
+    pub fn in_userns(&self) -> bool {
+        self.ns & NEWUSER != 0 || self.joins_type(NEWUSER)
+    }
+    pub fn has_mount_ns(&self) -> bool {
+        self.ns & NEWNS != 0
+    }
+}
+
+pub const RLIMIT_NAMES: [(&str, u32); 16] = [
+    ("cpu", g::RLIMIT_CPU),
+    ("fsize", g::RLIMIT_FSIZE),
+    ("data", g::RLIMIT_DATA),
+    ("stack", g::RLIMIT_STACK),
+    ("core", g::RLIMIT_CORE),
+    ("rss", g::RLIMIT_RSS),
+    ("nproc", g::RLIMIT_NPROC),
+    ("nofile", g::RLIMIT_NOFILE),
+    ("memlock", g::RLIMIT_MEMLOCK),
+    ("as", g::RLIMIT_AS),
+    ("locks", g::RLIMIT_LOCKS),
+    ("sigpending", g::RLIMIT_SIGPENDING),
+    ("msgqueue", g::RLIMIT_MSGQUEUE),
+    ("nice", g::RLIMIT_NICE),
+    ("rtprio", g::RLIMIT_RTPRIO),
+    ("rttime", g::RLIMIT_RTTIME),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn map_overlaps() {
+        let m = |i, o, n| IdMap {
+            inside: i,
+            outside: o,
+            count: n,
+        };
+        assert!(check_maps(&[m(0, 1000, 1), m(1, 100000, 65536)], "--uid-map").is_ok());
+        assert!(
+            check_maps(&[m(0, 1000, 10), m(5, 100000, 10)], "--uid-map").is_err(),
+            "inside overlap"
+        );
+        assert!(
+            check_maps(&[m(0, 1000, 10), m(100, 1005, 10)], "--uid-map").is_err(),
+            "outside overlap"
+        );
+        assert!(check_maps(&[m(0, 4294967290, 5), m(5, 0, 1)], "--uid-map").is_ok());
+        assert_eq!(
+            render_maps(&[m(0, 1000, 1), m(1, 100000, 65536)]),
+            b"0 1000 1\n1 100000 65536\n"
+        );
+    }
+
+    #[test]
+    fn ns_names() {
+        assert_eq!(ns_type(b"net"), Some(NEWNET));
+        assert_eq!(ns_type(b"mount"), Some(NEWNS));
+        assert_eq!(ns_type(b"mnt"), Some(NEWNS));
+        assert_eq!(ns_type(b"time"), None);
+        assert_eq!(ns_name(NEWCGROUP), "cgroup");
+    }
+}

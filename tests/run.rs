@@ -1,0 +1,546 @@
+//! `husk run`: namespaces, id maps, the pivoted root and its mounts, PID 1 inside, exit
+//! statuses, bad input. Checked from inside with the kernel's view (/proc, mountinfo).
+mod common;
+use common::*;
+use std::process::Command;
+
+fn husk_run() -> Command {
+    let mut c = Command::new(husk());
+    c.arg("run");
+    c
+}
+
+fn out_of(args: &[&str]) -> (i32, String, String) {
+    let o = run(husk_run().args(args));
+    (code(&o), stdout(&o), stderr(&o))
+}
+
+fn inside(flags: &[&str], script: &str) -> String {
+    let mut a: Vec<&str> = flags.to_vec();
+    a.extend(["--", "sh", "-c", script]);
+    let (c, out, err) = out_of(&a);
+    assert_eq!(c, 0, "husk run {flags:?} -- sh -c {script:?}: {err}");
+    out
+}
+
+fn rootfs_str() -> String {
+    rootfs().display().to_string()
+}
+
+#[test]
+fn each_namespace_flag_makes_exactly_that_namespace() {
+    if skip_unless_root("each_namespace_flag_makes_exactly_that_namespace") {
+        return;
+    }
+    let host = ns_inodes("self");
+    for (flag, ty) in [
+        ("-n", "net"),
+        ("-m", "mnt"),
+        ("-u", "uts"),
+        ("-p", "pid"),
+        ("-i", "ipc"),
+        ("-C", "cgroup"),
+        ("-U", "user"),
+    ] {
+        let out = inside(&[flag], "for t in cgroup ipc mnt net pid user uts; do echo $t $(readlink /proc/self/ns/$t); done");
+        for line in out.lines() {
+            let (t, ino) = line.split_once(' ').unwrap();
+            if t == ty {
+                assert_ne!(&host[t], ino, "{flag}: {t} must be new");
+            } else {
+                assert_eq!(&host[t], ino, "{flag}: {t} must be the host's");
+            }
+        }
+    }
+    // -a: all but user.
+    let out = inside(
+        &["-a"],
+        "for t in cgroup ipc mnt net pid user uts; do echo $t $(readlink /proc/self/ns/$t); done",
+    );
+    for line in out.lines() {
+        let (t, ino) = line.split_once(' ').unwrap();
+        assert_eq!(t == "user", host[t] == ino, "-a: {t}");
+    }
+}
+
+#[test]
+fn hostname_lives_in_the_new_uts_namespace() {
+    if skip_unless_root("hostname_lives_in_the_new_uts_namespace") {
+        return;
+    }
+    let before = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
+    assert_eq!(
+        inside(
+            &["--hostname", "box"],
+            "hostname; cat /proc/sys/kernel/hostname"
+        ),
+        "box\nbox\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap(),
+        before
+    );
+}
+
+#[test]
+fn id_maps_are_written() {
+    if skip_unless_root("id_maps_are_written") {
+        return;
+    }
+    let out = inside(
+        &["--map-root"],
+        "cat /proc/self/uid_map /proc/self/gid_map; id -u",
+    );
+    let v: Vec<String> = out
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect();
+    assert_eq!(v, ["0 0 1", "0 0 1", "0"]);
+    let out = inside(
+        &[
+            "--uid-map",
+            "0:100000:65536",
+            "--uid-map",
+            "65536:1000:1",
+            "--gid-map",
+            "0:200000:10",
+        ],
+        "cat /proc/self/uid_map /proc/self/gid_map",
+    );
+    let v: Vec<String> = out
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect();
+    assert_eq!(v, ["0 100000 65536", "65536 1000 1", "0 200000 10"]);
+}
+
+fn as_nobody(cmd: &mut Command) -> &mut Command {
+    use std::os::unix::process::CommandExt;
+    cmd.uid(65534).gid(65534)
+}
+
+#[test]
+fn rootless_run_as_an_unprivileged_user() {
+    if skip_unless_root("rootless_run_as_an_unprivileged_user") {
+        return;
+    }
+    // A non-root caller gets a user namespace with itself mapped to root, automatically.
+    let o = run(as_nobody(&mut husk_run()).args([
+        "-p",
+        "--proc",
+        "--hostname",
+        "rootless",
+        "--",
+        "sh",
+        "-c",
+        "id -u; cat /proc/self/uid_map; cat /proc/self/setgroups; hostname; ps -o pid,comm | wc -l",
+    ]));
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let out = stdout(&o);
+    let v: Vec<String> = out
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect();
+    assert_eq!(v[0], "0");
+    assert_eq!(v[1], "0 65534 1");
+    assert_eq!(v[2], "deny", "setgroups denied, as the kernel requires");
+    assert_eq!(v[3], "rootless");
+    // And a whole rootfs: /proc, /sys (bound, read-only), /dev (nodes bound from the host).
+    let r = rootfs_str();
+    let o = run(as_nobody(&mut husk_run()).args([
+        "-a",
+        "--rootfs",
+        &r,
+        "--",
+        "sh",
+        "-c",
+        "ls /dev; echo x > /dev/null && echo null-ok; touch /sys/x 2>&1 | grep -c Read-only",
+    ]));
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stdout(&o).contains("null-ok\n1\n"), "{}", stdout(&o));
+}
+
+#[test]
+fn husk_is_pid1_and_reaps_orphans() {
+    if skip_unless_root("husk_is_pid1_and_reaps_orphans") {
+        return;
+    }
+    let out = inside(
+        &["-p", "--proc"],
+        "cat /proc/1/comm; echo $$; probe orphans 3 2>/dev/null || true",
+    );
+    let mut l = out.lines();
+    assert_eq!(l.next(), Some("husk"));
+    assert_eq!(l.next(), Some("2"), "CMD is husk's child");
+    // The probe is not on the host PATH: run it by path.
+    let p = probe().display().to_string();
+    let out = inside(&["-p", "--proc"], &format!("{p} orphans 3"));
+    assert_eq!(out, "reaped 3\n");
+    // --no-init: CMD itself is PID 1.
+    let out = inside(&["-p", "--proc", "--no-init"], "echo $$; cat /proc/1/comm");
+    assert_eq!(out, "1\nsh\n");
+}
+
+#[test]
+fn without_a_pid_namespace_husk_reaps_as_a_subreaper() {
+    let p = probe().display().to_string();
+    if skip_unless_root("without_a_pid_namespace_husk_reaps_as_a_subreaper") {
+        return;
+    }
+    assert_eq!(inside(&["-u"], &format!("{p} orphans 2")), "reaped 2\n");
+}
+
+#[test]
+fn signals_reach_cmd_through_both_husks() {
+    if skip_unless_root("signals_reach_cmd_through_both_husks") {
+        return;
+    }
+    let l = Lines::spawn(husk_run().args(["-p", "--"]).arg(probe()).arg("signals"));
+    assert_eq!(l.line(), "ready");
+    for sig in [libc::SIGUSR1, libc::SIGHUP, libc::SIGINT, 40] {
+        kill(l.pid(), sig);
+        assert_eq!(l.line(), format!("SIG {sig}"));
+    }
+    kill(l.pid(), libc::SIGTERM);
+    assert_eq!(l.line(), "SIG 15");
+    assert_eq!(l.wait(), 0);
+}
+
+#[test]
+fn rootfs_is_the_root_and_the_host_is_gone() {
+    if skip_unless_root("rootfs_is_the_root_and_the_host_is_gone") {
+        return;
+    }
+    let marker = format!("/tmp/husk-marker-{}", std::process::id());
+    std::fs::write(&marker, "host").unwrap();
+    let r = rootfs_str();
+    let out = inside(&["-a", "--rootfs", &r], &format!("ls /; test -e {marker} && echo LEAK; cat /proc/self/mountinfo | cut -d' ' -f5 | sort -u | tr '\\n' ' '"));
+    std::fs::remove_file(&marker).unwrap();
+    assert!(!out.contains("LEAK"), "{out}");
+    let mut lines = out.lines();
+    let listing: Vec<&str> = lines.by_ref().take_while(|l| !l.contains(' ')).collect();
+    assert!(
+        listing.contains(&"bin") && listing.contains(&"proc") && listing.contains(&"etc"),
+        "{out}"
+    );
+    let points = out.lines().last().unwrap();
+    assert_eq!(
+        points.trim(),
+        "/ /dev /dev/mqueue /dev/pts /dev/shm /proc /sys",
+        "only the container's mounts"
+    );
+}
+
+#[test]
+fn dev_has_exactly_the_expected_nodes() {
+    if skip_unless_root("dev_has_exactly_the_expected_nodes") {
+        return;
+    }
+    let r = rootfs_str();
+    for extra in [&[][..], &["--map-root"][..]] {
+        let mut flags = vec!["-a", "--rootfs", r.as_str()];
+        flags.extend(extra);
+        let out = inside(&flags, "ls -A /dev | tr '\\n' ' '; echo; stat -c '%A %t:%T' /dev/null /dev/zero /dev/tty; echo hi > /dev/null; head -c 4 /dev/zero | wc -c; test -c /dev/pts/ptmx && echo ptmx");
+        let mut l = out.lines();
+        assert_eq!(
+            l.next().unwrap().trim(),
+            "fd full mqueue null ptmx pts random shm stderr stdin stdout tty urandom zero",
+            "{extra:?}"
+        );
+        assert_eq!(l.next(), Some("crw-rw-rw- 1:3"));
+        assert_eq!(l.next(), Some("crw-rw-rw- 1:5"));
+        assert_eq!(l.next(), Some("crw-rw-rw- 5:0"));
+        assert_eq!(l.next(), Some("4"));
+        assert_eq!(l.next(), Some("ptmx"));
+    }
+}
+
+#[test]
+fn proc_and_sys_in_the_rootfs() {
+    if skip_unless_root("proc_and_sys_in_the_rootfs") {
+        return;
+    }
+    let r = rootfs_str();
+    let out = inside(&["-a", "--rootfs", &r], "cat /proc/1/comm; ls /proc | grep -c '^[0-9]'; grep -w /sys /proc/self/mountinfo | grep -c ' ro,'; touch /sys/x 2>&1 | grep -c Read-only");
+    assert_eq!(
+        out, "husk\n4\n1\n1\n",
+        "/proc shows only the container (husk, sh, ls, grep); /sys read-only"
+    );
+}
+
+#[test]
+fn binds_tmpfs_and_read_only() {
+    if skip_unless_root("binds_tmpfs_and_read_only") {
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("husk-bind-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("sub")).unwrap();
+    std::fs::write(dir.join("file"), "content").unwrap();
+    let d = dir.display().to_string();
+    let r = rootfs_str();
+    let ro = format!("{d}:/mnt/ro:ro");
+    let rw = format!("{d}/sub:/mnt/rw");
+    let file = format!("{d}/file:/etc/bound");
+    let out = inside(
+        &["-a", "--rootfs", &r, "--bind", &ro, "--bind", &rw, "--bind", &file, "--tmpfs", "/run/t:1M", "--read-only"],
+        "cat /etc/bound; echo; touch /mnt/ro/x 2>&1 | grep -c Read-only; touch /mnt/rw/y && echo rw-ok; \
+         touch /x 2>&1 | grep -c Read-only; touch /run/t/z && echo tmpfs-ok; df -k /run/t | tail -1 | awk '{print $2}'",
+    );
+    assert_eq!(out, "content\n1\nrw-ok\n1\ntmpfs-ok\n1024\n");
+    assert!(dir.join("sub/y").exists(), "the rw bind writes through");
+    assert!(!dir.join("x").exists());
+    std::fs::remove_dir_all(&dir).unwrap();
+    // Read-only binds are recursive: a mount under the source is read-only too.
+    let o = run(Command::new("unshare").args(["-m", "sh", "-c"]).arg(format!(
+        "mkdir -p {d}/a/b && mount -t tmpfs t {d}/a/b && {} run --bind {d}/a:/mnt:ro -- touch /mnt/b/x; echo $?; umount {d}/a/b; rm -r {d}",
+        husk().display()
+    )));
+    assert!(stderr(&o).contains("Read-only"), "{}", stderr(&o));
+}
+
+#[test]
+fn mounts_do_not_propagate_to_the_host() {
+    if skip_unless_root("mounts_do_not_propagate_to_the_host") {
+        return;
+    }
+    // A shared mount tree around husk: a mount inside would appear outside if husk did not
+    // make its mounts private.
+    let o = run(Command::new("unshare").args(["-m", "--propagation", "shared", "sh", "-c"]).arg(format!(
+        "{} run --tmpfs /mnt --proc -p -- true && grep -c ' /mnt ' /proc/self/mountinfo; grep -c ' /proc ' /proc/self/mountinfo",
+        husk().display()
+    )));
+    assert_eq!(stdout(&o), "0\n1\n", "{}", stderr(&o));
+}
+
+#[test]
+fn proc_without_rootfs_is_like_unshare_mount_proc() {
+    if skip_unless_root("proc_without_rootfs_is_like_unshare_mount_proc") {
+        return;
+    }
+    let out = inside(&["-p", "--proc"], "ls /proc | grep -c '^[0-9]'");
+    assert_eq!(out.trim(), "4", "husk, sh, ls and grep: {out}");
+}
+
+#[test]
+fn rlimits_env_cwd_uid_gid() {
+    if skip_unless_root("rlimits_env_cwd_uid_gid") {
+        return;
+    }
+    let out = inside(
+        &[
+            "--rlimit",
+            "nofile=100:200",
+            "--rlimit",
+            "core=0",
+            "-e",
+            "FOO=bar",
+            "-e",
+            "HOME=/x",
+            "--cwd",
+            "/tmp",
+            "--uid",
+            "65534",
+            "--gid",
+            "65534",
+        ],
+        "ulimit -n; ulimit -Hn; ulimit -c; echo $FOO $HOME; pwd; id -u; id -g; id -G",
+    );
+    assert_eq!(out, "100\n200\n0\nbar /x\n/tmp\n65534\n65534\n65534\n");
+    let o = run(husk_run().env("KEEP", "1").args([
+        "--env-clear",
+        "-e",
+        "ONLY=1",
+        "--",
+        "/usr/bin/env",
+    ]));
+    assert_eq!(stdout(&o), "ONLY=1\n");
+}
+
+#[test]
+fn exit_statuses() {
+    if skip_unless_root("exit_statuses") {
+        return;
+    }
+    for (flags, script, want) in [
+        (&["-p"][..], "exit 0", 0),
+        (&["-p"], "exit 3", 3),
+        (&["-p", "--no-init"], "exit 3", 3),
+        (&["-u"], "exit 3", 3),
+        (&["-p"], "kill -TERM $$", 143),
+        (&["-u"], "kill -KILL $$", 137),
+    ] {
+        let mut a = flags.to_vec();
+        a.extend(["--", "sh", "-c", script]);
+        assert_eq!(out_of(&a).0, want, "{flags:?} {script}");
+    }
+    for flags in [&["-p"][..], &["-p", "--no-init"], &["-u"]] {
+        let mut a = flags.to_vec();
+        a.extend(["--", "/no/such/cmd"]);
+        let (c, _, err) = out_of(&a);
+        assert_eq!(c, 127, "{flags:?}");
+        assert!(err.contains("husk: exec /no/such/cmd: ENOENT"), "{err}");
+        let mut a = flags.to_vec();
+        a.extend(["--", "/etc/passwd"]);
+        assert_eq!(out_of(&a).0, 126, "{flags:?}");
+    }
+}
+
+#[test]
+fn join_lands_in_the_targets_namespaces() {
+    if skip_unless_root("join_lands_in_the_targets_namespaces") {
+        return;
+    }
+    let target = Lines::spawn(husk_run().args([
+        "-u",
+        "-n",
+        "--hostname",
+        "target",
+        "--no-init",
+        "--",
+        "sh",
+        "-c",
+        "echo ready; exec sleep 100",
+    ]));
+    assert_eq!(target.line(), "ready");
+    // The sh inside is husk's child: find it.
+    let kids =
+        std::fs::read_to_string(format!("/proc/{0}/task/{0}/children", target.pid())).unwrap();
+    let pid = kids.split_whitespace().next().unwrap().to_string();
+    let want = ns_inodes(&pid);
+    let by_pid = format!("uts={pid}");
+    let by_path = format!("net=/proc/{pid}/ns/net");
+    let out = inside(
+        &["--join", &by_pid, "--join", &by_path],
+        "hostname; readlink /proc/self/ns/uts /proc/self/ns/net",
+    );
+    assert_eq!(out, format!("target\n{}\n{}\n", want["uts"], want["net"]));
+}
+
+#[test]
+fn timings_print_every_phase() {
+    if skip_unless_root("timings_print_every_phase") {
+        return;
+    }
+    let r = rootfs_str();
+    let (c, _, err) = out_of(&[
+        "--timings",
+        "-a",
+        "--map-root",
+        "--hostname",
+        "t",
+        "--rootfs",
+        &r,
+        "--",
+        "true",
+    ]);
+    assert_eq!(c, 0, "{err}");
+    for phase in [
+        "parse", "check", "clone", "maps", "hostname", "mounts", "pivot", "setup", "exec", "total",
+    ] {
+        assert!(
+            err.lines().any(|l| l.trim_start().starts_with(phase)),
+            "{phase} missing: {err}"
+        );
+    }
+}
+
+#[test]
+fn ns_shows_which_namespaces_differ_from_pid1() {
+    if skip_unless_root("ns_shows_which_namespaces_differ_from_pid1") {
+        return;
+    }
+    // In a new pid namespace with its own /proc, PID 1 is husk; `husk ns` run by the command
+    // compares its own namespaces (new net, via an exec'd child) with PID 1's.
+    let h = husk().display().to_string();
+    let out = inside(
+        &["-p", "--proc", "-m"],
+        &format!("{h} ns; {h} run -n -u -- {h} ns"),
+    );
+    let blocks: Vec<&str> = out.split("NAMESPACE").filter(|b| !b.is_empty()).collect();
+    assert_eq!(blocks.len(), 2, "{out}");
+    assert!(
+        !blocks[0].lines().any(|l| l.ends_with('*')),
+        "the command shares PID 1's namespaces: {}",
+        blocks[0]
+    );
+    let marked: Vec<&str> = blocks[1]
+        .lines()
+        .filter(|l| l.ends_with('*'))
+        .map(|l| l.split_whitespace().next().unwrap())
+        .collect();
+    assert_eq!(marked, ["net", "uts"], "{}", blocks[1]);
+}
+
+#[test]
+fn bad_input_is_refused_before_anything_exists() {
+    if skip_unless_root("bad_input_is_refused_before_anything_exists") {
+        return;
+    }
+    let r = rootfs_str();
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["--rootfs", "/no/such/dir", "--", "sh"],
+            "rootfs /no/such/dir: ENOENT",
+        ),
+        (
+            &["--rootfs", &r, "--", "/no/such/cmd"],
+            "not found in the rootfs",
+        ),
+        (
+            &["--rootfs", &r, "--", "nosuchcmd"],
+            "not found in the rootfs",
+        ),
+        (&["--uid-map", "0:1", "--", "true"], "--uid-map '0:1'"),
+        (
+            &[
+                "--uid-map",
+                "0:1000:10",
+                "--uid-map",
+                "5:2000:1",
+                "--",
+                "true",
+            ],
+            "ranges overlap",
+        ),
+        (
+            &["--join", "bogus=1", "--", "true"],
+            "unknown namespace type",
+        ),
+        (
+            &["--join", "net=/no/such/ns", "--", "true"],
+            "open namespace /no/such/ns",
+        ),
+        (
+            &["--bind", "/no/such/src:/x", "--", "true"],
+            "bind source /no/such/src: ENOENT",
+        ),
+        (&["--rlimit", "bogus=1", "--", "true"], "unknown limit"),
+        (&["-p"], "no command"),
+        (&["-p", "--", ""], "empty"),
+        (&["--frobnicate", "true"], "unknown option '--frobnicate'"),
+    ];
+    let before = residue_snapshot();
+    for (args, msg) in cases {
+        let (c, _, err) = out_of(args);
+        assert_eq!(c, 125, "{args:?}: {err}");
+        assert!(
+            err.starts_with("husk: ") && err.contains(msg) && err.lines().count() == 1,
+            "{args:?}: {err}"
+        );
+    }
+    // A failure inside the child (after clone) leaves nothing either.
+    let (c, _, err) = out_of(&[
+        "-m",
+        "--bind",
+        "/etc/hostname:/proc/nonexistent/x",
+        "--",
+        "true",
+    ]);
+    assert_eq!(c, 125, "{err}");
+    assert!(err.starts_with("husk: "), "{err}");
+    assert_eq!(
+        residue_snapshot(),
+        before,
+        "no mount and no namespace left behind"
+    );
+}
