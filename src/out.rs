@@ -165,7 +165,11 @@ pub fn parse_size(s: &[u8]) -> Option<u64> {
     let lower = |i: usize| s.get(i).map(|c| c.to_ascii_lowercase());
     let n = s.len();
     // "4MiB" → "4M", "4MB"/"100b" → "4M"/"100": an "iB" needs a unit letter before it.
-    let s = if n >= 3 && lower(n - 2) == Some(b'i') && lower(n - 1) == Some(b'b') && !s[n - 3].is_ascii_digit() {
+    let s = if n >= 3
+        && lower(n - 2) == Some(b'i')
+        && lower(n - 1) == Some(b'b')
+        && !s[n - 3].is_ascii_digit()
+    {
         &s[..n - 2]
     } else if n >= 2 && lower(n - 1) == Some(b'b') {
         &s[..n - 1]

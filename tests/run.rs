@@ -519,7 +519,15 @@ fn bad_input_is_refused_before_anything_exists() {
         (&["-p", "--", ""], "empty"),
         (&["--frobnicate", "true"], "unknown option '--frobnicate'"),
     ];
-    let before = residue_snapshot();
+    let before = mount_snapshot();
+    let (k, v) = marker()
+        .split_once('=')
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .unwrap();
+    let out_of = |args: &[&str]| {
+        let o = run(husk_run().env(&k, &v).args(args));
+        (code(&o), stdout(&o), stderr(&o))
+    };
     for (args, msg) in cases {
         let (c, _, err) = out_of(args);
         assert_eq!(c, 125, "{args:?}: {err}");
@@ -538,9 +546,10 @@ fn bad_input_is_refused_before_anything_exists() {
     ]);
     assert_eq!(c, 125, "{err}");
     assert!(err.starts_with("husk: "), "{err}");
+    assert_eq!(mount_snapshot(), before, "no mount left behind");
     assert_eq!(
-        residue_snapshot(),
-        before,
-        "no mount and no namespace left behind"
+        leftover_processes(),
+        Vec::<u32>::new(),
+        "no process (so no namespace) left behind"
     );
 }

@@ -151,15 +151,36 @@ pub fn ns_inodes(pid: &str) -> std::collections::BTreeMap<String, String> {
     m
 }
 
-/// What must not change when husk fails: the mount table and the namespaces on the system.
-pub fn residue_snapshot() -> (String, String) {
-    let mounts = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
-    let ns = Command::new("lsns")
-        .args(["-n", "-o", "NS,TYPE"])
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
-        .unwrap_or_default();
-    let mut lines: Vec<&str> = ns.lines().collect();
-    lines.sort();
-    (mounts, lines.join("\n"))
+/// The environment marker that `leftover_processes` looks for.
+pub fn marker() -> String {
+    format!("HUSK_TEST_MARK={}", std::process::id())
+}
+
+/// Processes (pids) that still carry `marker()` in their environment: whatever a husk run
+/// with that marker left behind. Namespaces live only as long as a process or a bind mount
+/// holds them, so no such process and an unchanged mount table mean no namespace is left.
+pub fn leftover_processes() -> Vec<u32> {
+    let mark = marker();
+    let me = std::process::id();
+    let mut left = Vec::new();
+    for e in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        if pid == me {
+            continue;
+        }
+        if let Ok(env) = std::fs::read(format!("/proc/{pid}/environ")) {
+            if env.split(|&b| b == 0).any(|v| v == mark.as_bytes()) {
+                left.push(pid);
+            }
+        }
+    }
+    left
+}
+
+/// What must not change when husk fails: our mount table (which also shows any namespace
+/// bind mount) — compare it before and after, and check `leftover_processes()`.
+pub fn mount_snapshot() -> String {
+    std::fs::read_to_string("/proc/self/mountinfo").unwrap()
 }
