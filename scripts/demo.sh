@@ -76,5 +76,29 @@ say "6. Drop-in for tini: as docker-init, it answers in tini's format"
 ln -sf "$HUSK" target/docker-init
 run target/docker-init --version
 rm -f target/docker-init
+
+say "7. A container: new UTS and PID namespaces (husk run)"
+run "$HUSK" run --uts --pid --proc --hostname demo -- sh -c '
+    echo "  hostname inside: $(hostname)"
+    echo "  processes inside:"; ps -o pid,comm | sed "s/^/    /"
+    for t in uts pid mnt; do echo "  $t: $(readlink /proc/self/ns/$t)"; done'
+echo "  hostname outside, unchanged: $(hostname)"
+for t in uts pid mnt; do echo "  $t outside: $(readlink /proc/self/ns/$t)"; done
+echo "husk ns PID lists a process's namespaces and marks (*) those that differ from PID 1's."
+echo "Here PID 1 is husk in a pid namespace, and a second container inside it has new uts and net:"
+"$HUSK" run --pid --proc -- sh -c "$HUSK"' run -u -n -- sleep 1 & sleep 0.3; '"$HUSK"' ns $(pidof sleep | cut -d" " -f1)' | sed 's/^/    /'
+
+say "8. A whole root file system: busybox in target/rootfs, pivot_root, only its own mounts"
+run "$HUSK" run -a --rootfs target/rootfs --hostname box -- sh -c '
+    echo "  / is: $(ls / | tr "\n" " ")"
+    echo "  mounts: $(cut -d" " -f5 /proc/self/mountinfo | tr "\n" " ")"
+    echo "  /dev: $(ls /dev | tr "\n" " ")"'
+
+say "9. Rootless: the same as an unprivileged user (uid 65534), who becomes root inside"
+run setpriv --reuid=65534 --regid=65534 --clear-groups "$HUSK" run -p --proc -- sh -c '
+    echo "  id inside: $(id -u), uid_map: $(cat /proc/self/uid_map | tr -s " ")"'
+
+say "10. What it costs: --timings"
+run "$HUSK" run --timings -a --proc -- true
 echo
 echo "Done. 'make test' runs the tests; 'make bench' measures husk against tini, dumb-init, catatonit."

@@ -357,6 +357,14 @@ fn setup_and_run(
 ) -> core::result::Result<u8, (Error, u8)> {
     let fail = |e: Error| (e, 125u8);
     let mut t = Timer::new(now_us());
+    // If husk outside is killed, the container goes with it (its PID 1 first), so that
+    // nothing of a killed run survives. (Racing with a parent that is already gone is
+    // covered by the sync socket: the read below then sees end-of-file.)
+    let _ = sys::prctl(
+        linux_raw_sys::prctl::PR_SET_PDEATHSIG,
+        crate::signals::SIGKILL as usize,
+        0,
+    );
     if needs_go {
         let mut f = [0u8; FRAME];
         match sys::read(sock.raw(), &mut f) {

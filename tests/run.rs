@@ -520,10 +520,7 @@ fn bad_input_is_refused_before_anything_exists() {
         (&["--frobnicate", "true"], "unknown option '--frobnicate'"),
     ];
     let before = mount_snapshot();
-    let (k, v) = marker()
-        .split_once('=')
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .unwrap();
+    let (k, v) = marker("bad-input");
     let out_of = |args: &[&str]| {
         let o = run(husk_run().env(&k, &v).args(args));
         (code(&o), stdout(&o), stderr(&o))
@@ -548,8 +545,37 @@ fn bad_input_is_refused_before_anything_exists() {
     assert!(err.starts_with("husk: "), "{err}");
     assert_eq!(mount_snapshot(), before, "no mount left behind");
     assert_eq!(
-        leftover_processes(),
+        leftover_processes("bad-input"),
         Vec::<u32>::new(),
         "no process (so no namespace) left behind"
     );
+}
+
+#[test]
+fn killing_husk_kills_the_container() {
+    if skip_unless_root("killing_husk_kills_the_container") {
+        return;
+    }
+    let (k, v) = marker("killed");
+    for flags in [&["-p"][..], &["-u"][..]] {
+        let l = Lines::spawn(husk_run().env(&k, &v).args(flags).args([
+            "--",
+            "sh",
+            "-c",
+            "echo ready; exec sleep 100",
+        ]));
+        assert_eq!(l.line(), "ready");
+        kill(l.pid(), libc::SIGKILL);
+        let _ = l.wait_signaled();
+        // The container's processes are gone (give the kernel a moment to deliver).
+        let mut left = leftover_processes("killed");
+        for _ in 0..200 {
+            if left.is_empty() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+            left = leftover_processes("killed");
+        }
+        assert_eq!(left, Vec::<u32>::new(), "{flags:?}");
+    }
 }

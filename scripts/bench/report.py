@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Turns hyperfine's JSON exports into bench/results.md and the data for the chart.
 
-usage: report.py OUTDIR GROUP... where each GROUP is NAME:BASELINE:HUSK and OUTDIR holds
+usage: report.py OUTDIR GROUP... where each GROUP is NAME|BASELINE|HUSK[|ratio] and OUTDIR holds
 NAME.json (hyperfine --export-json) and, optionally, NAME.extra (tab-separated
 "command<TAB>size bytes<TAB>VmHWM kB" lines).
 """
@@ -30,7 +30,11 @@ def main():
           ""]
     plots = []
     for spec in sys.argv[2:]:
-        name, baseline, husk = spec.split(":", 2)
+        parts = spec.split("|")
+        name, baseline, husk = parts[0], parts[1], parts[2]
+        # "overhead": compare what each adds to the baseline (an init around /bin/true);
+        # "ratio": compare whole medians (a launch against the floor that does only that).
+        ratio_mode = len(parts) > 3 and parts[3] == "ratio"
         res, extra = load(outdir, name)
         by = {r["command"]: r for r in res}
         base = by[baseline]["median"] * 1000 if baseline else 0.0
@@ -38,7 +42,10 @@ def main():
         h_over = h - base
         head = "| command | median ms | mean ± σ ms |"
         sep = "|---|---:|---:|"
-        if baseline:
+        if baseline and ratio_mode:
+            head += f" × `{baseline}` | husk is … faster |"
+            sep += "---:|---:|"
+        elif baseline:
             head += f" over `{baseline}` ms | vs husk |"
             sep += "---:|---:|"
         else:
@@ -53,7 +60,9 @@ def main():
             cmd = r["command"]
             med = r["median"] * 1000
             line = f"| `{cmd}` | {med:.3f} | {r['mean']*1000:.3f} ± {r['stddev']*1000:.3f} |"
-            if baseline:
+            if baseline and ratio_mode:
+                line += f" {med / base:.2f} |" + (" — |" if cmd in (husk, baseline) else f" {med / h:.2f}× |")
+            elif baseline:
                 over = med - base
                 if cmd == baseline:
                     line += " — | — |"

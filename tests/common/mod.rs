@@ -102,6 +102,13 @@ impl Lines {
         self.child.id() as i32
     }
 
+    /// Waits for a process killed by a signal; returns the signal.
+    pub fn wait_signaled(mut self) -> i32 {
+        use std::os::unix::process::ExitStatusExt;
+        let st = self.child.wait().unwrap();
+        st.signal().unwrap_or_else(|| panic!("exited: {st:?}"))
+    }
+
     pub fn wait(mut self) -> i32 {
         let st = self.child.wait().unwrap();
         st.code().unwrap_or_else(|| panic!("killed: {st:?}"))
@@ -151,16 +158,22 @@ pub fn ns_inodes(pid: &str) -> std::collections::BTreeMap<String, String> {
     m
 }
 
-/// The environment marker that `leftover_processes` looks for.
-pub fn marker() -> String {
-    format!("HUSK_TEST_MARK={}", std::process::id())
+/// The environment variable (name, value) that `leftover_processes(tag)` looks for:
+/// unique to this test process and tag, so tests running in parallel do not see each
+/// other's processes.
+pub fn marker(tag: &str) -> (String, String) {
+    (
+        "HUSK_TEST_MARK".to_string(),
+        format!("{}-{tag}", std::process::id()),
+    )
 }
 
 /// Processes (pids) that still carry `marker()` in their environment: whatever a husk run
 /// with that marker left behind. Namespaces live only as long as a process or a bind mount
 /// holds them, so no such process and an unchanged mount table mean no namespace is left.
-pub fn leftover_processes() -> Vec<u32> {
-    let mark = marker();
+pub fn leftover_processes(tag: &str) -> Vec<u32> {
+    let (k, v) = marker(tag);
+    let mark = format!("{k}={v}");
     let me = std::process::id();
     let mut left = Vec::new();
     for e in std::fs::read_dir("/proc").unwrap().flatten() {
