@@ -43,27 +43,12 @@ husk is a tiny, static container launcher and init. Commands:
 `husk CMD --help` describes each one; `husk --version` prints the version.
 ";
 
-const LICENSE: &str = "\
-MIT License
-
-Copyright (c) 2026 the husk developers
-
-Permission is hereby granted, free of charge, to any person obtaining a copy of this
-software and associated documentation files (the \"Software\"), to deal in the Software
-without restriction, including without limitation the rights to use, copy, modify,
-merge, publish, distribute, sublicense, and/or sell copies of the Software, and to
-permit persons to whom the Software is furnished to do so, subject to the following
-conditions:
-
-The above copyright notice and this permission notice shall be included in all copies
-or substantial portions of the Software.
-
-THE SOFTWARE IS PROVIDED \"AS IS\", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR IMPLIED,
-INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY, FITNESS FOR A PARTICULAR
-PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE AUTHORS OR COPYRIGHT HOLDERS BE
-LIABLE FOR ANY CLAIM, DAMAGES OR OTHER LIABILITY, WHETHER IN AN ACTION OF CONTRACT,
-TORT OR OTHERWISE, ARISING FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE
-OR OTHER DEALINGS IN THE SOFTWARE.
+/// `-l`, as tini has it. The full text is in LICENSE; the binary carries the notice only
+/// (the whole text would cost a kilobyte of a 64 KiB budget).
+const LICENSE: &str = "husk: MIT License. Copyright (c) 2026 the husk developers.
+Permission is granted, free of charge, to deal in the software without restriction,
+under the conditions of the MIT License (the LICENSE file of the source, or
+https://opensource.org/license/mit); it is provided \"as is\", without warranty.
 ";
 
 fn basename(p: &[u8]) -> &[u8] {
