@@ -9,13 +9,17 @@ extern crate alloc;
 #[cfg(test)]
 extern crate std;
 
+pub mod caps;
 pub mod cli;
 pub mod error;
 pub mod init;
 pub mod out;
+pub mod seccomp;
+pub mod security;
 pub mod signals;
 pub mod status;
 pub mod sys;
+pub mod sysnames;
 
 use alloc::vec::Vec;
 use cli::init::Parsed;

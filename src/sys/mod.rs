@@ -9,6 +9,7 @@
 pub mod alloc;
 pub mod fs;
 pub mod process;
+pub mod security;
 pub mod signal;
 pub mod start;
 pub mod time;
