@@ -1,6 +1,7 @@
 //! Capabilities: the names of capabilities(7), and the sets a container keeps, with
 //! Docker's semantics for `--cap-add`, `--cap-drop` and `--privileged`. Pure code; the
 //! kernel calls are in `security` and `sys::security`.
+use crate::out::{cut, word, word_index};
 
 /// Names of capabilities 0..=40, in order, without `CAP_` (one string: a table of `&str`
 /// would cost 16 bytes per entry more).
@@ -55,20 +56,17 @@ pub const ALL: u64 = u64::MAX;
 
 /// `CHOWN` for 0.
 pub fn name(c: u32) -> &'static [u8] {
-    NAMES.split(' ').nth(c as usize).map_or(b"?", str::as_bytes)
+    word(NAMES, c as usize).unwrap_or(b"?")
 }
 
 /// A capability number from its name: `CAP_` optional, any case (`net_admin`,
 /// `CAP_NET_ADMIN`, `Net_Admin`).
 pub fn parse(s: &[u8]) -> Option<u32> {
     let s = match s.get(..4) {
-        Some(p) if p.eq_ignore_ascii_case(b"CAP_") => &s[4..],
+        Some(p) if word_index("CAP_", p, true).is_some() => &s[4..],
         _ => s,
     };
-    NAMES
-        .split(' ')
-        .position(|n| n.as_bytes().eq_ignore_ascii_case(s))
-        .map(|i| i as u32)
+    word_index(NAMES, s, true).map(|i| i as u32)
 }
 
 /// What `--cap-add`/`--cap-drop` lists name: capabilities, or ALL.
@@ -81,12 +79,15 @@ pub struct CapList {
 /// Adds a comma-separated list (`NET_ADMIN,cap_sys_time` or `ALL`) to `into`.
 /// On error, returns the name that is not a capability.
 pub fn parse_list<'a>(list: &'a [u8], into: &mut CapList) -> Result<(), &'a [u8]> {
-    for item in list.split(|&c| c == b',') {
-        if item.eq_ignore_ascii_case(b"ALL") {
+    let mut rest = Some(list);
+    while let Some(r) = rest {
+        let (item, next) = cut(r, b',');
+        if word_index("ALL", item, true).is_some() {
             into.all = true;
         } else {
             into.caps |= bit(parse(item).ok_or(item)?);
         }
+        rest = next;
     }
     Ok(())
 }

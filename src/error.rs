@@ -116,10 +116,10 @@ pub fn errno_name(e: i32) -> &'static [u8] {
 
 /// The errno named `name` (`EPERM` is 1); numbers missing from the table have no name.
 pub fn errno_parse(name: &[u8]) -> Option<i32> {
-    NAMES
-        .split(' ')
-        .position(|n| n.as_bytes() == name && !n.as_bytes()[1].is_ascii_digit())
-        .map(|i| i as i32 + 1)
+    match crate::out::word_index(NAMES, name, false) {
+        Some(i) if !name[1].is_ascii_digit() => Some(i as i32 + 1),
+        _ => None,
+    }
 }
 
 /// A short description of the errnos husk meets most; empty for the rest.

@@ -9,7 +9,8 @@
 //! 2. On x86_64, x32 system calls (number | 0x40000000, same AUDIT_ARCH) kill too.
 //! 3. The rules, grouped by system call and found by a binary search on the number
 //!    (`jge` nodes, then at most [`LEAF`] `jeq` per leaf), so an allowed call costs ~10
-//!    instructions, not one per rule. Within a system call, rules are tried in order and
+//!    instructions, not one per rule; consecutive calls answered alike by an
+//!    unconditional rule are one range test. Within a system call, rules are tried in order and
 //!    the first whose comparisons all hold decides; none: the default action.
 //!
 //! Arguments are 64-bit: each comparison checks the high and the low 32-bit halves (the
@@ -17,10 +18,12 @@
 //! out. `int` arguments arrive as whole registers: compare `arg0&0xffffffff==N` when the
 //! caller may leave garbage in the upper half.
 //!
-//! Building the default profile (~75 rules, ~240 instructions) takes ~2 µs; libseccomp
-//! takes ~1.4 ms for Docker's. See the `build_time` test.
+//! Making the default profile and building it (~75 rules, 145 instructions on x86_64)
+//! takes ~2 µs; libseccomp takes ~1.4 ms for Docker's. See the `build_time` test. The
+//! kernel's attach costs more (~35-70 µs here, growing with the length, hence the
+//! ranges), and an allowed call under it ~30 ns more than without.
 use crate::error::{errno_parse, Error};
-use crate::out::fmt_u64;
+use crate::out::{cut, fmt_u64};
 use crate::sysnames::{self, Table};
 use alloc::vec::Vec;
 use linux_raw_sys::ptrace as p;
@@ -167,8 +170,8 @@ impl Profile {
 
 struct Emitter<'a> {
     p: &'a Profile,
-    /// Rule indices sorted by system call number, file order kept within one.
-    order: Vec<u32>,
+    /// (number << 32 | rule index), sorted: file order kept within a call.
+    order: Vec<u64>,
     prog: Vec<Insn>,
 }
 
@@ -282,7 +285,7 @@ impl Emitter<'_> {
             n: 0,
         };
         for i in from..to {
-            let r = p.rules[self.order[i] as usize];
+            let r = p.rules[self.order[i] as u32 as usize];
             f.n = 0;
             for c in &p.conds[r.first as usize..(r.first + r.n) as usize] {
                 self.cond(c, &mut f);
@@ -335,19 +338,23 @@ impl Emitter<'_> {
 }
 
 /// System calls lo..=hi, whose rules are `order[from..to]`. A range of more than one
-/// call has a single unconditional rule.
+/// call is answered by its first rule, unconditional (`plain`: its action).
 #[derive(Clone, Copy)]
 struct Group {
     lo: u32,
     hi: u32,
     from: usize,
     to: usize,
+    plain: u32,
 }
+
+/// `Group::plain` of a call whose first rule has comparisons (no action is all ones).
+const NOT_PLAIN: u32 = u32::MAX;
 
 /// Compiles `p` into a filter for seccomp(SECCOMP_SET_MODE_FILTER).
 pub fn build(p: &Profile) -> Result<Vec<Insn>, Error> {
-    // Sorted by (number, rule index): binary insertion, so stable and small; the
-    // memmove per insert is cheap at these sizes (~75 rules for the default profile).
+    // (number, rule index), sorted: binary insertion, so stable and small; the memmove
+    // per insert is cheap at these sizes (~75 rules for the default profile).
     let mut order: Vec<u64> = Vec::with_capacity(p.rules.len());
     for (i, r) in p.rules.iter().enumerate() {
         let key = (r.nr as u64) << 32 | i as u64;
@@ -357,38 +364,27 @@ pub fn build(p: &Profile) -> Result<Vec<Insn>, Error> {
             _ => order.push(key),
         }
     }
-    let order: Vec<u32> = order.iter().map(|&k| k as u32).collect();
-    let mut groups: Vec<Group> = Vec::new();
-    for (i, &r) in order.iter().enumerate() {
-        let nr = p.rules[r as usize].nr;
-        match groups.last_mut() {
-            Some(g) if g.lo == nr => g.to = i + 1,
-            _ => groups.push(Group {
-                lo: nr,
-                hi: nr,
-                from: i,
-                to: i + 1,
-            }),
-        }
-    }
     // A call whose first rule is unconditional is answered by that rule alone; runs of
     // consecutive calls answered alike become one range test (x86_64's 163..=185 in the
     // default profile: 23 calls). Measured: the kernel's attach time grows with the
     // filter's length (~0.15 µs an instruction here), and this halves the default's.
-    let plain = |g: &Group| {
-        let r = &p.rules[order[g.from] as usize];
-        (r.n == 0).then_some(r.ret)
-    };
-    let mut merged: Vec<Group> = Vec::with_capacity(groups.len());
-    for g in groups {
-        match merged.last_mut() {
-            Some(m) if m.hi + 1 == g.lo && plain(m).is_some() && plain(m) == plain(&g) => {
-                m.hi = g.hi
-            }
-            _ => merged.push(g),
+    let mut groups: Vec<Group> = Vec::new();
+    for (i, &k) in order.iter().enumerate() {
+        let r = &p.rules[k as u32 as usize];
+        let plain = if r.n == 0 { r.ret } else { NOT_PLAIN };
+        match groups.last_mut() {
+            // More rules for the last call (unreachable after a range's).
+            Some(g) if r.nr <= g.hi => g.to = i + 1,
+            Some(g) if g.hi + 1 == r.nr && plain != NOT_PLAIN && g.plain == plain => g.hi += 1,
+            _ => groups.push(Group {
+                lo: r.nr,
+                hi: r.nr,
+                from: i,
+                to: i + 1,
+                plain,
+            }),
         }
     }
-    let groups = merged;
     let mut e = Emitter {
         p,
         order,
@@ -518,19 +514,35 @@ pub fn parse_cond(w: &[u8]) -> Result<Cond, &'static str> {
     Ok(Cond::masked(arg, mask, op, val))
 }
 
+/// The next word of `s` (separated by spaces, tabs or CRs), advancing `s` past it.
+fn next_word<'a>(s: &mut &'a [u8]) -> Option<&'a [u8]> {
+    let blank = |c: u8| matches!(c, b' ' | b'\t' | b'\r');
+    let mut i = 0;
+    while i < s.len() && blank(s[i]) {
+        i += 1;
+    }
+    let start = i;
+    while i < s.len() && !blank(s[i]) {
+        i += 1;
+    }
+    let w = &s[start..i];
+    *s = &s[i..];
+    (!w.is_empty()).then_some(w)
+}
+
+/// A parse error: the word to quote, and why.
+type Bad<'a> = (&'a [u8], &'static str);
+
 /// An action: `allow`, `kill`, `errno N` or `errno ENAME` (consumes 1 or 2 words);
 /// a missing one is blamed on `after`.
-fn parse_action<'a>(
-    after: &'a [u8],
-    words: &mut impl Iterator<Item = &'a [u8]>,
-) -> Result<u32, (&'a [u8], &'static str)> {
+fn parse_action<'a>(after: &'a [u8], line: &mut &'a [u8]) -> Result<u32, Bad<'a>> {
     const WHAT: &str = "expected an action: allow, errno N (or a name like EPERM), kill";
-    let w = words.next().ok_or((after, WHAT))?;
-    match w {
-        b"allow" => Ok(ALLOW),
-        b"kill" => Ok(KILL),
-        b"errno" => {
-            let v = words.next().ok_or((w, "errno needs a number or a name"))?;
+    let w = next_word(line).ok_or((after, WHAT))?;
+    match crate::out::word_index("allow kill errno", w, false) {
+        Some(0) => Ok(ALLOW),
+        Some(1) => Ok(KILL),
+        Some(_) => {
+            let v = next_word(line).ok_or((w, "errno needs a number or a name"))?;
             let e = match errno_parse(v) {
                 Some(e) => e as u64,
                 None => crate::out::parse_u64(v)
@@ -539,7 +551,7 @@ fn parse_action<'a>(
             };
             Ok(errno(e as u32))
         }
-        _ => Err((w, WHAT)),
+        None => Err((w, WHAT)),
     }
 }
 
@@ -562,56 +574,71 @@ fn parse_action<'a>(
 pub fn parse_profile(text: &[u8], file: &[u8], names: &Table) -> Result<Profile, Error> {
     let mut p = Profile::new(ALLOW);
     let mut seen_default = false;
-    let mut conds: Vec<Cond> = Vec::new();
-    for (n, line) in text.split(|&c| c == b'\n').enumerate() {
-        let line = &line[..line.iter().position(|&c| c == b'#').unwrap_or(line.len())];
-        let mut words = line
-            .split(|&c| matches!(c, b' ' | b'\t' | b'\r'))
-            .filter(|w| !w.is_empty());
-        let Some(first) = words.next() else { continue };
-        let bad = |tok: &[u8], why: &'static str| {
+    let mut rest = Some(text);
+    let mut n = 0;
+    while let Some(r) = rest {
+        let (line, next) = cut(r, b'\n');
+        rest = next;
+        n += 1;
+        if let Err((tok, why)) = parse_line(cut(line, b'#').0, &mut p, names, &mut seen_default) {
             let mut obj = Vec::with_capacity(file.len() + tok.len() + 12);
             obj.extend_from_slice(file);
             obj.push(b':');
-            obj.extend_from_slice(fmt_u64(n as u64 + 1, &mut [0; 20]));
+            obj.extend_from_slice(fmt_u64(n, &mut [0; 20]));
             if !tok.is_empty() {
                 obj.extend_from_slice(b" '");
                 obj.extend_from_slice(tok);
                 obj.push(b'\'');
             }
-            Error {
+            return Err(Error {
                 op: "--seccomp",
                 obj,
                 errno: 0,
                 hint: why,
-            }
-        };
-        let act = |words: &mut _| parse_action(first, words).map_err(|(t, why)| bad(t, why));
-        if first == b"default" {
-            if seen_default {
-                return Err(bad(first, "a second default line"));
-            }
-            seen_default = true;
-            p.default = act(&mut words)?;
-            if let Some(w) = words.next() {
-                return Err(bad(w, "the default action takes no comparison"));
-            }
-            continue;
+            });
         }
-        let nr = names
-            .lookup(first)
-            .ok_or_else(|| bad(first, sysnames::UNKNOWN))?;
-        let ret = act(&mut words)?;
-        conds.clear();
-        for w in words {
-            if conds.len() == MAX_CONDS {
-                return Err(bad(w, "more than 8 comparisons in one rule"));
-            }
-            conds.push(parse_cond(w).map_err(|why| bad(w, why))?);
-        }
-        p.add(nr, ret, &conds);
     }
     Ok(p)
+}
+
+fn parse_line<'a>(
+    mut line: &'a [u8],
+    p: &mut Profile,
+    names: &Table,
+    seen_default: &mut bool,
+) -> Result<(), Bad<'a>> {
+    let Some(first) = next_word(&mut line) else {
+        return Ok(());
+    };
+    let default = first == b"default";
+    let nr = if default {
+        if *seen_default {
+            return Err((first, "a second default line"));
+        }
+        *seen_default = true;
+        0
+    } else {
+        names.lookup(first).ok_or((first, sysnames::UNKNOWN))?
+    };
+    let ret = parse_action(first, &mut line)?;
+    let mut conds = [Cond::new(0, Op::Eq, 0); MAX_CONDS];
+    let mut n = 0;
+    while let Some(w) = next_word(&mut line) {
+        if default {
+            return Err((w, "the default action takes no comparison"));
+        }
+        if n == MAX_CONDS {
+            return Err((w, "more than 8 comparisons in one rule"));
+        }
+        conds[n] = parse_cond(w).map_err(|why| (w, why))?;
+        n += 1;
+    }
+    if default {
+        p.default = ret;
+    } else {
+        p.add(nr, ret, &conds[..n]);
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -36,7 +36,8 @@ pub const UNKNOWN: &str = "not a system call on aarch64";
 impl Table {
     /// Feeds the bytes of token `t` to `f` until `f` returns false; returns whether all
     /// were accepted.
-    fn expand(&self, t: u8, f: &mut impl FnMut(u8) -> bool) -> bool {
+    #[inline(never)]
+    fn expand(&self, t: u8, f: &mut dyn FnMut(u8) -> bool) -> bool {
         let mut stack = [0u8; 32];
         let mut n = 1;
         stack[0] = t;
@@ -58,7 +59,7 @@ impl Table {
 
     /// Calls `f(index, pos)` with the position in `data` where each name starts.
     #[inline(never)]
-    fn scan(&self, mut f: impl FnMut(usize, usize) -> bool) {
+    fn scan(&self, f: &mut dyn FnMut(usize, usize) -> bool) {
         let mut pos = 0;
         let mut idx = 0;
         while pos < self.data.len() {
@@ -110,7 +111,7 @@ impl Table {
     /// The number of system call `name` (lower case, as in the kernel's tables).
     pub fn lookup(&self, name: &[u8]) -> Option<u32> {
         let mut found = None;
-        self.scan(|idx, pos| {
+        self.scan(&mut |idx, pos| {
             if self.name_is(pos, name) {
                 found = Some(self.number(idx));
                 return false;
@@ -120,11 +121,31 @@ impl Table {
         found
     }
 
+    /// Appends the name of system call `nr` to `out` (nothing if there is none).
+    pub fn name_of(&self, nr: u32, out: &mut alloc::vec::Vec<u8>) {
+        self.scan(&mut |idx, mut pos| {
+            if self.number(idx) != nr {
+                return true;
+            }
+            loop {
+                let t = self.data[pos];
+                pos += 1;
+                self.expand(t, &mut |c| {
+                    out.push(c);
+                    true
+                });
+                if t == 0 || t >= self.term {
+                    return false;
+                }
+            }
+        });
+    }
+
     /// Every (name, number), in number order (tests and tools only: it allocates).
     #[cfg(test)]
     pub fn all(&self) -> std::vec::Vec<(std::string::String, u32)> {
         let mut v = std::vec::Vec::new();
-        self.scan(|idx, mut pos| {
+        self.scan(&mut |idx, mut pos| {
             let mut s = std::string::String::new();
             loop {
                 let t = self.data[pos];
@@ -169,6 +190,9 @@ mod tests {
             assert_eq!(t.all(), want);
             for (name, nr) in &want {
                 assert_eq!(t.lookup(name.as_bytes()), Some(*nr), "{name}");
+                let mut v = Vec::new();
+                t.name_of(*nr, &mut v);
+                assert_eq!(v, name.as_bytes());
             }
         }
     }

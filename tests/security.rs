@@ -115,7 +115,7 @@ const DOCKER_DEFAULT: u64 = 0xa80425fb;
 /// without root).
 fn filter_only(p: &Prepared) -> Result<(), String> {
     sys::set_no_new_privs().map_err(|e| format!("nnp {e:?}"))?;
-    security::install_filter(p).map_err(|e| String::from_utf8_lossy(&e.render().0).into())
+    security::install_filter(p).map_err(|e| String::from_utf8_lossy(&e.error().render().0).into())
 }
 
 #[test]
@@ -291,7 +291,7 @@ fn status_after_apply(args: &[&str], id: Ident) -> String {
     let p = prepared(args);
     let (out, end) = in_child(|out| {
         if let Err(e) = security::apply(&p, &id) {
-            say(out, &String::from_utf8_lossy(&e.render().0));
+            say(out, &String::from_utf8_lossy(&e.error().render().0));
             return 1;
         }
         exec_to(out, &["/bin/cat", "/proc/self/status"])
@@ -487,6 +487,54 @@ fn fd_helpers_and_their_fallbacks() {
 }
 
 #[test]
+fn failures_render_as_husk_errors() {
+    use husk::security::{Fail, Step};
+    use husk::sys::Errno;
+    let text =
+        |step, obj, errno| String::from_utf8(Fail { step, obj, errno }.error().render().0).unwrap();
+    assert_eq!(
+        text(Step::Bounding, 21, Errno::EPERM),
+        "husk: drop bounding capability SYS_ADMIN: EPERM (needs CAP_SETPCAP)\n"
+    );
+    assert_eq!(
+        text(Step::Setuid, 1000, Errno::EINVAL),
+        "husk: setuid 1000: EINVAL (invalid argument)\n"
+    );
+    assert_eq!(
+        text(Step::Mask, 3, Errno::EPERM),
+        "husk: mask /proc/kcore: EPERM (operation not permitted)\n"
+    );
+    assert_eq!(
+        text(Step::Filter, 0, Errno::EACCES),
+        "husk: install seccomp filter: EACCES (needs no_new_privs or CAP_SYS_ADMIN)\n"
+    );
+    // A failing step in a real child: setuid without CAP_SETUID.
+    if is_root() {
+        let p = prepared(&["--cap-drop", "ALL"]);
+        let (out, _) = in_child(|out| {
+            sys::set_keepcaps(false).unwrap();
+            // Drop CAP_SETUID from the effective set only: setresuid must then fail.
+            let c = sys::capget().unwrap();
+            let c = husk::sys::security::Caps {
+                effective: c.effective & !(1 << 7),
+                ..c
+            };
+            sys::capset(c).unwrap();
+            let id = Ident {
+                uid: Some(1000),
+                ..Ident::default()
+            };
+            match security::apply(&p, &id) {
+                Ok(()) => say(out, "applied"),
+                Err(e) => say(out, &format!("{:?} {} {:?}", e.step, e.obj, e.errno)),
+            }
+            0
+        });
+        assert_eq!(out, "Setuid 1000 EPERM");
+    }
+}
+
+#[test]
 fn sealed_copy_cannot_be_written_grown_or_unsealed() {
     let fd = security::sealed_self_copy().unwrap();
     let raw = fd.raw();
@@ -612,7 +660,7 @@ fn masked_and_read_only_paths() {
             ));
         };
         if let Err(e) = security::mask_paths(b"") {
-            say(out, &String::from_utf8_lossy(&e.render().0));
+            say(out, &String::from_utf8_lossy(&e.error().render().0));
             return 1;
         }
         check(&mut r, "");
@@ -633,7 +681,7 @@ fn masked_and_read_only_paths() {
         };
         assert_eq!(rc, 0);
         if let Err(e) = security::mask_paths(root.as_bytes()) {
-            say(out, &String::from_utf8_lossy(&e.render().0));
+            say(out, &String::from_utf8_lossy(&e.error().render().0));
             return 1;
         }
         check(&mut r, &root);

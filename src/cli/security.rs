@@ -7,19 +7,20 @@
 use super::{Arg, Lexer};
 use crate::caps::{self, CapList, CapSets};
 use crate::error::{Error, Result};
+use crate::out::{cut, parse_u64, word_index, Msg};
 use crate::seccomp::{self, Profile};
 use crate::security::Prepared;
 use crate::sys::fs;
+use crate::sys::security::cstr_until_nul;
 use crate::sysnames;
 use alloc::vec::Vec;
 
-/// Help for `husk run --help`: the options, the default capabilities, the default
-/// seccomp refusals (checked against the build's list by a test).
-pub const HELP: &str = "\
+/// The options part of `husk run --help`; [`help`] appends the defaults.
+pub const OPTIONS_HELP: &str = "\
 Security (applied last, just before CMD runs; seccomp last of all):
-  --cap-add CAP,...    add capabilities (capabilities(7) names, CAP_ optional, any case,
-                       or ALL); with a non-root --uid they become ambient, so CMD has them
-  --cap-drop CAP,...   drop capabilities; --cap-drop ALL keeps only what --cap-add names
+  --cap-add CAP,...    add capabilities (capabilities(7) names, CAP_ optional, any
+                       case, or ALL); ambient for a non-root --uid, so CMD has them
+  --cap-drop CAP,...   drop capabilities; ALL keeps only what --cap-add names
   --privileged         keep every capability; no seccomp filter unless asked for
   --allow-new-privs    leave no_new_privs off (setuid programs can gain privileges)
   --seccomp default|unconfined|FILE
@@ -27,29 +28,40 @@ Security (applied last, just before CMD runs; seccomp last of all):
   --seccomp-deny SYSCALL,...
                        refuse these system calls with EPERM, on top of the profile
   --preserve-fds N     pass descriptors 3 to 3+N-1 to CMD; every other one is closed
-
-Default capabilities (Docker's): AUDIT_WRITE CHOWN DAC_OVERRIDE FOWNER FSETID KILL
-  MKNOD NET_BIND_SERVICE NET_RAW SETFCAP SETGID SETPCAP SETUID SYS_CHROOT
-The default seccomp profile refuses, with EPERM, what Docker's refuses to a container
-with those capabilities (a capability added lifts the refusals it covers, as in Docker):
-  modules, kexec, swap, reboot, accounting: init_module finit_module delete_module
-    create_module get_kernel_syms query_module kexec_load kexec_file_load swapon swapoff
-    reboot acct
-  mounts and namespaces: mount umount umount2 pivot_root chroot open_tree open_tree_attr
-    move_mount mount_setattr fsopen fsconfig fsmount fspick setns sethostname
-    setdomainname quotactl quotactl_fd lookup_dcookie fanotify_init open_by_handle_at;
-    clone and unshare with namespace flags; clone3 (ENOSYS: libc falls back to clone)
-  kernel-wide: bpf perf_event_open syslog userfaultfd keyctl add_key request_key
-    kcmp pidfd_getfd process_madvise settimeofday clock_settime stime iopl ioperm
-    vhangup mbind get_mempolicy set_mempolicy set_mempolicy_home_node move_pages
-    migrate_pages; personality other than Linux/query; AF_VSOCK sockets
-  obsolete: uselib _sysctl sysfs ustat nfsservctl getpmsg putpmsg afs_syscall tuxcall
-    security vserver
-  Any other architecture's or x32 system call kills the process.
 seccomp FILE: one rule a line, `SYSCALL ACTION [argN OP VALUE]...`; ACTION: allow,
-  errno N|ENAME, kill; OP: == != < <= > >= (64-bit), argN&MASK==VALUE; a line
+  errno N|ENAME, kill; OP: == != < <= > >= (64-bit), argN&MASK OP VALUE; a line
   `default ACTION` (default: allow); # comments. Rules of one call: first match wins.
-";
+Default capabilities (Docker's):";
+
+/// The security part of `husk run --help`: [`OPTIONS_HELP`], then the default
+/// capabilities and the default profile's refusals, listed from the very tables the
+/// filter is built from (they cannot go stale, and the ~60 names cost no text: they come
+/// from the compressed syscall table).
+pub fn help(m: &mut Msg) {
+    m.s(OPTIONS_HELP.as_bytes());
+    let mut names = Vec::new();
+    for c in 0..=caps::LAST {
+        if caps::DEFAULT & 1 << c != 0 {
+            wrap(m, caps::name(c));
+        }
+    }
+    m.s(b"\nDefault seccomp refusals (EPERM; kept capabilities lift theirs, as in Docker):");
+    for &e in sysnames::DEFAULT_DENY {
+        names.clear();
+        sysnames::TARGET.name_of(e & 0xffff, &mut names);
+        wrap(m, &names);
+    }
+    m.s(b";\n  clone and unshare with namespace flags; clone3 (ENOSYS: libc falls back to clone);\n  personality but Linux's; AF_VSOCK sockets. Another architecture's call kills.\n");
+}
+
+/// Appends ` word`, starting a new indented line past 80 columns.
+fn wrap(m: &mut Msg, word: &[u8]) {
+    let line = m.0.len() - m.0.iter().rposition(|&c| c == b'\n').map_or(0, |i| i + 1);
+    if line + word.len() >= 80 {
+        m.s(b"\n ");
+    }
+    m.c(b' ').s(word);
+}
 
 /// Which base profile `--seccomp` chose.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -92,47 +104,61 @@ impl Default for SecSpec {
 /// Consumes `arg` (and its value) if it is a security option: `Ok(true)`; `Ok(false)`
 /// leaves it to the caller. Reads and parses a `--seccomp FILE` right away.
 pub fn parse_opt(arg: Arg, l: &mut Lexer, s: &mut SecSpec) -> Result<bool> {
+    const NAMES: &str = "privileged allow-new-privs cap-add cap-drop seccomp seccomp-deny \
+                         preserve-fds";
+    const OPS: [&str; 5] = [
+        "--cap-add",
+        "--cap-drop",
+        "--seccomp",
+        "--seccomp-deny",
+        "--preserve-fds",
+    ];
     let Arg::Long(name) = arg else {
         return Ok(false);
     };
-    match name {
-        b"cap-add" | b"cap-drop" => {
-            let (op, list) = if name == b"cap-add" {
-                ("--cap-add", &mut s.cap_add)
+    let Some(i) = word_index(NAMES, name, false) else {
+        return Ok(false);
+    };
+    if i < 2 {
+        *[&mut s.privileged, &mut s.allow_new_privs][i] = true;
+        return Ok(true);
+    }
+    let op = OPS[i - 2];
+    let v = l.value(op)?;
+    match i {
+        2 | 3 => {
+            let list = if i == 2 {
+                &mut s.cap_add
             } else {
-                ("--cap-drop", &mut s.cap_drop)
+                &mut s.cap_drop
             };
-            let v = l.value(op)?;
             caps::parse_list(v, list)
                 .map_err(|bad| Error::bad(op, bad, "not a capability (see capabilities(7))"))?;
         }
-        b"privileged" => s.privileged = true,
-        b"allow-new-privs" => s.allow_new_privs = true,
-        b"seccomp" => {
-            let v = l.value("--seccomp")?;
-            s.seccomp = match v {
-                b"default" => SeccompChoice::Default,
-                b"unconfined" => SeccompChoice::Unconfined,
-                path => SeccompChoice::File(read_profile(path)?),
+        4 => {
+            s.seccomp = match word_index("default unconfined", v, false) {
+                Some(0) => SeccompChoice::Default,
+                Some(_) => SeccompChoice::Unconfined,
+                None => SeccompChoice::File(read_profile(v)?),
             };
         }
-        b"seccomp-deny" => {
-            let v = l.value("--seccomp-deny")?;
-            for name in v.split(|&c| c == b',') {
+        5 => {
+            let mut rest = Some(v);
+            while let Some(r) = rest {
+                let (name, next) = cut(r, b',');
                 let nr = sysnames::TARGET
                     .lookup(name)
-                    .ok_or_else(|| Error::bad("--seccomp-deny", name, sysnames::UNKNOWN))?;
+                    .ok_or_else(|| Error::bad(op, name, sysnames::UNKNOWN))?;
                 s.deny.push(nr);
+                rest = next;
             }
         }
-        b"preserve-fds" => {
-            let v = l.value("--preserve-fds")?;
-            s.preserve_fds = crate::out::parse_u64(v)
+        _ => {
+            s.preserve_fds = parse_u64(v)
                 .filter(|&n| n <= 65536)
-                .ok_or_else(|| Error::bad("--preserve-fds", v, "not a number of descriptors"))?
+                .ok_or_else(|| Error::bad(op, v, "not a number of descriptors"))?
                 as u32;
         }
-        _ => return Ok(false),
     }
     Ok(true)
 }
@@ -141,9 +167,8 @@ fn read_profile(path: &[u8]) -> Result<Profile> {
     let mut p = Vec::with_capacity(path.len() + 1);
     p.extend_from_slice(path);
     p.push(0);
-    let c = core::ffi::CStr::from_bytes_with_nul(&p)
-        .map_err(|_| Error::bad("--seccomp", path, "a path cannot contain NUL"))?;
-    let text = fs::read_file(c).map_err(|e| Error::sys("--seccomp", path, e))?;
+    // An argument cannot hold a NUL: the path is all of it.
+    let text = fs::read_file(cstr_until_nul(&p)).map_err(|e| Error::sys("--seccomp", path, e))?;
     seccomp::parse_profile(&text, path, sysnames::TARGET)
 }
 
@@ -151,18 +176,26 @@ impl SecSpec {
     /// The capability sets and the filter, built now: nothing here can fail later.
     pub fn resolve(&self) -> Result<Prepared> {
         let caps = CapSets::new(self.cap_add, self.cap_drop, self.privileged);
+        let made;
         let base = match &self.seccomp {
-            SeccompChoice::Unset if self.privileged => Profile::new(seccomp::ALLOW),
-            SeccompChoice::Unset | SeccompChoice::Default => seccomp::default_profile(caps.keep),
-            SeccompChoice::Unconfined => Profile::new(seccomp::ALLOW),
-            SeccompChoice::File(p) => p.clone(),
+            SeccompChoice::File(p) => p,
+            SeccompChoice::Unset | SeccompChoice::Default
+                if !(self.privileged && matches!(self.seccomp, SeccompChoice::Unset)) =>
+            {
+                made = seccomp::default_profile(caps.keep);
+                &made
+            }
+            _ => {
+                made = Profile::new(seccomp::ALLOW);
+                &made
+            }
         };
         // --seccomp-deny rules come first: they win over the profile's for that call.
         let mut p = Profile::new(seccomp::ALLOW);
         for &nr in &self.deny {
             p.add(nr, seccomp::EPERM, &[]);
         }
-        p.then(&base);
+        p.then(base);
         let filter = if p.is_noop() {
             None
         } else {
@@ -345,19 +378,20 @@ mod tests {
 
     #[test]
     fn help_lists_the_defaults() {
+        let mut m = Msg::new();
+        help(&mut m);
+        let text = String::from_utf8(m.0).unwrap();
+        let words: Vec<&str> = text
+            .split(|c: char| c.is_whitespace() || c == ';')
+            .collect();
         for n in crate::sysnames::DEFAULT_DENY_NAMES {
-            let padded = std::format!(" {n}");
-            assert!(
-                HELP.contains(&(padded.clone() + " "))
-                    || HELP.contains(&(padded.clone() + "\n"))
-                    || HELP.contains(&(padded + ";")),
-                "{n} missing from HELP"
-            );
+            assert!(words.contains(n), "{n} missing from:\n{text}");
         }
         let mut names = Vec::new();
         caps::names_of(DEFAULT, &mut names);
         for n in names.split(|&c| c == b',') {
-            assert!(HELP.contains(core::str::from_utf8(n).unwrap()));
+            assert!(words.contains(&core::str::from_utf8(n).unwrap()), "{text}");
         }
+        assert!(text.lines().all(|l| l.len() <= 86), "{text}");
     }
 }

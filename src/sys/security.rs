@@ -256,3 +256,18 @@ pub fn statfs_flags(path: &CStr) -> Result<u64> {
 pub fn getuid() -> u32 {
     super::sc0(Sysno::getuid).unwrap_or(0) as u32
 }
+
+/// The C string at the start of `v`, up to its first NUL (`""` if it has none). For
+/// paths husk builds itself: `CStr::from_bytes_with_nul` also checks for inner NULs,
+/// which costs ~280 bytes of code for nothing here.
+pub fn cstr_until_nul(v: &[u8]) -> &CStr {
+    let mut n = 0;
+    while n < v.len() {
+        if v[n] == 0 {
+            // SAFETY: v[..=n] ends with its first and only NUL.
+            return unsafe { CStr::from_bytes_with_nul_unchecked(&v[..=n]) };
+        }
+        n += 1;
+    }
+    c""
+}
