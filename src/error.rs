@@ -122,6 +122,14 @@ pub fn errno_name(e: i32) -> &'static [u8] {
     b"E?"
 }
 
+/// The errno named `name` (`EPERM` is 1); numbers missing from the table have no name.
+pub fn errno_parse(name: &[u8]) -> Option<i32> {
+    match crate::out::word_index(NAMES, name, false) {
+        Some(i) if !name[1].is_ascii_digit() => Some(i as i32 + 1),
+        _ => None,
+    }
+}
+
 /// A short description of the errnos husk meets most; empty for the rest.
 pub fn errno_text(e: i32) -> &'static str {
     match Errno::new(e) {
@@ -170,6 +178,12 @@ mod tests {
         assert_eq!(errno_name(133), b"EHWPOISON");
         assert_eq!(errno_name(134), b"E?");
         assert_eq!(errno_name(0), b"E?");
+        assert_eq!(errno_parse(b"EPERM"), Some(1));
+        assert_eq!(errno_parse(b"ENOSYS"), Some(38));
+        assert_eq!(errno_parse(b"EHWPOISON"), Some(133));
+        assert_eq!(errno_parse(b"E41"), None);
+        assert_eq!(errno_parse(b"eperm"), None);
+        assert_eq!(errno_parse(b""), None);
         // Every name agrees with the syscalls crate's table.
         for n in 1..=133 {
             if let Some(name) = Errno::new(n).name() {

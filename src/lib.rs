@@ -9,6 +9,7 @@ extern crate alloc;
 #[cfg(test)]
 extern crate std;
 
+pub mod caps;
 pub mod cli;
 pub mod error;
 pub mod init;
@@ -17,11 +18,14 @@ pub mod mount;
 pub mod netns;
 pub mod out;
 pub mod path;
+pub mod seccomp;
+pub mod security;
 pub mod signals;
 pub mod spec;
 pub mod status;
 pub mod sync;
 pub mod sys;
+pub mod sysnames;
 
 use alloc::vec::Vec;
 use cli::init::Parsed;

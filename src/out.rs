@@ -107,6 +107,61 @@ pub fn parse_u64(s: &[u8]) -> Option<u64> {
     })
 }
 
+/// Cuts `s` at the first `sep`: the part before it, and what follows it (None when
+/// there is no `sep`). One small loop for every comma list, line and word split: the
+/// core iterators (`split`, `position`) cost more where each one is inlined.
+#[inline(never)]
+pub fn cut(s: &[u8], sep: u8) -> (&[u8], Option<&[u8]>) {
+    let mut i = 0;
+    while i < s.len() {
+        if s[i] == sep {
+            return (&s[..i], Some(&s[i + 1..]));
+        }
+        i += 1;
+    }
+    (s, None)
+}
+
+/// The index of `w` in a space-separated table (`fold`: ASCII case-insensitive). Tables
+/// are one string: a `&str` table would cost 16 bytes per entry.
+#[inline(never)]
+pub fn word_index(table: &str, w: &[u8], fold: bool) -> Option<usize> {
+    let mut rest = Some(table.as_bytes());
+    let mut i = 0;
+    while let Some(r) = rest {
+        let (t, next) = cut(r, b' ');
+        if t.len() == w.len()
+            && t.iter()
+                .zip(w)
+                .all(|(a, b)| a == b || fold && lower(*a) == lower(*b))
+        {
+            return Some(i);
+        }
+        rest = next;
+        i += 1;
+    }
+    None
+}
+
+/// The `i`th word of a space-separated table.
+#[inline(never)]
+pub fn word(table: &'static str, mut i: usize) -> Option<&'static [u8]> {
+    let mut rest = Some(table.as_bytes());
+    while let Some(r) = rest {
+        let (t, next) = cut(r, b' ');
+        if i == 0 {
+            return Some(t);
+        }
+        rest = next;
+        i -= 1;
+    }
+    None
+}
+
+fn lower(c: u8) -> u8 {
+    c | ((c.is_ascii_uppercase() as u8) << 5)
+}
+
 /// Parses a decimal number with an optional fraction into units of `10^-digits`,
 /// e.g. `parse_fixed(b"1.5", 3) == Some(1500)`. Extra fraction digits are an error.
 pub fn parse_fixed(s: &[u8], digits: u32) -> Option<u64> {
@@ -140,6 +195,21 @@ mod tests {
             m.u(7);
         });
         assert_eq!(m.0, b"-42 1.234 0.05     7");
+    }
+
+    #[test]
+    fn tables_and_cuts() {
+        assert_eq!(cut(b"a,b,c", b','), (&b"a"[..], Some(&b"b,c"[..])));
+        assert_eq!(cut(b"abc", b','), (&b"abc"[..], None));
+        assert_eq!(cut(b"", b','), (&b""[..], None));
+        assert_eq!(cut(b",", b','), (&b""[..], Some(&b""[..])));
+        assert_eq!(word_index("ab cd ef", b"cd", false), Some(1));
+        assert_eq!(word_index("ab cd ef", b"CD", false), None);
+        assert_eq!(word_index("ab cd ef", b"eF", true), Some(2));
+        assert_eq!(word_index("ab cd ef", b"c", true), None);
+        assert_eq!(word_index("ab cd_ ef", b"cd\x7f", true), None);
+        assert_eq!(word("ab cd ef", 2), Some(&b"ef"[..]));
+        assert_eq!(word("ab cd ef", 3), None);
     }
 
     #[test]

@@ -340,8 +340,15 @@ fn parent_death_signal() {
         "-c",
         &format!("{h} -p SIGUSR1 -- {p} signals & echo $!; exec sleep 100"),
     ]));
-    let husk_pid: i32 = l.line().parse().unwrap();
-    assert_eq!(l.line(), "ready");
+    // The pid (from sh) and "ready" (from the probe) race each other.
+    let (a, b) = (l.line(), l.line());
+    let pid = if a == "ready" {
+        b
+    } else {
+        assert_eq!(b, "ready");
+        a
+    };
+    let husk_pid: i32 = pid.parse().unwrap();
     kill(l.pid(), libc::SIGKILL); // husk's parent dies ...
     assert_eq!(
         l.line(),
@@ -380,7 +387,9 @@ fn grace_terminates_what_remains() {
         "--",
         "sh",
         "-c",
-        "(trap '' TERM; exec sleep 100 >/dev/null 2>&1) & echo $!",
+        // Wait for the exec: before it, the subshell may not ignore SIGTERM yet.
+        "(trap '' TERM; exec sleep 100 >/dev/null 2>&1) & p=$!; \
+         until [ \"$(cat /proc/$p/comm)\" = sleep ]; do :; done; echo $p",
     ]));
     let pid: i32 = stdout(&o).trim().parse().unwrap();
     assert!(!alive(pid), "sleep {pid} was SIGKILLed");

@@ -8,6 +8,7 @@ use crate::error::{Error, Result};
 
 pub mod init;
 pub mod run;
+pub mod security;
 
 #[derive(Debug, PartialEq, Eq, Clone, Copy)]
 pub enum Arg<'a> {

@@ -16,6 +16,7 @@ pub mod fs;
 pub mod mount;
 pub mod ns;
 pub mod process;
+pub mod security;
 pub mod signal;
 pub mod start;
 pub mod time;
