@@ -32,7 +32,7 @@ pub fn exec_candidates(name: &[u8], path: Option<&[u8]>) -> Vec<CPath> {
 /// Starts CMD (`cmd[0]`, searched in the `PATH` of `envp`) with the signal mask `mask`,
 /// in a process group of its own when `new_pgrp`. On failure: the error and the exit
 /// status it implies (127 not found, 126 not executable, 125 husk's own).
-pub fn spawn(cmd: CVec, envp: CVec, mask: SigSet, new_pgrp: bool) -> Result<Pid, (Error, u8)> {
+pub fn spawn(cmd: CVec, envp: CVec, mask: SigSet, new_pgrp: bool, filter: Option<&[crate::seccomp::Insn]>) -> Result<Pid, (Error, u8)> {
     let name = cmd.get(0);
     let paths = exec_candidates(name, getenv(envp.iter(), b"PATH"));
     let path_refs: Vec<&CStr> = paths.iter().map(|p| p.c()).collect();
@@ -45,11 +45,13 @@ pub fn spawn(cmd: CVec, envp: CVec, mask: SigSet, new_pgrp: bool) -> Result<Pid,
         mask,
         new_pgrp,
         foreground,
+        filter,
     };
     match process::spawn(&req) {
         Ok(pid) => Ok(pid),
         Err(SpawnError::Exec(e)) => Err(exec_error(name, e)),
         Err(SpawnError::Clone(e)) => Err((Error::sys("clone", name, e), 125)),
+        Err(SpawnError::Filter(e)) => Err((Error::sys("install seccomp filter for", name, e), 125)),
     }
 }
 
@@ -109,7 +111,7 @@ pub fn run(argv: CVec, envp: CVec, o: &InitOpts) -> i32 {
 
     let cmd = argv.tail(o.cmd);
     let name = cmd.get(0);
-    let child = match spawn(cmd, envp, orig_mask, !o.single_child) {
+    let child = match spawn(cmd, envp, orig_mask, !o.single_child, None) {
         Ok(pid) => pid,
         Err((err, code)) => {
             err.print();

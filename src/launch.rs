@@ -10,6 +10,7 @@ use crate::cli::init::InitOpts;
 use crate::error::{Error, Result};
 use crate::init;
 use crate::mount;
+use crate::security::{self, Ident, Prepared};
 use crate::out::Msg;
 use crate::path::CPath;
 use crate::spec::{self, IdMap, Spec, NEWNS, NEWPID, NEWUSER};
@@ -184,8 +185,8 @@ fn print_timings(phases: &[(u8, u32)]) {
     m.s(b"timings (us):\n");
     let mut total = 0u64;
     for &(p, us) in phases {
-        let name = sync::PHASES.get(p as usize).copied().unwrap_or("?");
-        m.s(b"  ").s(name.as_bytes());
+        let name = crate::out::word(sync::PHASES, p as usize).unwrap_or(b"?");
+        m.s(b"  ").s(name);
         m.pad(12 - name.len().min(11), |m| {
             m.u(us as u64);
         });
@@ -202,6 +203,20 @@ fn print_timings(phases: &[(u8, u32)]) {
 pub fn run(argv: CVec, envp: CVec, spec: &Spec, t_start: u64) -> i32 {
     let mut t = Timer::new(t_start);
     t.lap(sync::P_PARSE);
+    // Before husk opens any descriptor of its own: 3..3+N must be the caller's.
+    if let Err(e) = security::check_preserved_fds(spec.sec.preserve_fds) {
+        e.print();
+        return 125;
+    }
+    // Capability sets and the whole seccomp filter, built now by pure code.
+    let prepared = match spec.sec.resolve() {
+        Ok(p) => p,
+        Err(e) => {
+            e.print();
+            return 125;
+        }
+    };
+    let caller_uid = ns::getuid();
     let cmd = argv.tail(spec.cmd);
     let env = build_env(envp, spec);
     if let Err(e) = check(spec, cmd.get(0), env) {
@@ -261,7 +276,18 @@ pub fn run(argv: CVec, envp: CVec, spec: &Spec, t_start: u64) -> i32 {
         Ok(0) => {
             drop(psock);
             drop(sfd);
-            child(spec, cmd, env, csock, &joins, orig_mask, needs_go, pidns)
+            child(Child {
+                spec,
+                cmd,
+                env,
+                sock: csock,
+                joins: &joins,
+                mask: orig_mask,
+                needs_go,
+                pidns,
+                prepared: &prepared,
+                groups_denied: spec.ns & NEWUSER != 0 && caller_uid != 0,
+            })
         }
         Ok(pid) => pid,
         Err(e) => {
@@ -285,6 +311,9 @@ pub fn run(argv: CVec, envp: CVec, spec: &Spec, t_start: u64) -> i32 {
         t.lap(sync::P_MAPS);
         let _ = sys::write(psock.raw(), &sync::go());
     }
+    // Once the maps are written (the kernel checks /proc/PID ownership, which a
+    // non-dumpable process loses): the container must not open our /proc/PID/exe either.
+    let _ = sys::prctl(linux_raw_sys::prctl::PR_SET_DUMPABLE, 0, 0);
     // The child's verdict: an error frame, its timings, or end-of-file at exec.
     let mut frame = [0u8; FRAME];
     let mut child_times = Vec::new();
@@ -321,40 +350,39 @@ pub fn run(argv: CVec, envp: CVec, spec: &Spec, t_start: u64) -> i32 {
     exit_code(init::supervise(&sfd, pid, &opts)) as i32
 }
 
-/// The container's first process. Never returns: it execs CMD, or stays as its init, or
-/// reports what failed to the parent and exits.
-#[allow(clippy::too_many_arguments)]
-fn child(
-    spec: &Spec,
+/// What the container's first process works from: all decided before clone.
+struct Child<'a> {
+    spec: &'a Spec,
     cmd: CVec,
     env: CVec,
     sock: Fd,
-    joins: &[(Fd, u32)],
+    joins: &'a [(Fd, u32)],
+    /// The signal mask CMD gets (husk's own blocks everything).
     mask: SigSet,
+    /// Wait for the parent's GO (it writes the id maps first).
     needs_go: bool,
+    /// A new or joined pid namespace: husk stays its PID 1 unless --no-init.
     pidns: bool,
-) -> ! {
-    let code = match setup_and_run(spec, cmd, env, &sock, joins, mask, needs_go, pidns) {
+    prepared: &'a Prepared,
+    /// setgroups is denied (an unprivileged caller's user namespace).
+    groups_denied: bool,
+}
+
+/// The container's first process. Never returns: it execs CMD, or stays as its init, or
+/// reports what failed to the parent and exits.
+fn child(c: Child) -> ! {
+    let code = match setup_and_run(&c) {
         Ok(code) => code,
         Err((e, code)) => {
-            let _ = sys::write(sock.raw(), &sync::err(&e, code));
+            let _ = sys::write(c.sock.raw(), &sync::err(&e, code));
             code
         }
     };
     sys::exit(code as i32)
 }
 
-#[allow(clippy::too_many_arguments)]
-fn setup_and_run(
-    spec: &Spec,
-    cmd: CVec,
-    env: CVec,
-    sock: &Fd,
-    joins: &[(Fd, u32)],
-    mask: SigSet,
-    needs_go: bool,
-    pidns: bool,
-) -> core::result::Result<u8, (Error, u8)> {
+fn setup_and_run(c: &Child) -> core::result::Result<u8, (Error, u8)> {
+    let (spec, cmd, env, sock) = (c.spec, c.cmd, c.env, &c.sock);
     let fail = |e: Error| (e, 125u8);
     let mut t = Timer::new(now_us());
     // If husk outside is killed, the container goes with it (its PID 1 first), so that
@@ -365,7 +393,7 @@ fn setup_and_run(
         crate::signals::SIGKILL as usize,
         0,
     );
-    if needs_go {
+    if c.needs_go {
         let mut f = [0u8; FRAME];
         match sys::read(sock.raw(), &mut f) {
             Ok(FRAME) if f[0] == sync::GO => {}
@@ -374,7 +402,7 @@ fn setup_and_run(
         }
         t.lap(sync::P_MAPS);
     }
-    for (fd, flag) in joins {
+    for (fd, flag) in c.joins {
         ns::setns(fd.raw(), *flag).map_err(|e| {
             fail(Error::sys(
                 "join namespace",
@@ -383,7 +411,7 @@ fn setup_and_run(
             ))
         })?;
     }
-    if !joins.is_empty() {
+    if !c.joins.is_empty() {
         t.lap(sync::P_JOIN);
     }
     if let Some(h) = spec.hostname {
@@ -412,57 +440,56 @@ fn setup_and_run(
             )
         })?;
     }
-    if let Some(gid) = spec.gid {
-        // Supplementary groups go first (it needs the privilege the uid change drops);
-        // with setgroups denied in a rootless user namespace there are none to clear.
-        let _ = ns::setgroups(&[]);
-        ns::setgid(gid).map_err(|e| {
-            fail(Error::sys(
-                "setgid",
-                crate::out::Msg::new().u(gid as u64).0.as_slice(),
-                e,
-            ))
-        })?;
-    }
-    if let Some(uid) = spec.uid {
-        if spec.gid.is_none() {
-            let _ = ns::setgroups(&[]);
-        }
-        ns::setuid(uid).map_err(|e| {
-            fail(Error::sys(
-                "setuid",
-                crate::out::Msg::new().u(uid as u64).0.as_slice(),
-                e,
-            ))
-        })?;
-    }
     if let Some(cwd) = spec.cwd {
         fs::chdir(CPath::new(&[cwd]).c()).map_err(|e| fail(Error::sys("chdir", cwd, e)))?;
     }
     t.lap(sync::P_SETUP);
+    if spec.rootfs.is_some() {
+        // What Docker masks: /proc/kcore, /proc/keys, /sys/firmware, ... (after pivot_root).
+        security::mask_paths(b"").map_err(|f| fail(f.error()))?;
+    }
+    // Supplementary groups are cleared with --uid/--gid, except where setgroups is denied.
+    let no_groups: &[u32] = &[];
+    let id = Ident {
+        uid: spec.uid,
+        gid: spec.gid,
+        groups: (!c.groups_denied && (spec.uid.is_some() || spec.gid.is_some())).then_some(no_groups),
+    };
+    let p = c.prepared;
     let name = cmd.get(0);
-    if pidns && spec.init {
-        // husk stays PID 1 of the new pid namespace, with CMD as its child.
-        let sfd = signal::signalfd(SigSet::FULL, false)
-            .map_err(|e| fail(Error::sys("signalfd", b"", e)))?;
-        let child = init::spawn(cmd, env, mask, true)?;
+    if c.pidns && spec.init {
+        // husk stays PID 1 of the new pid namespace, with CMD as its child. It drops the
+        // privileges CMD will have, but the seccomp filter goes on CMD alone (unless it
+        // must come first, with --allow-new-privs): PID 1 keeps its kill() and wait4().
+        let sec = |r: core::result::Result<(), security::Fail>| r.map_err(|f| fail(f.error()));
+        if p.filter_first() {
+            sec(security::install_filter(p))?;
+        }
+        sec(security::drop_privileges(p, &id))?;
+        sec(security::close_fds(p.preserve_fds))?;
+        // /proc/1/exe is the host's husk binary: a non-dumpable process's is unreadable to
+        // the container (runc's CVE-2019-5736 wrote the host runtime through it).
+        let _ = sys::prctl(linux_raw_sys::prctl::PR_SET_DUMPABLE, 0, 0);
+        t.lap(sync::P_SECURITY);
+        let sfd = signal::signalfd(SigSet::FULL, false).map_err(|e| fail(Error::sys("signalfd", b"", e)))?;
+        let filter = if p.filter_first() { None } else { p.filter.as_deref() };
+        let child = init::spawn(cmd, env, c.mask, true, filter)?;
         t.lap(sync::P_EXEC);
         if spec.timings {
             let _ = sys::write(sock.raw(), &sync::times(&t.phases));
         }
         let _ = sys::close(sock.raw());
-        let opts = InitOpts {
-            verbosity: spec.verbosity,
-            ..InitOpts::default()
-        };
+        let opts = InitOpts { verbosity: spec.verbosity, ..InitOpts::default() };
         sys::exit(exit_code(init::supervise(&sfd, child, &opts)) as i32);
     }
     let paths = init::exec_candidates(name, getenv(env.iter(), b"PATH"));
     let refs: Vec<&CStr> = paths.iter().map(|p| p.c()).collect();
+    security::apply(p, &id).map_err(|f| fail(f.error()))?;
+    t.lap(sync::P_SECURITY);
     if spec.timings {
         let _ = sys::write(sock.raw(), &sync::times(&t.phases));
     }
-    let _ = signal::set_mask(mask);
+    let _ = signal::set_mask(c.mask);
     let e = execvp(&refs, cmd, env);
     let _ = signal::set_mask(SigSet::FULL);
     Err(init::exec_error(name, e))

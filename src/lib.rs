@@ -88,7 +88,10 @@ pub fn main(argv: CVec, envp: CVec) -> i32 {
         Some(b"init") => init_cmd(&args, 2, argv, envp, false),
         Some(b"run") => match cli::run::parse(&args, 2, sys::ns::getuid()) {
             Ok(Some(spec)) => launch::run(argv, envp, &spec, t_start),
-            Ok(None) => print(cli::run::HELP),
+            Ok(None) => {
+                cli::run::help().out();
+                0
+            }
             Err(e) => {
                 e.print();
                 125

@@ -138,6 +138,8 @@ pub struct Spec {
     pub init: bool,
     pub timings: bool,
     pub verbosity: u8,
+    /// Capabilities, no_new_privs, seccomp, descriptors (cli::security).
+    pub sec: crate::cli::security::SecSpec,
     /// Index of CMD in the argument vector.
     pub cmd: usize,
 }

@@ -14,10 +14,9 @@ pub const ERR: u8 = 2;
 pub const TIMES: u8 = 3;
 
 /// Names of the phases `--timings` reports; a frame carries indexes into this table.
-pub const PHASES: [&str; 11] = [
-    "parse", "check", "clone", "maps", "join", "hostname", "mounts", "pivot", "setup", "exec",
-    "wait",
-];
+/// Names of the phases `--timings` reports (a word table, see `out::word`); a frame
+/// carries indexes into it.
+pub const PHASES: &str = "parse check clone maps join hostname mounts pivot setup security exec";
 pub const P_PARSE: u8 = 0;
 pub const P_CHECK: u8 = 1;
 pub const P_CLONE: u8 = 2;
@@ -27,7 +26,8 @@ pub const P_HOSTNAME: u8 = 5;
 pub const P_MOUNTS: u8 = 6;
 pub const P_PIVOT: u8 = 7;
 pub const P_SETUP: u8 = 8;
-pub const P_EXEC: u8 = 9;
+pub const P_SECURITY: u8 = 9;
+pub const P_EXEC: u8 = 10;
 
 pub fn go() -> [u8; FRAME] {
     let mut f = [0u8; FRAME];

@@ -39,6 +39,14 @@ Other:
   -v, --verbose           log each step
 ";
 
+/// `husk run --help`: the options above, then the security ones with their defaults.
+pub fn help() -> crate::out::Msg {
+    let mut m = crate::out::Msg::new();
+    m.s(HELP.as_bytes());
+    super::security::help(&mut m);
+    m
+}
+
 crate::options!(OPTS {
     HELP_ = "h help",
     NET = "n net",
@@ -294,6 +302,7 @@ pub fn parse(args: &[&'static [u8]], start: usize, caller_uid: u32) -> Result<Op
                     l.unread_operand();
                     break;
                 }
+                _ if super::security::parse_opt(arg, &mut l, &mut s.sec)? => {}
                 other => return Err(unknown(other, "(see husk run --help)")),
             },
         }

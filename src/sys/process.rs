@@ -80,11 +80,16 @@ pub struct Exec<'a> {
     pub new_pgrp: bool,
     /// ... and make that group the foreground group of the terminal on fd 0.
     pub foreground: bool,
+    /// A seccomp filter to install just before execve: in the command only, not in the
+    /// init that spawns it (which must keep its kill() and wait4(), whatever is refused).
+    pub filter: Option<&'a [crate::seccomp::Insn]>,
 }
 
 pub enum SpawnError {
     Clone(Errno),
     Exec(Errno),
+    /// Installing the seccomp filter failed.
+    Filter(Errno),
 }
 
 struct Shared<'a> {
@@ -174,6 +179,12 @@ extern "C" fn spawn_child(arg: *mut c_void) -> i32 {
         }
     }
     let _ = set_mask(req.mask);
+    if let Some(f) = req.filter {
+        if let Err(e) = super::security::seccomp_filter(f) {
+            sh.err.store(-e.into_raw(), Ordering::Relaxed);
+            return 127;
+        }
+    }
     let err = execvp(req.paths, req.argv, req.envp);
     sh.err.store(err.into_raw(), Ordering::Relaxed);
     127
@@ -214,7 +225,7 @@ pub fn spawn(req: &Exec) -> core::result::Result<Pid, SpawnError> {
         0 => Ok(pid),
         e => {
             let _ = wait(pid, false);
-            Err(SpawnError::Exec(Errno::new(e)))
+            Err(if e < 0 { SpawnError::Filter(Errno::new(-e)) } else { SpawnError::Exec(Errno::new(e)) })
         }
     }
 }
