@@ -9,6 +9,7 @@ extern crate alloc;
 #[cfg(test)]
 extern crate std;
 
+pub mod cgroup;
 pub mod cli;
 pub mod error;
 pub mod init;
