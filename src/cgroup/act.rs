@@ -20,8 +20,9 @@
 //! moment waits a whole RCU grace period: 6–16 ms on this VM. A thread moving itself (`0`
 //! written to v1's `tasks`) skips that lock: ~0.1 ms. v2 has no such file for a domain
 //! cgroup, hence CLONE_INTO_CGROUP there.
-use super::{ctl_name, missing, num, oom_kills, Dir, Layout, Plan, MEMORY};
+use super::{ctl_name, missing, oom_kills, Dir, Layout, Plan, MEMORY};
 use crate::error::{Error, Result};
+use crate::out::{parse_u64, Msg};
 use crate::sys::process::{self, Cloned};
 use crate::sys::{self, fs, Errno, Fd, Pid, RawFd};
 use alloc::vec::Vec;
@@ -31,27 +32,30 @@ use linux_raw_sys::general as g;
 /// The layout of this process: /proc/self/mountinfo, /proc/self/cgroup and the v2 root's
 /// cgroup.controllers.
 pub fn read_layout() -> Result<Layout> {
-    let rd = |p: &'static CStr| fs::read_file(p).map_err(|e| Error::sys("read", p.to_bytes(), e));
-    let mut l = Layout::parse(&rd(c"/proc/self/mountinfo")?, &rd(c"/proc/self/cgroup")?);
-    if let Some(h) = l.v2() {
-        let p = z(&[&h.mount, b"/cgroup.controllers"]);
-        // Unreadable: no controller there, and the plan names the one it needed.
-        if let Ok(t) = fs::read_file(c(&p)) {
-            l.set_v2_controllers(&t);
+    let (mi, cg) = match (
+        fs::read_file(c"/proc/self/mountinfo"),
+        fs::read_file(c"/proc/self/cgroup"),
+    ) {
+        (Ok(mi), Ok(cg)) => (mi, cg),
+        (Err(e), _) | (_, Err(e)) => {
+            return Err(Error::sys("read", b"/proc/self/cgroup", e).hint("is /proc mounted?"))
         }
+    };
+    let mut l = Layout::parse(&mi, &cg);
+    if let Some(h) = l.v2() {
+        // Unreadable: no controller there, and the plan names the one it needed.
+        let t = fs::read_file(c(&z(&h.mount, b"/cgroup.controllers"))).unwrap_or_default();
+        l.set_v2_controllers(&t);
     }
     Ok(l)
 }
 
-/// A NUL-terminated concatenation.
+/// `a` and `b` and a NUL.
 #[inline(never)]
-fn z(parts: &[&[u8]]) -> Vec<u8> {
-    let mut v = Vec::with_capacity(64);
-    for p in parts {
-        v.extend_from_slice(p);
-    }
-    v.push(0);
-    v
+fn z(a: &[u8], b: &[u8]) -> Vec<u8> {
+    let mut m = Msg(a.to_vec());
+    m.s(b).c(0);
+    m.0
 }
 
 /// The C string in `v` (up to its first NUL; empty if there is none).
@@ -59,19 +63,83 @@ fn c(v: &[u8]) -> &CStr {
     CStr::from_bytes_until_nul(v).unwrap_or(c"")
 }
 
-/// The hint for a refused change to a cgroup.
-fn why(e: Errno) -> &'static str {
-    match e {
-        Errno::ENOENT => "no such cgroup or control file; limit not applied",
-        Errno::EACCES | Errno::EPERM | Errno::EROFS => "not writable; limit not applied",
+/// What failed, for the message (built once, by [`error`]).
+#[derive(Clone, Copy, Debug)]
+enum Step {
+    /// Opening the parent.
+    Parent,
+    /// The v2 parent lacks this controller.
+    Missing(u8),
+    /// The parent's cgroup.subtree_control.
+    Enable,
+    /// mkdir, or opening the new cgroup or its `tasks`.
+    Create,
+    /// The write at this index of the dir's writes.
+    Set(usize),
+    /// The parent's way in, cgroup.procs.
+    Move,
+    /// The child's way in, `tasks`.
+    Join,
+}
+
+type Fail = (Step, Errno);
+
+/// The error for `f` in the cgroup of `d`.
+#[inline(never)]
+fn error(d: &Dir, (step, e): Fail) -> Error {
+    let mut obj = Msg::new();
+    let op = match step {
+        Step::Parent | Step::Enable => {
+            obj.s(d.parent());
+            if let Step::Parent = step {
+                "cgroup parent"
+            } else {
+                "enable controllers in"
+            }
+        }
+        Step::Missing(bit) => {
+            obj.s(ctl_name(bit)).s(b" in ").s(d.parent());
+            "cgroup controller"
+        }
+        Step::Set(i) => {
+            obj.s(&d.path);
+            if let Some(w) = d.writes.get(i) {
+                obj.c(b'/').s(w.file.to_bytes()).s(b" to ").s(&w.value().0);
+            }
+            "set"
+        }
+        Step::Create => {
+            obj.s(&d.path);
+            "create cgroup"
+        }
+        Step::Move | Step::Join => {
+            obj.s(&d.path);
+            "move the container into"
+        }
+    };
+    let hint = match (step, e) {
+        (Step::Missing(_), _) => "not enabled above this parent; limit not applied",
+        (_, Errno::ENOENT) => "no such cgroup or file; limit not applied",
+        (_, Errno::EACCES | Errno::EPERM | Errno::EROFS) => "not writable; limit not applied",
+        // cgroup v2's no-internal-processes rule.
+        (Step::Enable, Errno::EBUSY) => {
+            "a cgroup with processes cannot pass controllers on: choose a \
+             --cgroup-parent without any; limit not applied"
+        }
         _ => "limit not applied",
+    };
+    Error {
+        op,
+        obj: obj.0,
+        errno: e.into_raw(),
+        hint,
     }
 }
 
-/// The container's cgroup in one hierarchy, created.
+const DIR: u32 = g::O_RDONLY | g::O_DIRECTORY;
+
+/// The descriptors of the container's cgroup in one hierarchy.
 struct Live {
-    v2: bool,
-    ctls: u8,
     /// The parent, open for reading: mkdirat, unlinkat and the stale sweep go through it.
     parent: Fd,
     /// The cgroup itself, O_PATH: control files, CLONE_INTO_CGROUP.
@@ -80,139 +148,105 @@ struct Live {
     /// husk (the kernel checks the opener's credentials), so it still works in a child
     /// born in a new user namespace.
     tasks: Option<Fd>,
-    /// NUL-terminated.
-    name: Vec<u8>,
-    path: Vec<u8>,
 }
 
-/// The container's cgroups, created. Nothing is removed on drop: call [`Cgroup::remove`].
-pub struct Cgroup {
-    dirs: Vec<Live>,
-    memory: u64,
-    fixture: bool,
+/// The container's cgroups, created from a plan (which must outlive it). Nothing is
+/// removed on drop: call [`Cgroup::remove`].
+pub struct Cgroup<'p> {
+    plan: &'p Plan,
+    /// For each of `plan.dirs` created so far, in order.
+    live: Vec<Live>,
 }
 
-impl Cgroup {
+impl<'p> Cgroup<'p> {
     /// Creates every cgroup of the plan and writes its limits. On failure, removes what it
     /// created and names the cgroup, file or controller that failed.
-    pub fn create(plan: &Plan) -> Result<Cgroup> {
+    pub fn create(plan: &'p Plan) -> Result<Cgroup<'p>> {
         let mut cg = Cgroup {
-            dirs: Vec::new(),
-            memory: plan.memory,
-            fixture: plan.fixture,
+            plan,
+            live: Vec::new(),
         };
         for d in &plan.dirs {
-            if let Err(e) = cg.add(d) {
+            if let Err(f) = cg.add(d) {
                 let _ = cg.remove();
-                return Err(e);
+                return Err(error(d, f));
             }
         }
         Ok(cg)
     }
 
-    fn add(&mut self, d: &Dir) -> Result<()> {
-        let parent = fs::open_dir(c(&z(&[&d.parent])), false)
-            .map_err(|e| Error::sys("cgroup parent", &d.parent, e).hint(why(e)))?;
-        if !d.enable.is_empty() {
+    fn add(&mut self, d: &Dir) -> core::result::Result<(), Fail> {
+        let fixture = self.plan.fixture;
+        let parent = fs::open_at(g::AT_FDCWD, c(&z(d.parent(), b"")), DIR, 0)
+            .map_err(|e| (Step::Parent, e))?;
+        if d.v2 && d.ctls != 0 {
             let list = fs::read_at(parent.raw(), c"cgroup.controllers").unwrap_or_default();
             if let Some(bit) = missing(&list, d.ctls) {
-                let mut e = Error::sys("cgroup controller", ctl_name(bit), Errno::ENOENT);
-                e.obj.extend_from_slice(b" in ");
-                e.obj.extend_from_slice(&d.parent);
-                return Err(e.hint(
-                    "not delegated to this cgroup v2 parent: enable it in cgroup.subtree_control \
-                     above it; limit not applied",
-                ));
+                return Err((Step::Missing(bit), Errno::ENOENT));
             }
-            fs::write_at(
-                parent.raw(),
-                c"cgroup.subtree_control",
-                &d.enable,
-                self.fixture,
-            )
-            .map_err(|e| {
-                Error::sys("enable controllers in", &d.parent, e).hint(if e == Errno::EBUSY {
-                    "it has processes, and cgroup v2 lets no cgroup with processes pass \
-                         controllers on: use --cgroup-parent with one that has none; \
-                         limit not applied"
-                } else {
-                    why(e)
-                })
-            })?;
+            fs::write_at(parent.raw(), c"cgroup.subtree_control", &d.enable(), fixture)
+                .map_err(|e| (Step::Enable, e))?;
         }
-        let name = z(&[&d.name]);
-        let path = d.path();
-        let mut r = fs::mkdir_at(parent.raw(), c(&name), 0o755);
+        let name = z(d.name(), b"");
+        let name = c(&name);
+        let mut r = fs::mkdir_at(parent.raw(), name, 0o755);
         if r == Err(Errno::EEXIST) {
             // Left by a husk that had our pid and was killed: ours if it is empty.
-            let _ = fs::rmdir_at(parent.raw(), c(&name));
-            r = fs::mkdir_at(parent.raw(), c(&name), 0o755);
+            let _ = fs::rmdir_at(parent.raw(), name);
+            r = fs::mkdir_at(parent.raw(), name, 0o755);
         }
-        r.map_err(|e| Error::sys("create cgroup", &path, e).hint(why(e)))?;
-        let dir = match fs::open_at(parent.raw(), c(&name), g::O_PATH | g::O_DIRECTORY, 0) {
-            Ok(fd) => fd,
-            Err(e) => {
-                let _ = fs::rmdir_at(parent.raw(), c(&name));
-                return Err(Error::sys("open cgroup", &path, e));
-            }
-        };
-        let mut l = Live {
-            v2: d.v2,
-            ctls: d.ctls,
+        r.map_err(|e| (Step::Create, e))?;
+        let dir = fs::open_at(parent.raw(), name, g::O_PATH | g::O_DIRECTORY, 0);
+        let dir = dir.map_err(|e| {
+            let _ = fs::rmdir_at(parent.raw(), name);
+            (Step::Create, e)
+        })?;
+        let at = dir.raw();
+        // From here on, a failure removes it with the rest.
+        self.live.push(Live {
             parent,
             dir,
             tasks: None,
-            name,
-            path,
-        };
-        for w in &d.writes {
+        });
+        for (i, w) in d.writes.iter().enumerate() {
             // A fixture lacks optional files, as a kernel without swap accounting does.
-            match fs::write_at(l.dir.raw(), w.file, &w.value, self.fixture && !w.optional) {
+            match fs::write_at(at, w.file, &w.value().0, fixture && !w.optional) {
                 Err(Errno::ENOENT) if w.optional => {}
-                Err(e) => {
-                    let mut obj = z(&[&l.path, b"/", w.file.to_bytes(), b" to ", &w.value]);
-                    obj.pop();
-                    self.dirs.push(l);
-                    return Err(Error::sys("set", &obj, e).hint(why(e)));
-                }
+                Err(e) => return Err((Step::Set(i), e)),
                 Ok(()) => {}
             }
         }
         if !d.v2 {
-            let flags = g::O_WRONLY | if self.fixture { g::O_CREAT } else { 0 };
-            match fs::open_at(l.dir.raw(), c"tasks", flags, 0o644) {
-                Ok(fd) => l.tasks = Some(fd),
-                Err(e) => {
-                    self.dirs.push(l);
-                    return Err(Error::sys("open tasks of", &d.path(), e));
-                }
+            let flags = g::O_WRONLY | if fixture { g::O_CREAT } else { 0 };
+            let t = fs::open_at(at, c"tasks", flags, 0o644).map_err(|e| (Step::Create, e))?;
+            if let Some(l) = self.live.last_mut() {
+                l.tasks = Some(t);
             }
         }
-        self.dirs.push(l);
         Ok(())
+    }
+
+    /// The cgroups created, with their descriptors.
+    fn each(&self) -> impl Iterator<Item = (&'p Dir, &Live)> {
+        self.plan.dirs.iter().zip(&self.live)
     }
 
     /// The v2 cgroup's directory, for CLONE_INTO_CGROUP.
     pub fn clone_fd(&self) -> Option<RawFd> {
-        self.dirs.iter().find(|l| l.v2).map(|l| l.dir.raw())
-    }
-
-    /// The cgroups' directories (for `husk exec` and messages).
-    pub fn paths(&self) -> impl Iterator<Item = &[u8]> {
-        self.dirs.iter().map(|l| &l.path[..])
+        self.each().find(|(d, _)| d.v2).map(|(_, l)| l.dir.raw())
     }
 
     /// The parent's way in: writes `pid` to cgroup.procs of each cgroup (with `v1`: the v1
     /// ones too, else only v2), except the v2 one if the child was born there (`in_cgroup`
     /// from the clone). Call right after the clone, before the child is let go.
     pub fn enter(&self, pid: Pid, in_cgroup: bool, v1: bool) -> Result<()> {
-        let v = num(pid as u64);
-        for l in &self.dirs {
-            if (l.v2 && in_cgroup) || (!l.v2 && !v1) {
-                continue;
+        let mut v = Msg::new();
+        v.u(pid as u64);
+        for (d, l) in self.each() {
+            if if d.v2 { !in_cgroup } else { v1 } {
+                fs::write_at(l.dir.raw(), c"cgroup.procs", &v.0, self.plan.fixture)
+                    .map_err(|e| error(d, (Step::Move, e)))?;
             }
-            fs::write_at(l.dir.raw(), c"cgroup.procs", &v, self.fixture)
-                .map_err(|e| Error::sys("move the container into", &l.path, e).hint(why(e)))?;
         }
         Ok(())
     }
@@ -221,10 +255,9 @@ impl Cgroup {
     /// (`0` to `tasks`: no RCU grace period, see the module's notes). An error here belongs
     /// to the child: report it to the parent and exit.
     pub fn join(&self) -> Result<()> {
-        for l in &self.dirs {
+        for (d, l) in self.each() {
             if let Some(fd) = &l.tasks {
-                sys::write(fd.raw(), b"0")
-                    .map_err(|e| Error::sys("join cgroup", &l.path, e).hint(why(e)))?;
+                sys::write(fd.raw(), b"0").map_err(|e| error(d, (Step::Join, e)))?;
             }
         }
         Ok(())
@@ -252,29 +285,28 @@ impl Cgroup {
     /// v2: `oom_kill` in memory.events; v1: `oom_kill` in memory.oom_control (Linux 4.13+),
     /// else memory.failcnt (the limit was hit: the best an older kernel tells).
     pub fn oom_killed(&self, status: i32) -> bool {
+        let Some((d, l)) = self.each().find(|(d, _)| d.ctls & MEMORY != 0) else {
+            return false;
+        };
         if crate::status::exit_code(status) != 137 {
             return false;
         }
-        let Some(l) = self.dirs.iter().find(|l| l.ctls & MEMORY != 0) else {
-            return false;
-        };
-        let file = if l.v2 {
+        let at = l.dir.raw();
+        let file = if d.v2 {
             c"memory.events"
         } else {
             c"memory.oom_control"
         };
-        let text = fs::read_at(l.dir.raw(), file).unwrap_or_default();
-        match oom_kills(&text) {
-            Some(n) => n != 0,
-            None if !l.v2 => fs::read_at(l.dir.raw(), c"memory.failcnt")
-                .is_ok_and(|t| !matches!(&t[..], b"0\n" | b"0")),
-            None => false,
-        }
+        let n = oom_kills(&fs::read_at(at, file).unwrap_or_default()).or_else(|| {
+            let t = fs::read_at(at, c"memory.failcnt").unwrap_or_default();
+            (!d.v2).then(|| parse_u64(t.strip_suffix(b"\n").unwrap_or(&t)).unwrap_or(0))
+        });
+        n.unwrap_or(0) != 0
     }
 
     /// The `--memory` limit, for [`oom_message`](super::oom_message).
     pub fn memory_limit(&self) -> u64 {
-        self.memory
+        self.plan.memory
     }
 
     /// Removes the cgroups (with any the container made inside them, children first). A
@@ -284,10 +316,12 @@ impl Cgroup {
     /// husk that was SIGKILLed). Returns the first error, after trying every cgroup.
     pub fn remove(&mut self) -> Result<()> {
         let mut res = Ok(());
-        while let Some(l) = self.dirs.pop() {
+        while let Some(l) = self.live.pop() {
+            let d = &self.plan.dirs[self.live.len()];
+            let name = z(d.name(), b"");
             let mut wait = 50;
             let r = loop {
-                match rmdir_tree(l.parent.raw(), c(&l.name), 0) {
+                match rmdir_tree(l.parent.raw(), c(&name), 0) {
                     Err(Errno::EBUSY) if wait < 100_000 => {
                         sys::time::sleep_us(wait);
                         wait *= 2;
@@ -296,58 +330,42 @@ impl Cgroup {
                     r => break r,
                 }
             };
-            if let Err(e) = r {
-                if res.is_ok() {
-                    res = Err(Error::sys("remove cgroup", &l.path, e).hint(
-                        "processes remain in it; the next husk removes it once they are gone",
-                    ));
-                }
+            if let (Err(e), Ok(())) = (r, &res) {
+                res = Err(Error::sys("remove cgroup", &d.path, e)
+                    .hint("processes remain; the next husk removes it once empty"));
             }
-            sweep(&l.parent);
+            prune(&l.parent, true, 0);
         }
         res
     }
 }
 
-/// rmdir `parent/name`, and when it has child cgroups, them first (up to 8 levels deep).
+/// rmdir `parent/name`, and when it has child cgroups, them first.
 fn rmdir_tree(parent: RawFd, name: &CStr, depth: u32) -> sys::Result<()> {
     let r = fs::rmdir_at(parent, name);
     // cgroupfs says EBUSY for a cgroup with children; a plain directory (tests) ENOTEMPTY.
-    if !matches!(r, Err(Errno::EBUSY | Errno::ENOTEMPTY)) || depth >= 8 {
-        return r;
-    }
-    let d = fs::open_at(parent, name, g::O_RDONLY | g::O_DIRECTORY, 0)?;
-    let mut subs = Vec::new();
-    fs::for_each_entry_in(&d, |n, t| {
-        if t == g::DT_DIR as u8 {
-            subs.push(z(&[n]));
+    if matches!(r, Err(Errno::EBUSY | Errno::ENOTEMPTY)) {
+        if let Ok(d) = fs::open_at(parent, name, DIR, 0) {
+            prune(&d, false, depth + 1);
+            return fs::rmdir_at(parent, name);
         }
-    })?;
-    if subs.is_empty() {
-        return r; // busy with processes
     }
-    for s in &subs {
-        rmdir_tree(d.raw(), c(s), depth + 1)?;
-    }
-    fs::rmdir_at(parent, name)
+    r
 }
 
-/// Removes the `husk-<pid>` cgroups in `parent` whose husk is dead and that are empty.
-fn sweep(parent: &Fd) {
-    let mut stale = Vec::new();
-    let _ = fs::for_each_entry_in(parent, |n, t| {
-        let pid = n.strip_prefix(b"husk-").and_then(crate::out::parse_u64);
-        if let Some(pid) =
-            pid.filter(|&p| t == g::DT_DIR as u8 && (1..=i32::MAX as u64).contains(&p))
+/// Removes the child cgroups of `dir` (up to 16 levels down): all of them, or with
+/// `stale` the `husk-<pid>` ones whose husk is dead (and that are empty).
+fn prune(dir: &Fd, stale: bool, depth: u32) {
+    let _ = fs::for_each_entry_in(dir, |n, t| {
+        let pid = n.strip_prefix(b"husk-").and_then(parse_u64).unwrap_or(0);
+        // ESRCH: no such process. (A husk in another pid namespace sharing this parent
+        // would look dead: its cgroup is spared while it holds processes.)
+        if t != g::DT_DIR as u8
+            || depth > 16
+            || stale && !(pid > 0 && pid <= i32::MAX as u64 && sys::signal::kill(pid as i32, 0) == Err(Errno::ESRCH))
         {
-            // ESRCH: no such process. (A husk in another pid namespace sharing this parent
-            // would look dead: its cgroup is spared while it holds processes.)
-            if sys::signal::kill(pid as i32, 0) == Err(Errno::ESRCH) {
-                stale.push(z(&[n]));
-            }
+            return;
         }
+        let _ = rmdir_tree(dir.raw(), c(&z(n, b"")), depth);
     });
-    for s in &stale {
-        let _ = rmdir_tree(parent.raw(), c(s), 0);
-    }
 }

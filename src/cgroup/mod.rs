@@ -26,7 +26,7 @@
 //! - CPU: quota = cpus × 100 ms per period of 100 ms (Docker's), v1 period written first.
 use crate::cli::cgroup::{CgroupSpec, PERIOD_US, UNLIMITED};
 use crate::error::{Error, Result};
-use crate::out::{fmt_u64, Msg};
+use crate::out::Msg;
 use alloc::vec::Vec;
 use core::ffi::CStr;
 
@@ -41,20 +41,34 @@ pub const CPUACCT: u8 = 8;
 
 const NAMES: [&[u8]; 4] = [b"memory", b"cpu", b"pids", b"cpuacct"];
 
-/// The controller bit for a name as the kernel spells it.
-fn ctl_bit(name: &[u8]) -> u8 {
-    NAMES.iter().position(|&n| n == name).map_or(0, |i| 1 << i)
-}
-
 /// The name of the lowest controller in `bits`.
 pub fn ctl_name(bits: u8) -> &'static [u8] {
     NAMES[(bits.trailing_zeros() as usize).min(3)]
 }
 
-/// The controllers named in a comma- or space-separated list (`rw,cpu,cpuacct`).
-fn ctl_bits(list: &[u8]) -> u8 {
-    list.split(|&c| c == b',' || c == b' ' || c == b'\n')
-        .fold(0, |b, n| b | ctl_bit(n))
+/// Splits `s` at its first `sep`: returns what comes before and keeps what follows.
+#[inline(never)]
+pub fn cut<'a>(s: &mut &'a [u8], sep: u8) -> &'a [u8] {
+    let t: &'a [u8] = s;
+    let i = t.iter().position(|&c| c == sep).unwrap_or(t.len());
+    *s = t.get(i + 1..).unwrap_or_default();
+    &t[..i]
+}
+
+/// The controllers named in a list separated by `sep` (`rw,cpu,cpuacct`; `cpu memory\n`).
+#[inline(never)]
+fn ctl_bits(mut list: &[u8], sep: u8) -> u8 {
+    let mut bits = 0;
+    while !list.is_empty() {
+        let n = cut(&mut list, sep);
+        let n = n.strip_suffix(b"\n").unwrap_or(n);
+        for (i, name) in NAMES.iter().enumerate() {
+            if n == *name {
+                bits |= 1 << i;
+            }
+        }
+    }
+    bits
 }
 
 /// One mounted cgroup hierarchy.
@@ -82,41 +96,50 @@ impl Layout {
     /// so is each further mount of a hierarchy already seen.
     pub fn parse(mountinfo: &[u8], self_cgroup: &[u8]) -> Layout {
         let mut l = Layout::default();
-        for line in mountinfo.split(|&c| c == b'\n') {
+        let mut text = mountinfo;
+        while !text.is_empty() {
             // ID PARENT MAJ:MIN ROOT MOUNT OPTS [OPTIONAL...] - FSTYPE SOURCE SUPEROPTS
-            let mut f = line.split(|&c| c == b' ');
-            let (Some(root), Some(mount)) = (f.nth(3), f.next()) else {
+            let mut f = cut(&mut text, b'\n');
+            for _ in 0..3 {
+                cut(&mut f, b' ');
+            }
+            let root = cut(&mut f, b' ');
+            let mount = cut(&mut f, b' ');
+            while !f.is_empty() && cut(&mut f, b' ') != b"-" {}
+            let fstype = cut(&mut f, b' ');
+            cut(&mut f, b' ');
+            let v2 = fstype == b"cgroup2";
+            let ctls = if v2 { 0 } else { ctl_bits(cut(&mut f, b' '), b',') };
+            // Not a cgroup file system, a named v1 hierarchy (name=systemd), or seen already.
+            if !(v2 || fstype == b"cgroup" && ctls != 0)
+                || l.hiers.iter().any(|h| h.v2 == v2 && h.ctls & ctls == ctls)
+            {
                 continue;
-            };
-            let mut f = f.skip_while(|&x| x != b"-").skip(1);
-            let (v2, ctls) = match (f.next(), f.nth(1)) {
-                (Some(b"cgroup2"), _) => (true, 0),
-                (Some(b"cgroup"), Some(opts)) => (false, ctl_bits(opts)),
-                _ => continue,
-            };
-            if (!v2 && ctls == 0) || l.hiers.iter().any(|h| h.v2 == v2 && h.ctls & ctls == ctls) {
-                continue; // a named hierarchy (name=systemd), or one seen already
             }
             // hierarchy-ID:controllers:path; v2 is 0::path.
-            let own = self_cgroup.split(|&c| c == b'\n').find_map(|line| {
-                let mut f = line.splitn(3, |&c| c == b':');
-                let (id, list, path) = (f.next()?, f.next()?, f.next()?);
-                let hit = if v2 {
-                    id == b"0" && list.is_empty()
+            let mut cg = self_cgroup;
+            let mut own = None;
+            while !cg.is_empty() {
+                let mut line = cut(&mut cg, b'\n');
+                let id = cut(&mut line, b':');
+                let list = cut(&mut line, b':');
+                if if v2 {
+                    id == b"0"
                 } else {
-                    ctl_bits(list) & ctls != 0
-                };
-                hit.then_some(path)
-            });
-            let Some(own) = own.and_then(|p| under(p, root)) else {
-                continue;
-            };
-            l.hiers.push(Hier {
-                v2,
-                ctls,
-                mount: unescape(mount),
-                own: own.to_vec(),
-            });
+                    ctl_bits(list, b',') & ctls != 0
+                } {
+                    own = under(line, root);
+                    break;
+                }
+            }
+            if let Some(own) = own {
+                l.hiers.push(Hier {
+                    v2,
+                    ctls,
+                    mount: unescape(mount),
+                    own: own.to_vec(),
+                });
+            }
         }
         l
     }
@@ -126,7 +149,7 @@ impl Layout {
     pub fn set_v2_controllers(&mut self, list: &[u8]) {
         let v1 = self.hiers.iter().fold(0, |b, h| b | h.ctls);
         if let Some(h) = self.hiers.iter_mut().find(|h| h.v2) {
-            h.ctls = ctl_bits(list) & !v1;
+            h.ctls = ctl_bits(list, b' ') & !v1;
         }
     }
 
@@ -154,54 +177,74 @@ fn unescape(s: &[u8]) -> Vec<u8> {
     let mut v = Vec::with_capacity(s.len());
     let mut i = 0;
     while i < s.len() {
-        let o = s
-            .get(i + 1..i + 4)
-            .filter(|o| s[i] == b'\\' && o.iter().all(|c| (b'0'..b'8').contains(c)));
-        match o {
-            Some(o) => {
-                v.push(o.iter().fold(0u8, |n, c| n.wrapping_mul(8) + (c - b'0')));
-                i += 4;
-            }
-            None => {
-                v.push(s[i]);
-                i += 1;
+        let mut c = s[i];
+        if let Some(&[a, b, d]) = s.get(i + 1..i + 4) {
+            if c == b'\\' && [a, b, d].iter().all(|c| (b'0'..b'8').contains(c)) {
+                c = (a - b'0') << 6 | (b - b'0') << 3 | (d - b'0');
+                i += 3;
             }
         }
+        v.push(c);
+        i += 1;
     }
     v
 }
 
 /// One control file to write, relative to the container's cgroup.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Write {
     pub file: &'static CStr,
-    pub value: Vec<u8>,
+    pub n: u64,
+    /// Written as `n 100000` (cpu.max: quota and period).
+    pub period: bool,
     /// Skip it when the kernel lacks the file (only for a default the user did not ask for).
     pub optional: bool,
+}
+
+impl Write {
+    /// The text to write.
+    pub fn value(&self) -> Msg {
+        let mut m = Msg::new();
+        m.u(self.n);
+        if self.period {
+            m.c(b' ').u(PERIOD_US);
+        }
+        m
+    }
 }
 
 /// The container's cgroup in one hierarchy.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Dir {
     pub v2: bool,
-    /// The controllers it is there for.
+    /// The controllers it is there for (v2: those to enable in the parent).
     pub ctls: u8,
-    /// The parent cgroup's directory (absolute, no trailing `/`).
-    pub parent: Vec<u8>,
-    /// `husk-<id>`.
-    pub name: Vec<u8>,
-    /// v2: what to write to the parent's `cgroup.subtree_control` (`+memory +pids`).
-    pub enable: Vec<u8>,
+    /// Its directory: the parent's, then `/husk-<id>`.
+    pub path: Vec<u8>,
+    /// Where the name starts in `path`.
+    pub name: usize,
     pub writes: Vec<Write>,
 }
 
 impl Dir {
-    /// `parent/name`.
-    pub fn path(&self) -> Vec<u8> {
-        let mut p = self.parent.clone();
-        p.push(b'/');
-        p.extend_from_slice(&self.name);
-        p
+    pub fn parent(&self) -> &[u8] {
+        &self.path[..self.name - 1]
+    }
+    pub fn name(&self) -> &[u8] {
+        &self.path[self.name..]
+    }
+    /// v2: what to write to the parent's `cgroup.subtree_control`: `+memory +pids`.
+    pub fn enable(&self) -> Vec<u8> {
+        let mut m = Msg::new();
+        for (i, name) in NAMES[..3].iter().enumerate() {
+            if self.ctls & 1 << i != 0 {
+                if !m.0.is_empty() {
+                    m.c(b' ');
+                }
+                m.c(b'+').s(name);
+            }
+        }
+        m.0
     }
 }
 
@@ -211,22 +254,17 @@ pub struct Plan {
     pub dirs: Vec<Dir>,
     /// The memory limit, for the OOM message (0: none).
     pub memory: u64,
-    /// Create the control files the kernel would provide: only for tests on a plain
-    /// directory standing in for a cgroup file system.
+    /// Create the control files the kernel would provide (not the optional ones): only
+    /// for tests on a plain directory standing in for a cgroup file system.
     pub fixture: bool,
 }
 
 #[inline(never)]
-fn num(n: u64) -> Vec<u8> {
-    let mut b = [0u8; 20];
-    fmt_u64(n, &mut b).to_vec()
-}
-
-#[inline(never)]
-fn put(w: &mut Vec<Write>, file: &'static CStr, value: Vec<u8>, optional: bool) {
+fn put(w: &mut Vec<Write>, file: &'static CStr, n: u64, period: bool, optional: bool) {
     w.push(Write {
         file,
-        value,
+        n,
+        period,
         optional,
     });
 }
@@ -234,17 +272,10 @@ fn put(w: &mut Vec<Write>, file: &'static CStr, value: Vec<u8>, optional: bool) 
 /// What to create and write for `spec` on `layout`; `id` names the cgroup (`husk-<id>`).
 /// Fails, naming it, when the host lacks a controller the spec needs.
 pub fn plan(spec: &CgroupSpec, layout: &Layout, id: u32) -> Result<Plan> {
-    let mut need = 0;
-    if spec.memory != 0 {
-        need |= MEMORY;
-    }
-    if spec.cpus_milli != 0 {
-        need |= CPU;
-    }
-    if spec.pids != 0 {
-        need |= PIDS;
-    }
-    let limits = need != 0;
+    let s = spec;
+    let need = (s.memory != 0) as u8 * MEMORY
+        | (s.cpus_milli != 0) as u8 * CPU
+        | (s.pids != 0) as u8 * PIDS;
     for bit in [MEMORY, CPU, PIDS] {
         if need & bit != 0 && layout.find(bit).is_none() {
             return Err(Error::bad(
@@ -254,94 +285,81 @@ pub fn plan(spec: &CgroupSpec, layout: &Layout, id: u32) -> Result<Plan> {
             ));
         }
     }
-    let mut name = b"husk-".to_vec();
-    name.extend_from_slice(&num(id as u64));
     let mut p = Plan {
-        memory: spec.memory,
+        memory: s.memory,
         ..Plan::default()
     };
     for h in &layout.hiers {
-        let ctls = if limits {
-            h.ctls & need
-        } else {
-            h.ctls & (MEMORY | CPU | PIDS)
-        };
-        if ctls == 0 && (limits || !h.v2) {
+        // No limit (a parent alone): a cgroup in each v1 hierarchy of memory, cpu or pids,
+        // and in the v2 one with no controller: grouping only.
+        let ctls = h.ctls
+            & match (need, h.v2) {
+                (0, true) => 0,
+                (0, false) => MEMORY | CPU | PIDS,
+                _ => need,
+            };
+        if ctls == 0 && (need != 0 || !h.v2) {
             continue;
         }
-        let mut parent = h.mount.clone();
-        let rel = spec.parent.as_deref().unwrap_or(b"");
-        if !rel.starts_with(b"/") {
-            parent.extend_from_slice(&h.own);
+        let mut m = Msg(h.mount.clone());
+        let mut rel = s.parent.as_deref().unwrap_or_default();
+        if rel.first() != Some(&b'/') {
+            m.s(&h.own);
         }
-        for c in rel.split(|&c| c == b'/').filter(|c| !c.is_empty()) {
-            parent.push(b'/');
-            parent.extend_from_slice(c);
-        }
-        let mut d = Dir {
-            v2: h.v2,
-            // cpuacct comes free when mounted with cpu.
-            ctls: ctls | (h.ctls & CPUACCT),
-            parent,
-            name: name.clone(),
-            enable: Vec::new(),
-            writes: Vec::new(),
-        };
-        if h.v2 {
-            for bit in [MEMORY, CPU, PIDS] {
-                if ctls & bit != 0 {
-                    if !d.enable.is_empty() {
-                        d.enable.push(b' ');
-                    }
-                    d.enable.push(b'+');
-                    d.enable.extend_from_slice(ctl_name(bit));
-                }
+        while !rel.is_empty() {
+            let c = cut(&mut rel, b'/');
+            if !c.is_empty() {
+                m.c(b'/').s(c);
             }
         }
-        limit_writes(spec, h.v2, ctls, &mut d.writes);
-        p.dirs.push(d);
+        let name = m.0.len() + 1;
+        m.s(b"/husk-").u(id as u64);
+        let mut w = Vec::new();
+        let (v2, lim) = (h.v2, ctls & need);
+        if lim & MEMORY != 0 {
+            let mem = if v2 { c"memory.max" } else { c"memory.limit_in_bytes" };
+            put(&mut w, mem, s.memory, false, false);
+            // Docker's default: as much swap as memory.
+            let total = match s.memory_swap {
+                UNLIMITED => 0,
+                0 => 2 * s.memory,
+                t => t,
+            };
+            if total != 0 {
+                // v1 limits memory + swap, v2 swap alone.
+                let (swap, n) = if v2 {
+                    (c"memory.swap.max", total - s.memory)
+                } else {
+                    (c"memory.memsw.limit_in_bytes", total)
+                };
+                put(&mut w, swap, n, false, s.memory_swap == 0);
+            }
+        }
+        if lim & CPU != 0 {
+            if !v2 {
+                put(&mut w, c"cpu.cfs_period_us", PERIOD_US, false, false);
+            }
+            let quota = if v2 { c"cpu.max" } else { c"cpu.cfs_quota_us" };
+            put(&mut w, quota, s.quota_us(), v2, false);
+        }
+        if lim & PIDS != 0 {
+            put(&mut w, c"pids.max", s.pids, false, false);
+        }
+        p.dirs.push(Dir {
+            v2,
+            // cpuacct comes free when mounted with cpu.
+            ctls: ctls | h.ctls & CPUACCT,
+            path: m.0,
+            name,
+            writes: w,
+        });
     }
     Ok(p)
 }
 
-fn limit_writes(s: &CgroupSpec, v2: bool, ctls: u8, w: &mut Vec<Write>) {
-    if ctls & MEMORY != 0 && s.memory != 0 {
-        let (mem, swap) = if v2 {
-            (c"memory.max", c"memory.swap.max")
-        } else {
-            (c"memory.limit_in_bytes", c"memory.memsw.limit_in_bytes")
-        };
-        put(w, mem, num(s.memory), false);
-        // v1 limits memory + swap, v2 swap alone.
-        let total = match s.memory_swap {
-            UNLIMITED => 0,
-            0 => 2 * s.memory,
-            t => t,
-        };
-        if total != 0 {
-            let v = if v2 { total - s.memory } else { total };
-            put(w, swap, num(v), s.memory_swap == 0);
-        }
-    }
-    if ctls & CPU != 0 && s.cpus_milli != 0 {
-        if v2 {
-            let mut v = num(s.quota_us());
-            v.push(b' ');
-            v.extend_from_slice(&num(PERIOD_US));
-            put(w, c"cpu.max", v, false);
-        } else {
-            put(w, c"cpu.cfs_period_us", num(PERIOD_US), false);
-            put(w, c"cpu.cfs_quota_us", num(s.quota_us()), false);
-        }
-    }
-    if ctls & PIDS != 0 && s.pids != 0 {
-        put(w, c"pids.max", num(s.pids), false);
-    }
-}
-
 /// The controller of `need` (bits) missing from a `cgroup.controllers` list, if any.
 pub fn missing(list: &[u8], need: u8) -> Option<u8> {
-    let lacking = need & (MEMORY | CPU | PIDS) & !ctl_bits(list);
+    let lacking = need & (MEMORY | CPU | PIDS) & !ctl_bits(list, b' ');
     (lacking != 0).then(|| 1 << lacking.trailing_zeros())
 }
 
@@ -352,32 +370,23 @@ pub fn oom_kills(text: &[u8]) -> Option<u64> {
         .and_then(crate::out::parse_u64)
 }
 
-/// A size for people: `4 MiB`, `1.5 GiB`, `512 KiB`, `100 bytes` (one decimal, rounded).
+/// A size for people: `4 MiB`, `1.5 GiB`, `512 KiB`, `100 B` (tenths truncated).
 pub fn human(m: &mut Msg, n: u64) {
     let mut u = 0;
-    while u < 5 && n >> (10 * (u + 1)) != 0 {
+    while u < 5 && n >> (10 * u + 10) != 0 {
         u += 1;
     }
-    if u == 0 {
-        m.u(n).s(b" bytes");
-        return;
+    // In tenths of the unit; up to 16 PiB, times ten fits.
+    let t = n.saturating_mul(10) >> (10 * u);
+    m.u(t / 10);
+    if t % 10 != 0 {
+        m.c(b'.').u(t % 10);
     }
-    let (whole, tenth) = loop {
-        let sh = 10 * u;
-        // The remainder is below 2^50: times ten it still fits.
-        let t = ((n & ((1 << sh) - 1)) * 10 + (1 << (sh - 1))) >> sh;
-        let whole = (n >> sh) + t / 10;
-        // Rounded up to 1024 of a unit: one of the next.
-        if whole < 1024 || u == 5 {
-            break (whole, t % 10);
-        }
-        u += 1;
-    };
-    m.u(whole);
-    if tenth != 0 {
-        m.c(b'.').u(tenth);
+    m.c(b' ');
+    if u > 0 {
+        m.c(b"KMGTP"[u - 1]).c(b'i');
     }
-    m.c(b' ').c(b"KMGTP"[u as usize - 1]).s(b"iB");
+    m.c(b'B');
 }
 
 /// `husk: CMD was killed by the OOM killer (memory limit 4 MiB)`.

@@ -77,84 +77,63 @@ impl CgroupSpec {
     }
 }
 
+const OPTS: [&str; 5] = [
+    "--memory",
+    "--memory-swap",
+    "--cpus",
+    "--pids",
+    "--cgroup-parent",
+];
+const WHY: [&str; 5] = [
+    "not a size from 4k to 16P (bytes, or with k, M, G, T, P: 512k, 4M, 1.5G)",
+    "not a size from 4k to 16P, or -1 (no limit)",
+    "not a number of CPUs from 0.01 to 8192",
+    "not a number of processes from 1 to 4194304",
+    "not a cgroup path (no . or .. components)",
+];
+
 /// Handles `arg` if it is a cgroup option; `Ok(false)` leaves it to the caller.
 pub fn parse_opt(arg: Arg, l: &mut Lexer, s: &mut CgroupSpec) -> Result<bool> {
     let Arg::Long(name) = arg else {
         return Ok(false);
     };
-    match name {
-        b"memory" => {
-            let v = l.value("--memory")?;
-            s.memory = size("--memory", v)?;
-        }
-        b"memory-swap" => {
-            let v = l.value("--memory-swap")?;
-            s.memory_swap = if v == b"-1" {
-                UNLIMITED
-            } else {
-                size("--memory-swap", v)?
-            };
-        }
-        b"cpus" => {
-            let v = l.value("--cpus")?;
-            s.cpus_milli = match parse_fixed(v, 3) {
-                // The kernel refuses a quota below 1 ms (of a 100 ms period).
-                Some(m) if (10..=MAX_CPUS_MILLI).contains(&m) => m,
-                _ => {
-                    return Err(Error::bad(
-                        "--cpus",
-                        v,
-                        "not a number of CPUs from 0.01 to 8192",
-                    ))
-                }
-            };
-        }
-        b"pids" => {
-            let v = l.value("--pids")?;
-            s.pids = match parse_u64(v) {
-                Some(n) if (1..=MAX_PIDS).contains(&n) => n,
-                _ => {
-                    return Err(Error::bad(
-                        "--pids",
-                        v,
-                        "not a number of processes from 1 to 4194304",
-                    ))
-                }
-            };
-        }
-        b"cgroup-parent" => {
-            let v = l.value("--cgroup-parent")?;
-            // `..` would leave the hierarchy (or the caller's own subtree).
-            if v.is_empty()
-                || v.len() > 1024
-                || v.split(|&c| c == b'/').any(|c| c == b"." || c == b"..")
-            {
-                return Err(Error::bad(
-                    "--cgroup-parent",
-                    v,
-                    "not a cgroup path (no . or .. components)",
-                ));
+    let Some(i) = OPTS.iter().position(|o| &o.as_bytes()[2..] == name) else {
+        return Ok(false);
+    };
+    let v = l.value(OPTS[i])?;
+    let n = match i {
+        1 if v == b"-1" => Some(UNLIMITED),
+        0 | 1 => parse_size(v).filter(|&n| n >= 4096),
+        // The kernel refuses a quota below 1 ms (of a 100 ms period).
+        2 => parse_fixed(v, 3).filter(|m| (10..=MAX_CPUS_MILLI).contains(m)),
+        3 => parse_u64(v).filter(|n| (1..=MAX_PIDS).contains(n)),
+        // `..` would leave the hierarchy (or the caller's own subtree).
+        _ => {
+            let mut rest = v;
+            let mut ok = !v.is_empty() && v.len() <= 1024;
+            while !rest.is_empty() {
+                let c = crate::cgroup::cut(&mut rest, b'/');
+                ok &= c != b"." && c != b"..";
             }
-            s.parent = Some(v.to_vec());
+            ok.then_some(0)
         }
-        _ => return Ok(false),
+    };
+    let Some(n) = n else {
+        return Err(Error::bad(OPTS[i], v, WHY[i]));
+    };
+    match i {
+        0 => s.memory = n,
+        1 => s.memory_swap = n,
+        2 => s.cpus_milli = n,
+        3 => s.pids = n,
+        _ => s.parent = Some(v.to_vec()),
     }
     Ok(true)
 }
 
-#[inline(never)]
-fn size(opt: &'static str, v: &[u8]) -> Result<u64> {
-    match parse_size(v) {
-        Ok(n) if n >= 4096 => Ok(n),
-        Ok(_) => Err(Error::bad(opt, v, "below the minimum of 4k (one page)")),
-        Err(why) => Err(Error::bad(opt, v, why)),
-    }
-}
-
 /// A size in bytes: `4096`, `512k`, `4M`, `1.5G`, `2TiB`, `1gb` (units are powers of 1024,
-/// case-insensitive, with an optional `b` or `iB`; at most three decimals).
-pub fn parse_size(s: &[u8]) -> core::result::Result<u64, &'static str> {
-    const BAD: &str = "not a size up to 16P (bytes, or with a unit: 512k, 4M, 1.5G)";
+/// case-insensitive, with an optional `b` or `iB`; at most three decimals; up to 16 PiB).
+pub fn parse_size(s: &[u8]) -> Option<u64> {
     let n = s
         .iter()
         .position(|&c| !(c.is_ascii_digit() || c == b'.'))
@@ -164,20 +143,17 @@ pub fn parse_size(s: &[u8]) -> core::result::Result<u64, &'static str> {
         [] => 0,
         [b] if b | 0x20 == b'b' => 0,
         [u, rest @ ..] => {
-            let i = b"kmgtp".iter().position(|&c| c == u | 0x20).ok_or(BAD)?;
+            let i = b"kmgtp".iter().position(|&c| c == u | 0x20)?;
             match rest {
                 [] => {}
                 [b] | [b'i' | b'I', b] if b | 0x20 == b'b' => {}
-                _ => return Err(BAD),
+                _ => return None,
             }
             10 * (i as u32 + 1)
         }
     };
     // Overflow here means more than 16 PiB: no machine has that much memory.
-    parse_fixed(num, 3)
-        .and_then(|m| m.checked_mul(1 << shift))
-        .map(|b| b / 1000)
-        .ok_or(BAD)
+    Some(parse_fixed(num, 3)?.checked_mul(1 << shift)? / 1000)
 }
 
 #[cfg(test)]
@@ -225,16 +201,16 @@ mod tests {
             ("16P", 16 << 50),
             ("18446744073709551", 18446744073709551),
         ] {
-            assert_eq!(parse_size(s.as_bytes()), Ok(n), "{s}");
+            assert_eq!(parse_size(s.as_bytes()), Some(n), "{s}");
         }
         for s in [
             "", "x", "1x", "-1", "4 M", " 4M", "4M ", "4Mi", "4iB", "4MBB", "4kk", "1.2345G",
             "1..5M", "M", "4e", "0x10", "+4M", "4Mb b",
         ] {
-            assert!(parse_size(s.as_bytes()).is_err(), "{s}");
+            assert!(parse_size(s.as_bytes()).is_none(), "{s}");
         }
         for s in ["17P", "99999999999999999999", "18446744073709552"] {
-            assert!(parse_size(s.as_bytes()).is_err(), "{s}: over 16 PiB");
+            assert!(parse_size(s.as_bytes()).is_none(), "{s}: over 16 PiB");
         }
     }
 
@@ -286,11 +262,11 @@ mod tests {
     fn bad_input_is_one_clear_line() {
         assert_eq!(
             err(&["--memory", "0"]),
-            "husk: --memory '0': below the minimum of 4k (one page)\n"
+            "husk: --memory '0': not a size from 4k to 16P (bytes, or with k, M, G, T, P: 512k, 4M, 1.5G)\n"
         );
         assert_eq!(
             err(&["--memory", "1x"]),
-            "husk: --memory '1x': not a size up to 16P (bytes, or with a unit: 512k, 4M, 1.5G)\n"
+            "husk: --memory '1x': not a size from 4k to 16P (bytes, or with k, M, G, T, P: 512k, 4M, 1.5G)\n"
         );
         assert_eq!(
             err(&["--cpus", "0"]),
