@@ -508,9 +508,7 @@ fn refusals_leave_nothing(l: &Layout) {
     let e = err_text(Cgroup::create(&p).err().unwrap());
     assert!(
         e.starts_with("husk: cgroup parent /")
-            && e.ends_with(
-                "/husk-test-nope: ENOENT (no such cgroup or file; limit not applied)\n"
-            ),
+            && e.ends_with("/husk-test-nope: ENOENT (no such cgroup or file; limit not applied)\n"),
         "{e}"
     );
     // A value the kernel refuses (a CPU quota below 1 ms): named, and the cgroup removed.
@@ -532,7 +530,10 @@ fn refusals_leave_nothing(l: &Layout) {
     p.dirs.last_mut().unwrap().writes[0].n = u64::MAX;
     assert!(p.dirs.len() >= 2 || p.dirs[0].v2);
     let e = err_text(Cgroup::create(&p).err().unwrap());
-    assert!(e.ends_with(" to 18446744073709551615: ERANGE (limit not applied)\n"), "{e}");
+    assert!(
+        e.ends_with(" to 18446744073709551615: ERANGE (limit not applied)\n"),
+        "{e}"
+    );
     for d in &p.dirs {
         assert!(!Path::new(&text(&d.path)).exists());
     }

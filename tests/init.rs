@@ -340,8 +340,11 @@ fn parent_death_signal() {
         "-c",
         &format!("{h} -p SIGUSR1 -- {p} signals & echo $!; exec sleep 100"),
     ]));
-    let husk_pid: i32 = l.line().parse().unwrap();
-    assert_eq!(l.line(), "ready");
+    // The probe's "ready" and sh's echo race: take them in either order.
+    let (a, b) = (l.line(), l.line());
+    let (pid, ready) = if a == "ready" { (b, a) } else { (a, b) };
+    assert_eq!(ready, "ready");
+    let husk_pid: i32 = pid.parse().unwrap();
     kill(l.pid(), libc::SIGKILL); // husk's parent dies ...
     assert_eq!(
         l.line(),

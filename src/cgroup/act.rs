@@ -184,8 +184,13 @@ impl<'p> Cgroup<'p> {
             if let Some(bit) = missing(&list, d.ctls) {
                 return Err((Step::Missing(bit), Errno::ENOENT));
             }
-            fs::write_at(parent.raw(), c"cgroup.subtree_control", &d.enable(), fixture)
-                .map_err(|e| (Step::Enable, e))?;
+            fs::write_at(
+                parent.raw(),
+                c"cgroup.subtree_control",
+                &d.enable(),
+                fixture,
+            )
+            .map_err(|e| (Step::Enable, e))?;
         }
         let name = z(d.name(), b"");
         let name = c(&name);
@@ -311,7 +316,7 @@ impl<'p> Cgroup<'p> {
 
     /// Removes the cgroups (with any the container made inside them, children first). A
     /// cgroup stays busy (EBUSY) until its last process is released, which can lag the
-    /// reaping of the container's init by a moment: retried for up to ~0.2 s. Then removes
+    /// reaping of the container's init by a moment: retried for up to ~0.1 s. Then removes
     /// the stale `husk-<pid>` siblings whose husk is dead and which are empty (left by a
     /// husk that was SIGKILLed). Returns the first error, after trying every cgroup.
     pub fn remove(&mut self) -> Result<()> {
@@ -362,7 +367,10 @@ fn prune(dir: &Fd, stale: bool, depth: u32) {
         // would look dead: its cgroup is spared while it holds processes.)
         if t != g::DT_DIR as u8
             || depth > 16
-            || stale && !(pid > 0 && pid <= i32::MAX as u64 && sys::signal::kill(pid as i32, 0) == Err(Errno::ESRCH))
+            || stale
+                && !(pid > 0
+                    && pid <= i32::MAX as u64
+                    && sys::signal::kill(pid as i32, 0) == Err(Errno::ESRCH))
         {
             return;
         }

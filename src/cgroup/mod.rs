@@ -18,7 +18,10 @@
 //! - v2: the needed controllers must be listed in the parent's `cgroup.controllers` (husk does
 //!   not reach above the parent to enable them); husk enables them in the parent's
 //!   `cgroup.subtree_control`, which the kernel refuses (EBUSY) when the parent has processes
-//!   of its own (the no-internal-processes rule): then the error says so.
+//!   of its own (the no-internal-processes rule): then the error says so. So on v2 the
+//!   default parent works where husk's own cgroup is the root (husk as PID 1 of a VM);
+//!   under a systemd session or in a container's cgroup namespace it holds processes
+//!   (husk's at least) and `--cgroup-parent` must name one that has none.
 //! - Swap: `--memory-swap` is memory + swap (Docker); not given, swap may equal memory
 //!   (Docker's default), silently skipped if the kernel does not account swap (it is not a
 //!   limit the user asked for); given, a missing swap file is an error. `-1` writes nothing:
@@ -109,7 +112,11 @@ impl Layout {
             let fstype = cut(&mut f, b' ');
             cut(&mut f, b' ');
             let v2 = fstype == b"cgroup2";
-            let ctls = if v2 { 0 } else { ctl_bits(cut(&mut f, b' '), b',') };
+            let ctls = if v2 {
+                0
+            } else {
+                ctl_bits(cut(&mut f, b' '), b',')
+            };
             // Not a cgroup file system, a named v1 hierarchy (name=systemd), or seen already.
             if !(v2 || fstype == b"cgroup" && ctls != 0)
                 || l.hiers.iter().any(|h| h.v2 == v2 && h.ctls & ctls == ctls)
@@ -273,9 +280,9 @@ fn put(w: &mut Vec<Write>, file: &'static CStr, n: u64, period: bool, optional: 
 /// Fails, naming it, when the host lacks a controller the spec needs.
 pub fn plan(spec: &CgroupSpec, layout: &Layout, id: u32) -> Result<Plan> {
     let s = spec;
-    let need = (s.memory != 0) as u8 * MEMORY
-        | (s.cpus_milli != 0) as u8 * CPU
-        | (s.pids != 0) as u8 * PIDS;
+    let need = ((s.memory != 0) as u8 * MEMORY)
+        | ((s.cpus_milli != 0) as u8 * CPU)
+        | ((s.pids != 0) as u8 * PIDS);
     for bit in [MEMORY, CPU, PIDS] {
         if need & bit != 0 && layout.find(bit).is_none() {
             return Err(Error::bad(
@@ -317,7 +324,11 @@ pub fn plan(spec: &CgroupSpec, layout: &Layout, id: u32) -> Result<Plan> {
         let mut w = Vec::new();
         let (v2, lim) = (h.v2, ctls & need);
         if lim & MEMORY != 0 {
-            let mem = if v2 { c"memory.max" } else { c"memory.limit_in_bytes" };
+            let mem = if v2 {
+                c"memory.max"
+            } else {
+                c"memory.limit_in_bytes"
+            };
             put(&mut w, mem, s.memory, false, false);
             // Docker's default: as much swap as memory.
             let total = match s.memory_swap {
@@ -379,7 +390,7 @@ pub fn human(m: &mut Msg, n: u64) {
     // In tenths of the unit; up to 16 PiB, times ten fits.
     let t = n.saturating_mul(10) >> (10 * u);
     m.u(t / 10);
-    if t % 10 != 0 {
+    if !t.is_multiple_of(10) {
         m.c(b'.').u(t % 10);
     }
     m.c(b' ');

@@ -190,7 +190,13 @@ fn spec(mem: u64, swap: u64, cpus: u64, pids: u64, parent: Option<&str>) -> Cgro
 fn writes(d: &Dir) -> std::vec::Vec<(String, String, bool)> {
     d.writes
         .iter()
-        .map(|w| (s(w.file.to_bytes()).into(), s(&w.value().0).into(), w.optional))
+        .map(|w| {
+            (
+                s(w.file.to_bytes()).into(),
+                s(&w.value().0).into(),
+                w.optional,
+            )
+        })
         .collect()
 }
 
