@@ -377,3 +377,58 @@ fn prune(dir: &Fd, stale: bool, depth: u32) {
         let _ = rmdir_tree(dir.raw(), c(&z(n, b"")), depth);
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::cgroup::CgroupSpec;
+    use std::string::String;
+
+    fn msg(d: &Dir, step: Step, e: Errno) -> String {
+        String::from_utf8(error(d, (step, e)).render().0).unwrap()
+    }
+
+    #[test]
+    fn messages_name_what_failed() {
+        let l = Layout::parse(
+            b"1 0 0:1 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n",
+            b"0::/user.slice/s.scope\n",
+        );
+        let mut l = l;
+        l.set_v2_controllers(b"cpu memory pids\n");
+        let s = CgroupSpec {
+            memory: 4 << 20,
+            ..CgroupSpec::default()
+        };
+        let p = super::super::plan(&s, &l, 9).unwrap();
+        let d = &p.dirs[0];
+        assert_eq!(
+            msg(d, Step::Enable, Errno::EBUSY),
+            "husk: enable controllers in /sys/fs/cgroup/user.slice/s.scope: EBUSY (a cgroup \
+             with processes cannot pass controllers on: choose a --cgroup-parent without any; \
+             limit not applied)\n"
+        );
+        assert_eq!(
+            msg(d, Step::Parent, Errno::EACCES),
+            "husk: cgroup parent /sys/fs/cgroup/user.slice/s.scope: EACCES (not writable; limit \
+             not applied)\n"
+        );
+        assert_eq!(
+            msg(d, Step::Missing(crate::cgroup::MEMORY), Errno::ENOENT),
+            "husk: cgroup controller memory in /sys/fs/cgroup/user.slice/s.scope: ENOENT (not \
+             enabled above this parent; limit not applied)\n"
+        );
+        assert_eq!(
+            msg(d, Step::Set(0), Errno::EINVAL),
+            "husk: set /sys/fs/cgroup/user.slice/s.scope/husk-9/memory.max to 4194304: EINVAL \
+             (limit not applied)\n"
+        );
+        assert_eq!(
+            msg(d, Step::Join, Errno::ENOSPC),
+            "husk: move the container into /sys/fs/cgroup/user.slice/s.scope/husk-9: ENOSPC \
+             (limit not applied)\n"
+        );
+        // An EBUSY anywhere but the parent's subtree_control is not the v2 rule.
+        assert!(!msg(d, Step::Move, Errno::EBUSY).contains("--cgroup-parent"));
+    }
+}
