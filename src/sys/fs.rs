@@ -79,12 +79,6 @@ pub fn for_each_entry_in(fd: &Fd, mut f: impl FnMut(&[u8], u8)) -> Result<()> {
     }
 }
 
-/// openat(AT_FDCWD, path, O_DIRECTORY | O_RDONLY, or O_PATH: a handle that only names it).
-pub fn open_dir(path: &CStr, o_path: bool) -> Result<Fd> {
-    let how = if o_path { g::O_PATH } else { g::O_RDONLY };
-    open(path, how | g::O_DIRECTORY)
-}
-
 /// mkdirat(2)
 pub fn mkdir_at(dir: RawFd, name: &CStr, mode: u32) -> Result<()> {
     sc3(
