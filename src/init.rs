@@ -32,7 +32,13 @@ pub fn exec_candidates(name: &[u8], path: Option<&[u8]>) -> Vec<CPath> {
 /// Starts CMD (`cmd[0]`, searched in the `PATH` of `envp`) with the signal mask `mask`,
 /// in a process group of its own when `new_pgrp`. On failure: the error and the exit
 /// status it implies (127 not found, 126 not executable, 125 husk's own).
-pub fn spawn(cmd: CVec, envp: CVec, mask: SigSet, new_pgrp: bool, filter: Option<&[crate::seccomp::Insn]>) -> Result<Pid, (Error, u8)> {
+pub fn spawn(
+    cmd: CVec,
+    envp: CVec,
+    mask: SigSet,
+    new_pgrp: bool,
+    filter: Option<&[crate::seccomp::Insn]>,
+) -> Result<Pid, (Error, u8)> {
     let name = cmd.get(0);
     let paths = exec_candidates(name, getenv(envp.iter(), b"PATH"));
     let path_refs: Vec<&CStr> = paths.iter().map(|p| p.c()).collect();

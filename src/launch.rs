@@ -10,9 +10,9 @@ use crate::cli::init::InitOpts;
 use crate::error::{Error, Result};
 use crate::init;
 use crate::mount;
-use crate::security::{self, Ident, Prepared};
 use crate::out::Msg;
 use crate::path::CPath;
+use crate::security::{self, Ident, Prepared};
 use crate::spec::{self, IdMap, Spec, NEWNS, NEWPID, NEWUSER};
 use crate::status::exit_code;
 use crate::sync::{self, FRAME};
@@ -453,7 +453,8 @@ fn setup_and_run(c: &Child) -> core::result::Result<u8, (Error, u8)> {
     let id = Ident {
         uid: spec.uid,
         gid: spec.gid,
-        groups: (!c.groups_denied && (spec.uid.is_some() || spec.gid.is_some())).then_some(no_groups),
+        groups: (!c.groups_denied && (spec.uid.is_some() || spec.gid.is_some()))
+            .then_some(no_groups),
     };
     let p = c.prepared;
     let name = cmd.get(0);
@@ -471,15 +472,23 @@ fn setup_and_run(c: &Child) -> core::result::Result<u8, (Error, u8)> {
         // the container (runc's CVE-2019-5736 wrote the host runtime through it).
         let _ = sys::prctl(linux_raw_sys::prctl::PR_SET_DUMPABLE, 0, 0);
         t.lap(sync::P_SECURITY);
-        let sfd = signal::signalfd(SigSet::FULL, false).map_err(|e| fail(Error::sys("signalfd", b"", e)))?;
-        let filter = if p.filter_first() { None } else { p.filter.as_deref() };
+        let sfd = signal::signalfd(SigSet::FULL, false)
+            .map_err(|e| fail(Error::sys("signalfd", b"", e)))?;
+        let filter = if p.filter_first() {
+            None
+        } else {
+            p.filter.as_deref()
+        };
         let child = init::spawn(cmd, env, c.mask, true, filter)?;
         t.lap(sync::P_EXEC);
         if spec.timings {
             let _ = sys::write(sock.raw(), &sync::times(&t.phases));
         }
         let _ = sys::close(sock.raw());
-        let opts = InitOpts { verbosity: spec.verbosity, ..InitOpts::default() };
+        let opts = InitOpts {
+            verbosity: spec.verbosity,
+            ..InitOpts::default()
+        };
         sys::exit(exit_code(init::supervise(&sfd, child, &opts)) as i32);
     }
     let paths = init::exec_candidates(name, getenv(env.iter(), b"PATH"));

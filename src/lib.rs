@@ -10,6 +10,7 @@ extern crate alloc;
 extern crate std;
 
 pub mod caps;
+pub mod cgroup;
 pub mod cli;
 pub mod error;
 pub mod init;

@@ -6,19 +6,34 @@
 //! with [`free_last`] once written.
 use core::alloc::{GlobalAlloc, Layout};
 use core::cell::UnsafeCell;
-use core::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use core::sync::atomic::{
+    AtomicBool, AtomicUsize, Ordering::Acquire, Ordering::Relaxed, Ordering::Release,
+};
 use syscalls::Sysno;
 
 const ARENA: usize = 256 * 1024;
 
 #[repr(C, align(16))]
 struct Arena(UnsafeCell<[u8; ARENA]>);
-// SAFETY: husk is single-threaded.
+// SAFETY: the arena is only handed out under LOCK, each byte once.
 unsafe impl Sync for Arena {}
 
 static HEAP: Arena = Arena(UnsafeCell::new([0; ARENA]));
 static CUR: AtomicUsize = AtomicUsize::new(0);
 static END: AtomicUsize = AtomicUsize::new(0);
+/// husk itself is single-threaded, but the library's tests link this allocator into
+/// multi-threaded test programs: a spin lock keeps it correct there, for one uncontended
+/// atomic exchange per allocation here.
+static LOCK: AtomicBool = AtomicBool::new(false);
+
+fn locked<T>(f: impl FnOnce() -> T) -> T {
+    while LOCK.swap(true, Acquire) {
+        core::hint::spin_loop();
+    }
+    let r = f();
+    LOCK.store(false, Release);
+    r
+}
 
 pub struct Bump;
 
@@ -47,6 +62,33 @@ impl Bump {
 
 unsafe impl GlobalAlloc for Bump {
     unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+        locked(|| Self::alloc_locked(l))
+    }
+
+    unsafe fn dealloc(&self, _p: *mut u8, _l: Layout) {}
+
+    unsafe fn realloc(&self, p: *mut u8, l: Layout, new: usize) -> *mut u8 {
+        let grown = locked(|| {
+            let in_place =
+                p as usize + l.size() == CUR.load(Relaxed) && p as usize + new <= END.load(Relaxed);
+            if in_place {
+                CUR.store(p as usize + new, Relaxed);
+            }
+            in_place
+        });
+        if grown {
+            return p;
+        }
+        let q = self.alloc(Layout::from_size_align_unchecked(new, l.align()));
+        if !q.is_null() {
+            core::ptr::copy_nonoverlapping(p, q, l.size().min(new));
+        }
+        q
+    }
+}
+
+impl Bump {
+    fn alloc_locked(l: Layout) -> *mut u8 {
         if END.load(Relaxed) == 0 {
             let base = HEAP.0.get() as usize;
             CUR.store(base, Relaxed);
@@ -62,29 +104,17 @@ unsafe impl GlobalAlloc for Bump {
         CUR.store(p + l.size(), Relaxed);
         p as *mut u8
     }
-
-    unsafe fn dealloc(&self, _p: *mut u8, _l: Layout) {}
-
-    unsafe fn realloc(&self, p: *mut u8, l: Layout, new: usize) -> *mut u8 {
-        if p as usize + l.size() == CUR.load(Relaxed) && p as usize + new <= END.load(Relaxed) {
-            CUR.store(p as usize + new, Relaxed);
-            return p;
-        }
-        let q = self.alloc(Layout::from_size_align_unchecked(new, l.align()));
-        if !q.is_null() {
-            core::ptr::copy_nonoverlapping(p, q, l.size().min(new));
-        }
-        q
-    }
 }
-
-#[global_allocator]
-static A: Bump = Bump;
 
 /// Returns the most recent allocation (`size` bytes at `p`) to the arena, if it is still
 /// the last one; otherwise does nothing.
 pub fn free_last(p: *const u8, size: usize) {
-    if p as usize + size == CUR.load(Relaxed) {
-        CUR.store(p as usize, Relaxed);
-    }
+    locked(|| {
+        if p as usize + size == CUR.load(Relaxed) {
+            CUR.store(p as usize, Relaxed);
+        }
+    })
 }
+
+#[global_allocator]
+static A: Bump = Bump;

@@ -1,5 +1,5 @@
 //! Files and directories.
-use super::{sc3, sc4, sc5, Fd, RawFd, Result};
+use super::{sc3, sc4, sc5, Errno, Fd, RawFd, Result};
 use alloc::vec::Vec;
 use core::ffi::CStr;
 use linux_raw_sys::general as g;
@@ -48,6 +48,12 @@ pub fn read_to_end(fd: &Fd) -> Result<Vec<u8>> {
 /// Calls `f` with the name of every entry of the directory `path` (without . and ..).
 pub fn for_each_entry(path: &CStr, mut f: impl FnMut(&[u8])) -> Result<()> {
     let fd = open(path, g::O_RDONLY | g::O_DIRECTORY)?;
+    for_each_entry_in(&fd, |name, _| f(name))
+}
+
+/// getdents64(2) over a directory opened for reading, from its current offset: calls `f`
+/// with each name and its type (`DT_DIR`, ...; `DT_UNKNOWN` on some file systems).
+pub fn for_each_entry_in(fd: &Fd, mut f: impl FnMut(&[u8], u8)) -> Result<()> {
     let mut buf = [0u8; 4096];
     loop {
         let n = sc3(
@@ -66,7 +72,7 @@ pub fn for_each_entry(path: &CStr, mut f: impl FnMut(&[u8])) -> Result<()> {
             let name = &buf[off + 19..off + reclen];
             let name = &name[..name.iter().position(|&b| b == 0).unwrap_or(name.len())];
             if name != b"." && name != b".." {
-                f(name);
+                f(name, buf[off + 18]);
             }
             off += reclen;
         }
@@ -182,4 +188,43 @@ pub fn open_in_root(dir: &Fd, path: &CStr, flags: u32) -> Result<Fd> {
 /// umask(2): sets the file mode creation mask, returns the previous one.
 pub fn umask(mask: u32) -> u32 {
     super::sc1(Sysno::umask, mask as usize).unwrap_or(0o022) as u32
+}
+
+/// mkdirat(2)
+pub fn mkdir_at(dir: RawFd, name: &CStr, mode: u32) -> Result<()> {
+    sc3(
+        Sysno::mkdirat,
+        dir as isize as usize,
+        name.as_ptr() as usize,
+        mode as usize,
+    )
+    .map(drop)
+}
+
+/// unlinkat(dir, name, AT_REMOVEDIR): rmdir.
+pub fn rmdir_at(dir: RawFd, name: &CStr) -> Result<()> {
+    sc3(
+        Sysno::unlinkat,
+        dir as isize as usize,
+        name.as_ptr() as usize,
+        g::AT_REMOVEDIR as usize,
+    )
+    .map(drop)
+}
+
+/// Writes `data` to the existing file `dir/name` (with `create`, creates it if missing),
+/// from offset 0. A control file (cgroup, /proc) takes the value in one write(2); its
+/// refusal comes from that write, which is why a short write is an error too.
+pub fn write_at(dir: RawFd, name: &CStr, data: &[u8], create: bool) -> Result<()> {
+    let flags = g::O_WRONLY | if create { g::O_CREAT } else { 0 };
+    let fd = open_at(dir, name, flags, 0o644)?;
+    match super::write(fd.raw(), data)? {
+        n if n == data.len() => Ok(()),
+        _ => Err(Errno::EIO),
+    }
+}
+
+/// Reads the whole (small) file `dir/name`.
+pub fn read_at(dir: RawFd, name: &CStr) -> Result<Vec<u8>> {
+    read_to_end(&open_at(dir, name, g::O_RDONLY, 0)?)
 }

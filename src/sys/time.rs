@@ -1,5 +1,5 @@
 //! Clocks and timed waits.
-use super::{sc2, sc5, Fd, Result};
+use super::{sc2, sc4, sc5, Fd, Result};
 use linux_raw_sys::general::{__kernel_timespec, CLOCK_MONOTONIC};
 use syscalls::Sysno;
 
@@ -41,4 +41,19 @@ pub fn wait_readable(fd: &Fd, timeout_us: Option<u64>) -> Result<bool> {
         Err(super::Errno::EINTR) => Ok(false),
         Err(e) => Err(e),
     }
+}
+
+/// clock_nanosleep(CLOCK_MONOTONIC) for `us` microseconds (less if a signal interrupts it).
+pub fn sleep_us(us: u64) {
+    let ts = __kernel_timespec {
+        tv_sec: (us / 1_000_000) as i64,
+        tv_nsec: ((us % 1_000_000) * 1000) as i64,
+    };
+    let _ = sc4(
+        Sysno::clock_nanosleep,
+        CLOCK_MONOTONIC as usize,
+        0,
+        &ts as *const _ as usize,
+        0,
+    );
 }
