@@ -9,6 +9,7 @@ extern crate alloc;
 #[cfg(test)]
 extern crate std;
 
+pub mod boot;
 pub mod cli;
 pub mod error;
 pub mod init;
@@ -97,7 +98,7 @@ pub fn main(argv: CVec, envp: CVec) -> i32 {
 }
 
 fn init_cmd(args: &[&[u8]], start: usize, argv: CVec, envp: CVec, as_tini: bool) -> i32 {
-    match cli::init::parse(args, start, envp.iter()) {
+    match cli::init::parse(args, start, envp.iter(), boot::detect()) {
         Ok(Parsed::Run(o)) => init::run(argv, envp, &o),
         Ok(Parsed::Help) => print(cli::init::HELP),
         Ok(Parsed::Version) => version(as_tini),

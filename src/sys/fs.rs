@@ -47,6 +47,12 @@ pub fn read_to_end(fd: &Fd) -> Result<Vec<u8>> {
 
 /// Calls `f` with the name of every entry of the directory `path` (without . and ..).
 pub fn for_each_entry(path: &CStr, mut f: impl FnMut(&[u8])) -> Result<()> {
+    entries(path, &mut f)
+}
+
+// One copy of the getdents loop for every caller of `for_each_entry`.
+#[inline(never)]
+fn entries(path: &CStr, f: &mut dyn FnMut(&[u8])) -> Result<()> {
     let fd = open(path, g::O_RDONLY | g::O_DIRECTORY)?;
     let mut buf = [0u8; 4096];
     loop {
@@ -71,4 +77,40 @@ pub fn for_each_entry(path: &CStr, mut f: impl FnMut(&[u8])) -> Result<()> {
             off += reclen;
         }
     }
+}
+
+/// mount(2). `data` is the file system's option string (or empty).
+pub fn mount(src: &CStr, target: &CStr, fstype: &CStr, flags: u32, data: &CStr) -> Result<()> {
+    super::sc5(
+        Sysno::mount,
+        src.as_ptr() as usize,
+        target.as_ptr() as usize,
+        fstype.as_ptr() as usize,
+        flags as usize,
+        data.as_ptr() as usize,
+    )
+    .map(drop)
+}
+
+/// mkdirat(AT_FDCWD, path, mode)
+pub fn mkdir(path: &CStr, mode: u32) -> Result<()> {
+    sc3(
+        Sysno::mkdirat,
+        g::AT_FDCWD as isize as usize,
+        path.as_ptr() as usize,
+        mode as usize,
+    )
+    .map(drop)
+}
+
+/// readlinkat(AT_FDCWD, path): the link's target, cut at `buf`'s size.
+pub fn readlink<'b>(path: &CStr, buf: &'b mut [u8]) -> Result<&'b [u8]> {
+    let n = super::sc4(
+        Sysno::readlinkat,
+        g::AT_FDCWD as isize as usize,
+        path.as_ptr() as usize,
+        buf.as_mut_ptr() as usize,
+        buf.len(),
+    )?;
+    Ok(&buf[..n])
 }

@@ -1,7 +1,7 @@
 //! Processes: spawning with vfork semantics, exec, wait, process groups.
 use super::signal::{set_mask, SigSet};
 use super::start::CVec;
-use super::{sc1, sc2, sc3, sc4, Errno, Pid, Result};
+use super::{sc0, sc1, sc2, sc3, sc4, Errno, Pid, Result};
 use core::ffi::{c_void, CStr};
 use core::sync::atomic::{AtomicI32, Ordering};
 use linux_raw_sys::general as g;
@@ -80,10 +80,14 @@ pub struct Exec<'a> {
     pub new_pgrp: bool,
     /// ... and make that group the foreground group of the terminal on fd 0.
     pub foreground: bool,
+    /// Instead of a process group: a new session whose controlling terminal is the one on
+    /// fd 0 (a machine's console, so that a shell there has job control and Ctrl-C).
+    pub session: bool,
 }
 
 pub enum SpawnError {
     Clone(Errno),
+    /// The command could not be executed; the child has already printed why.
     Exec(Errno),
 }
 
@@ -166,7 +170,10 @@ extern "C" fn spawn_child(arg: *mut c_void) -> i32 {
     // SAFETY: the parent is suspended (CLONE_VFORK) with `Shared` alive on its stack.
     let sh = unsafe { &*(arg as *const Shared) };
     let req = sh.req;
-    if req.new_pgrp {
+    if req.session {
+        let _ = sc0(Sysno::setsid);
+        let _ = sc3(Sysno::ioctl, 0, linux_raw_sys::ioctl::TIOCSCTTY as usize, 1);
+    } else if req.new_pgrp {
         let _ = setpgid(0, 0);
         if req.foreground {
             // Blocked SIGTTOU (inherited from the parent) lets a background group do this.
@@ -188,13 +195,22 @@ extern "C" fn spawn_child(arg: *mut c_void) -> i32 {
         }
     }
     sh.err.store(err.into_raw(), Ordering::Relaxed);
-    127
+    // The child reports the failure itself and exits with 126 or 127. Under qemu-user,
+    // CLONE_VM|CLONE_VFORK becomes a plain fork: the store above lands in a copy of our
+    // memory and the parent, already running, supervises the child as a command like any
+    // other, so this message and this status are all that tell what went wrong. On a
+    // real kernel the parent also sees `err` and reaps the child at once.
+    let (e, code) = crate::status::exec_error(req.argv.get(0), err);
+    e.print();
+    code as i32
 }
 
 /// Starts `req` in a new process with vfork semantics: the child shares our memory and
 /// we sleep until it has called execve, so the cost is one clone and no page copying.
 /// An exec failure is seen here (the child writes its errno into our memory before it
-/// exits) and the dead child is reaped before returning.
+/// exits, having printed the error) and the dead child is reaped before returning.
+/// Where CLONE_VM is not honoured (qemu-user), an exec failure shows only as the child's
+/// message and its exit status 126 or 127.
 pub fn spawn(req: &Exec) -> core::result::Result<Pid, SpawnError> {
     let sh = Shared {
         req,
