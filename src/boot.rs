@@ -3,7 +3,7 @@
 //! The kernel hands PID 1 an empty machine: no /proc, no /dev (unless its built-in
 //! initramfs left a /dev/console node), `lo` down, and a panic if PID 1 ever exits.
 //! [`console`] and [`setup`] make it usable before CMD runs; `init` then never exits and
-//! ends with [`power`]. The parsers of /proc/cmdline and /proc/self/mountinfo are pure.
+//! ends with reboot(2). The parser of /proc/cmdline is pure.
 use crate::cli::init::{InitOpts, OnExit};
 use crate::error::Error;
 use crate::out::Msg;
@@ -55,13 +55,6 @@ pub fn cmdline_get<'a>(cmdline: &'a [u8], key: &[u8]) -> Option<&'a [u8]> {
     found
 }
 
-/// Whether `path` is a mount point in /proc/self/mountinfo (field 5 of a line).
-pub fn is_mount_point(mountinfo: &[u8], path: &[u8]) -> bool {
-    mountinfo
-        .split(|&c| c == b'\n')
-        .any(|l| l.split(|&c| c == b' ').nth(4) == Some(path))
-}
-
 /// Appends `DIR/NAME.ko\0` to `out` for each NAME in a comma-separated list.
 pub fn module_paths(out: &mut Msg, dir: &[u8], list: &[u8]) {
     for name in list.split(|&c| c == b',').filter(|n| !n.is_empty()) {
@@ -81,7 +74,7 @@ const NOSUID: u32 = g::MS_NOSUID;
 const NODEV: u32 = g::MS_NODEV;
 const NOEXEC: u32 = g::MS_NOEXEC;
 
-/// What a machine's init mounts, in order (/proc first: it tells what is mounted).
+/// What a machine's init mounts, parents first.
 const MOUNTS: [Mount; 7] = [
     Mount {
         fstype: c"proc",
@@ -187,19 +180,11 @@ pub fn setup(o: &InitOpts, t0: u64) -> Msg {
         last: t0,
     };
     t.m.s(b"boot timings (us): kernel ").u(t0);
-    let mut info = fs::read_file(c"/proc/self/mountinfo");
-    if info.is_err() {
-        if let Err(e) = mount(&MOUNTS[0]) {
-            warn("mount", b"/proc", e);
-        }
-        info = fs::read_file(c"/proc/self/mountinfo");
-    }
-    let info = info.unwrap_or_default();
     for m in &MOUNTS {
-        let target = m.target.to_bytes();
-        if !is_mount_point(&info, target) {
+        // Mounted already (by an earlier init, or devtmpfs by console()): not again.
+        if !fs::is_mount_root(m.target) {
             if let Err(e) = mount(m) {
-                warn("mount", target, e);
+                warn("mount", m.target.to_bytes(), e);
             }
         }
     }
@@ -324,18 +309,6 @@ mod tests {
         assert_eq!(cmdline_get(b"a= b=\"\"", b"a"), Some(&b""[..]));
         assert_eq!(cmdline_get(b"a= b=\"\"", b"b"), Some(&b""[..]));
         assert_eq!(cmdline_get(b"  k=\"v", b"k"), Some(&b"\"v"[..]));
-    }
-
-    #[test]
-    fn mountinfo() {
-        let m = b"22 1 0:21 / /proc rw,nosuid - proc proc rw\n\
-            23 22 0:5 / /dev rw - devtmpfs devtmpfs rw\n\
-            24 23 0:6 / /dev/pts rw - devpts devpts rw";
-        assert!(is_mount_point(m, b"/proc"));
-        assert!(is_mount_point(m, b"/dev/pts"));
-        assert!(!is_mount_point(m, b"/run"));
-        assert!(!is_mount_point(m, b"/"));
-        assert!(!is_mount_point(b"", b"/proc"));
     }
 
     #[test]

@@ -24,15 +24,16 @@ zombie, exit with its status (128+N if signal N killed it).
   -v, --verbose   more messages on stderr (repeat up to 3 times)
   --grace SECS    when CMD exits, SIGTERM what remains, wait up to SECS, then SIGKILL
 
+  -l              show the licence
+  -h, --help      this help
+  -V, --version   show the version
+
 Booted by a kernel (or --kernel-init): mount /proc /sys /dev /run..., bring lo up, run
 CMD (default /bin/sh), never exit; SIGTERM/SIGINT reboot, SIGUSR2 powers off, SIGUSR1 halts.
   --on-exit A     when CMD exits: poweroff (default), reboot, halt or restart
   --hostname NAME set the host name (or hostname= on the kernel command line)
   --modules DIR   load DIR/*.ko (or DIR/a.ko... for modules=a,... on the command line)
   --timings       print how long each boot step took (us)
-  -l              show the licence
-  -h, --help      this help
-  -V, --version   show the version
 
 Environment: TINI_SUBREAPER, TINI_KILL_PROCESS_GROUP (same as -s, -g),
 TINI_VERBOSITY=N (default 1).
