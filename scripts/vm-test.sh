@@ -8,7 +8,7 @@
 #
 # Cases: each tests/vm/*.sh runs inside the first boot (tests/vm/lib/run prints one
 # `VMTEST <name> PASS|FAIL <detail>` line per case); the other boots check shutdown on
-# signals. Expected cases that print nothing fail, and so does any boot that panics or does
+# signals and a bad command line. Expected cases that print nothing fail, and so does any boot that panics or does
 # not end with the kernel's own "reboot: Power down" / "reboot: Restarting system".
 #
 # Environment: HUSK (the x86_64 husk, default target/release/husk), PROBE (the static probe,
@@ -131,15 +131,23 @@ append_line() { # append_line PARAMS INIT-ARGS...: the kernel command line
     echo "console=ttyS0 rdinit=/init init=/init panic=-1 quiet $KHZ_ARGS $params -- $*"
 }
 
-# boot NAME PARAMS INIT-ARGS...: one boot, console in target/vm/NAME.console. Bounded by
-# $TIMEOUT; tried again once when the console stayed empty (a rare early hang under TCG).
+# boot NAME PARAMS INIT-ARGS...: one boot, console in target/vm/NAME.console, what
+# $BOOT_INPUT holds typed on it. Bounded by $TIMEOUT; tried again once when the console
+# stayed empty (a rare early hang under TCG).
 boot() {
     local name=$1 params=$2 con=$WORK/$1.console try t0
     shift 2
+    # Newlines first: the UART may drop what comes before the kernel has set it up.
+    : >"$WORK/$name.input"
+    if [ -n "${BOOT_INPUT:-}" ]; then
+        printf '\n%.0s' $(seq 40) >"$WORK/$name.input"
+        printf '%s' "$BOOT_INPUT" >>"$WORK/$name.input"
+    fi
     for try in 1 2; do
         rm -f "$con"
         t0=$EPOCHREALTIME
-        timeout "$TIMEOUT" "${QEMU[@]}" -serial "file:$con" -append "$(append_line "$params" "$@")" </dev/null >/dev/null 2>&1 || true
+        timeout "$TIMEOUT" "${QEMU[@]}" -serial stdio -append "$(append_line "$params" "$@")" \
+            <"$WORK/$name.input" >"$con" 2>&1 || true
         BOOT_MS=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN {printf "%d", (b - a) * 1000}')
         [ -s "$con" ] && return
         echo "vm-test: boot $name: empty console, booting again"
@@ -230,7 +238,16 @@ run_tests() {
     expect usr2 request "husk: SIGUSR2: shutting down" "SIGUSR2 to PID 1 asks for a power-off"
     ended usr2 "reboot: Power down"
 
-    [ "$FAILED" = 0 ] || show_failed_console main term usr2
+    # A mistyped option must not panic the kernel: husk says so and runs /bin/sh on the
+    # console, where this boot types two commands.
+    BOOT_INPUT="echo VMTEST shell PASS the console takes commands; exit 7
+" boot badargs "" --no-such-option /vm/run
+    cases badargs shell
+    expect badargs message "husk: booting /bin/sh instead" "a bad option: /bin/sh instead of a panic"
+    expect badargs exit-status "husk: /bin/sh exited with status 7" "the shell's exit status printed"
+    ended badargs "reboot: Power down"
+
+    [ "$FAILED" = 0 ] || show_failed_console main term usr2 badargs
     echo "vm: $PASSED passed, $FAILED failed ($(cat "$CACHE/version"), ${ACCEL[1]})"
     [ "$FAILED" = 0 ]
 }

@@ -145,6 +145,10 @@ pub fn run(argv: CVec, envp: CVec, o: &InitOpts) -> i32 {
     }
     if let Err(e) = machine::reboot(boot::reboot_cmd(action)) {
         Error::sys("reboot", b"", e).print();
+        // A container's PID 1 (--kernel-init without CAP_SYS_BOOT) may just exit.
+        if !boot::detect() {
+            return code;
+        }
     }
     // PID 1 must never exit (the kernel panics): reap whatever still comes, forever.
     let mut drain = [SigInfo::default(); 8];

@@ -172,7 +172,8 @@ extern "C" fn spawn_child(arg: *mut c_void) -> i32 {
     let req = sh.req;
     if req.session {
         let _ = sc0(Sysno::setsid);
-        let _ = sc3(Sysno::ioctl, 0, linux_raw_sys::ioctl::TIOCSCTTY as usize, 1);
+        // TIOCSCTTY with 0: never take a terminal that is another session's already.
+        let _ = sc3(Sysno::ioctl, 0, linux_raw_sys::ioctl::TIOCSCTTY as usize, 0);
     } else if req.new_pgrp {
         let _ = setpgid(0, 0);
         if req.foreground {
