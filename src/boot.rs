@@ -170,7 +170,7 @@ fn warn(op: &'static str, obj: &[u8], e: sys::Errno) {
     Error::sys(op, obj, e).print();
 }
 
-/// Mounts, console, Ctrl-Alt-Del, `lo`, host name and modules; failures are warnings.
+/// Mounts, Ctrl-Alt-Del, `lo`, host name and modules, in that order; failures are warnings.
 /// `t0` is when husk started (CLOCK_MONOTONIC: microseconds since the kernel started).
 /// Returns the timings line to print once CMD runs.
 #[inline(never)]
