@@ -2,11 +2,17 @@
 set -eu
 pids=""
 for i in 1 2 3; do
-    pids="$pids $(sh -c 'sleep 0.3 >/dev/null 2>&1 & echo $!')"
+    pids="$pids $(sh -c 'sleep 0.5 >/dev/null 2>&1 & echo $!')"
 done
+# Their parent sh has exited (it may still be finishing: its pipe closes before the kernel
+# re-parents its children), so each is PID 1's now, unless already reaped.
 for p in $pids; do
-    pp=$(awk '/^PPid:/ {print $2}' /proc/$p/status 2>/dev/null || echo gone)
-    [ "$pp" = 1 ] || [ "$pp" = gone ] || { echo "orphan $p has parent $pp"; exit 1; }
+    i=0
+    while pp=$(awk '/^PPid:/ {print $2}' /proc/$p/status 2>/dev/null) && [ -n "$pp" ] && [ "$pp" != 1 ]; do
+        [ $i -lt 50 ] || { echo "orphan $p has parent $pp"; exit 1; }
+        sleep 0.02
+        i=$((i + 1))
+    done
 done
 i=0
 while [ $i -lt 100 ]; do
