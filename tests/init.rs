@@ -57,7 +57,12 @@ fn exec_failures_are_126_and_127() {
     let o = run(husk_cmd().args(["--", "/"]));
     assert_eq!(code(&o), 126);
     // The child reports it (so that it is right under qemu-user too), the parent does not.
-    assert_eq!(stderr(&o).matches("husk: exec").count(), 1, "{}", stderr(&o));
+    assert_eq!(
+        stderr(&o).matches("husk: exec").count(),
+        1,
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
