@@ -8,7 +8,7 @@
 #
 # Cases: each tests/vm/*.sh runs inside the first boot (tests/vm/lib/run prints one
 # `VMTEST <name> PASS|FAIL <detail>` line per case); the other boots check shutdown on
-# signals and a bad command line. Expected cases that print nothing fail, and so does any boot that panics or does
+# signals, Ctrl-Alt-Del and a bad command line. Expected cases that print nothing fail, and so does any boot that panics or does
 # not end with the kernel's own "reboot: Power down" / "reboot: Restarting system".
 #
 # Environment: HUSK (the x86_64 husk, default target/release/husk), PROBE (the static probe,
@@ -154,6 +154,33 @@ boot() {
     done
 }
 
+# boot_cad NAME PARAMS INIT-ARGS...: a boot whose console is also qemu's monitor, where
+# Ctrl-Alt-Del is pressed (sendkey) once the console shows "VMTEST ready".
+boot_cad() {
+    local name=$1 params=$2 con=$WORK/$1.console fifo=$WORK/$1.in q i t0
+    shift 2
+    rm -f "$con" "$fifo"
+    mkfifo "$fifo"
+    t0=$EPOCHREALTIME
+    timeout "$TIMEOUT" "${QEMU[@]}" -serial mon:stdio -append "$(append_line "$params" "$@")" \
+        <"$fifo" >"$con" 2>&1 &
+    q=$!
+    exec 3>"$fifo"
+    for i in $(seq $((TIMEOUT * 10))); do
+        grep -aq "VMTEST ready" "$con" 2>/dev/null && break
+        kill -0 "$q" 2>/dev/null || break
+        sleep 0.1
+    done
+    # Ctrl-A c: from the serial port to the monitor.
+    printf '\001c' >&3
+    sleep 0.2
+    printf 'sendkey ctrl-alt-delete\n' >&3
+    wait "$q" || true
+    exec 3>&-
+    rm -f "$fifo"
+    BOOT_MS=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN {printf "%d", (b - a) * 1000}')
+}
+
 # --- verdicts ----------------------------------------------------------------------------
 PASSED=0
 FAILED=0
@@ -238,6 +265,13 @@ run_tests() {
     expect usr2 request "husk: SIGUSR2: shutting down" "SIGUSR2 to PID 1 asks for a power-off"
     ended usr2 "reboot: Power down"
 
+    # Ctrl-Alt-Del on the (emulated) keyboard: the kernel sends SIGINT to PID 1 because
+    # husk turned CAD off with reboot(2); SIGINT asks for a reboot.
+    boot_cad cad "" --grace 0.5 /vm/signal CAD
+    cases cad ready shutdown-term
+    expect cad request "husk: SIGINT: shutting down" "Ctrl-Alt-Del reaches PID 1 as SIGINT"
+    ended cad "reboot: Restarting system"
+
     # A mistyped option must not panic the kernel: husk says so and runs /bin/sh on the
     # console, where this boot types two commands.
     BOOT_INPUT="echo VMTEST shell PASS the console takes commands; exit 7
@@ -247,7 +281,7 @@ run_tests() {
     expect badargs exit-status "husk: /bin/sh exited with status 7" "the shell's exit status printed"
     ended badargs "reboot: Power down"
 
-    [ "$FAILED" = 0 ] || show_failed_console main term usr2 badargs
+    [ "$FAILED" = 0 ] || show_failed_console main term usr2 cad badargs
     echo "vm: $PASSED passed, $FAILED failed ($(cat "$CACHE/version"), ${ACCEL[1]})"
     [ "$FAILED" = 0 ]
 }
