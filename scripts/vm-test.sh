@@ -8,7 +8,7 @@
 #
 # Cases: each tests/vm/*.sh runs inside the first boot (tests/vm/lib/run prints one
 # `VMTEST <name> PASS|FAIL <detail>` line per case); the other boots check shutdown on
-# signals, Ctrl-Alt-Del and a bad command line. Expected cases that print nothing fail, and so does any boot that panics or does
+# signals, Ctrl-Alt-Del, --on-exit restart and halt, and a bad command line. Expected cases that print nothing fail, and so does any boot that panics or does
 # not end with the kernel's own "reboot: Power down" / "reboot: Restarting system".
 #
 # Environment: HUSK (the x86_64 husk, default target/release/husk), PROBE (the static probe,
@@ -154,11 +154,12 @@ boot() {
     done
 }
 
-# boot_cad NAME PARAMS INIT-ARGS...: a boot whose console is also qemu's monitor, where
-# Ctrl-Alt-Del is pressed (sendkey) once the console shows "VMTEST ready".
-boot_cad() {
-    local name=$1 params=$2 con=$WORK/$1.console fifo=$WORK/$1.in q i t0
-    shift 2
+# boot_watch NAME MARKER KEYS PARAMS INIT-ARGS...: a boot whose console is also qemu's
+# monitor. Once the console shows MARKER, KEYS are pressed (qemu's sendkey), or with no
+# KEYS qemu is stopped (after a halt, qemu would wait forever).
+boot_watch() {
+    local name=$1 marker=$2 keys=$3 params=$4 con=$WORK/$1.console fifo=$WORK/$1.in q i t0
+    shift 4
     rm -f "$con" "$fifo"
     mkfifo "$fifo"
     t0=$EPOCHREALTIME
@@ -167,14 +168,19 @@ boot_cad() {
     q=$!
     exec 3>"$fifo"
     for i in $(seq $((TIMEOUT * 10))); do
-        grep -aq "VMTEST ready" "$con" 2>/dev/null && break
+        grep -aq "$marker" "$con" 2>/dev/null && break
         kill -0 "$q" 2>/dev/null || break
         sleep 0.1
     done
-    # Ctrl-A c: from the serial port to the monitor.
-    printf '\001c' >&3
-    sleep 0.2
-    printf 'sendkey ctrl-alt-delete\n' >&3
+    if [ -n "$keys" ]; then
+        # Ctrl-A c: from the serial port to the monitor.
+        printf '\001c' >&3
+        sleep 0.2
+        printf 'sendkey %s\n' "$keys" >&3
+    else
+        sleep 0.2
+        kill "$q" 2>/dev/null || true
+    fi
     wait "$q" || true
     exec 3>&-
     rm -f "$fifo"
@@ -267,10 +273,17 @@ run_tests() {
 
     # Ctrl-Alt-Del on the (emulated) keyboard: the kernel sends SIGINT to PID 1 because
     # husk turned CAD off with reboot(2); SIGINT asks for a reboot.
-    boot_cad cad "" --grace 0.5 /vm/signal CAD
+    boot_watch cad "VMTEST ready" ctrl-alt-delete "" --grace 0.5 /vm/signal CAD
     cases cad ready shutdown-term
     expect cad request "husk: SIGINT: shutting down" "Ctrl-Alt-Del reaches PID 1 as SIGINT"
     ended cad "reboot: Restarting system"
+
+    # --on-exit restart runs the command again; SIGUSR1 halts (qemu then waits forever).
+    boot_watch restart "reboot: System halted" "" "" --on-exit restart --grace 0.3 /vm/restart
+    cases restart run-1 run-2
+    expect restart once "husk: /vm/restart exited with status 0" "the first run's end reported"
+    expect restart request "husk: SIGUSR1: shutting down" "SIGUSR1 to PID 1 asks for a halt"
+    ended restart "reboot: System halted"
 
     # A mistyped option must not panic the kernel: husk says so and runs /bin/sh on the
     # console, where this boot types two commands.
@@ -281,7 +294,7 @@ run_tests() {
     expect badargs exit-status "husk: /bin/sh exited with status 7" "the shell's exit status printed"
     ended badargs "reboot: Power down"
 
-    [ "$FAILED" = 0 ] || show_failed_console main term usr2 cad badargs
+    [ "$FAILED" = 0 ] || show_failed_console main term usr2 cad restart badargs
     echo "vm: $PASSED passed, $FAILED failed ($(cat "$CACHE/version"), ${ACCEL[1]})"
     [ "$FAILED" = 0 ]
 }
