@@ -4,7 +4,7 @@ HUSK    := target/release/husk
 PROBE   := target/x86_64-unknown-linux-musl/release/probe
 HUSK64  := target/aarch64-unknown-linux-musl/release/husk
 
-.PHONY: all husk probe cross test vm-test vm-bench vm-shell demo bench deps-test fmt lint clean
+.PHONY: all husk probe cross cross-probe test vm-test vm-bench vm-shell demo bench deps-test fmt lint clean
 
 all: husk
 
@@ -22,6 +22,14 @@ cross:
 	$(CARGO) build --release --bin husk --target aarch64-unknown-linux-musl
 	@file $(HUSK64) | grep -q "statically linked" || { echo "$(HUSK64) is not static" >&2; exit 1; }
 	@echo "$(HUSK64): $$(stat -c %s $(HUSK64)) bytes, $$(file -b $(HUSK64) | cut -d, -f1-4)"
+
+# The probe for aarch64 (not needed by the tests, which run the host's probe under the
+# emulated husk): a std program, so it needs musl's start files, which rust-lld takes from
+# the Rust target (link-self-contained=yes, which husk itself must not have).
+cross-probe:
+	@scripts/deps.sh cross
+	CARGO_TARGET_AARCH64_UNKNOWN_LINUX_MUSL_RUSTFLAGS="-C linker-flavor=ld.lld -C link-self-contained=yes" \
+		$(CARGO) build --release -p husk-probe --target aarch64-unknown-linux-musl
 
 deps-test:
 	@scripts/deps.sh test vm cross
