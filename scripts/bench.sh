@@ -95,6 +95,16 @@ in_private_mnt hyperfine -N --style basic --warmup "$WARMUP" --runs "$RUNS_RUN" 
 python3 scripts/bench/report.py "$OUT" "init|/bin/true|husk init" \
     "run|floor: unshare+fork+mount proc+exec, no libc|husk run -a --proc|ratio"
 gnuplot "$OUT/results.gp"
+HUSK64=$PWD/target/aarch64-unknown-linux-musl/release/husk
+{
+    echo "## husk binaries"
+    echo
+    echo "| target | bytes | |"
+    echo "|---|---:|---|"
+    echo "| x86_64 (\`make\`) | $(stat -c %s "$HUSK") | $(file -b "$HUSK" | cut -d, -f1-4) |"
+    echo "| aarch64 (\`make cross\`) | $(stat -c %s "$HUSK64") | $(file -b "$HUSK64" | cut -d, -f1-4) |"
+} >>"$OUT/results.md"
 echo
 echo "husk binary: $(stat -c %s "$HUSK") bytes ($(file -b "$HUSK" | cut -d, -f1-4))"
+echo "husk aarch64 binary: $(stat -c %s "$HUSK64") bytes ($(file -b "$HUSK64" | cut -d, -f1-4))"
 echo "wrote $OUT/results.md and $OUT/results.png"

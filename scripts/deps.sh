@@ -1,6 +1,6 @@
 #!/bin/sh
 # Installs what husk's tests, demo or benchmarks need, when it is missing.
-#   scripts/deps.sh test|demo|bench|vm ...
+#   scripts/deps.sh test|demo|bench|vm|cross ...
 # Debian packages are installed with apt-get (as root); Rust targets with rustup.
 set -eu
 
@@ -9,15 +9,18 @@ pkgs_for() {
     test) echo "util-linux procps iproute2 iputils-ping busybox-static bsdutils file binutils" ;;
     demo) echo "util-linux procps iproute2 iputils-ping busybox-static" ;;
     bench) echo "hyperfine tini dumb-init catatonit util-linux bubblewrap crun runc gnuplot-nox gcc libc6-dev iproute2 busybox-static" ;;
-    vm) echo "qemu-system-x86 cpio xz-utils busybox-static qemu-user-static" ;;
+    # scripts/vm-test.sh: qemu, an initramfs of busybox, Debian's kernel via apt-get download.
+    vm) echo "qemu-system-x86 cpio xz-utils busybox-static file dpkg apt" ;;
+    # make cross: the aarch64 build, tested under qemu-aarch64-static.
+    cross) echo "qemu-user-static file" ;;
     *) echo "deps.sh: unknown group '$1'" >&2; exit 2 ;;
     esac
 }
 
 targets_for() {
     case "$1" in
-    test|demo|bench) echo "x86_64-unknown-linux-musl" ;;
-    vm) echo "x86_64-unknown-linux-musl aarch64-unknown-linux-musl" ;;
+    test|demo|bench|vm) echo "x86_64-unknown-linux-musl" ;;
+    cross) echo "aarch64-unknown-linux-musl" ;;
     esac
 }
 

@@ -2,17 +2,18 @@
 //!
 //! Everything arrives through one signalfd: husk blocks all signals and installs no
 //! handler. Once CMD exists, nothing here ends husk early: failures are warnings.
+use crate::boot;
 use crate::cli::getenv;
-use crate::cli::init::InitOpts;
+use crate::cli::init::{InitOpts, OnExit};
 use crate::error::Error;
 use crate::out::Msg;
 use crate::path::CPath;
 use crate::signals::{self, SIGCHLD, SIGKILL, SIGTERM, SIGTTIN, SIGTTOU};
-use crate::status::{exec_failure_code, exit_code};
+use crate::status::exit_code;
 use crate::sys::process::{self, Exec, SpawnError};
 use crate::sys::signal::{self, SigInfo, SigSet};
 use crate::sys::start::CVec;
-use crate::sys::{self, fs, time, Errno, Fd, Pid};
+use crate::sys::{self, fs, machine, time, Errno, Fd, Pid};
 use alloc::vec::Vec;
 use core::ffi::CStr;
 
@@ -29,16 +30,19 @@ pub fn exec_candidates(name: &[u8], path: Option<&[u8]>) -> Vec<CPath> {
         .collect()
 }
 
-/// Starts CMD (`cmd[0]`, searched in the `PATH` of `envp`) with the signal mask `mask`,
-/// in a process group of its own when `new_pgrp`. On failure: the error and the exit
-/// status it implies (127 not found, 126 not executable, 125 husk's own).
+/// Starts CMD (`cmd[0]`, searched in the `PATH` of `envp`) with the signal mask `mask`:
+/// in a session of its own on the console (`session`), or a process group of its own
+/// (`new_pgrp`), with `filter` installed just before it execs. A failure is reported on
+/// stderr here (by the child, for an exec failure); `Err` holds the exit status it implies
+/// (127 not found, 126 not executable, 125 husk's own).
 pub fn spawn(
     cmd: CVec,
     envp: CVec,
     mask: SigSet,
     new_pgrp: bool,
+    session: bool,
     filter: Option<&[crate::seccomp::Insn]>,
-) -> Result<Pid, (Error, u8)> {
+) -> Result<Pid, u8> {
     let name = cmd.get(0);
     let paths = exec_candidates(name, getenv(envp.iter(), b"PATH"));
     let path_refs: Vec<&CStr> = paths.iter().map(|p| p.c()).collect();
@@ -51,25 +55,17 @@ pub fn spawn(
         mask,
         new_pgrp,
         foreground,
+        session,
         filter,
     };
     match process::spawn(&req) {
         Ok(pid) => Ok(pid),
-        Err(SpawnError::Exec(e)) => Err(exec_error(name, e)),
-        Err(SpawnError::Clone(e)) => Err((Error::sys("clone", name, e), 125)),
-        Err(SpawnError::Filter(e)) => Err((Error::sys("install seccomp filter for", name, e), 125)),
+        Err(SpawnError::Exec(code)) => Err(code),
+        Err(SpawnError::Clone(e)) => {
+            Error::sys("clone", name, e).print();
+            Err(125)
+        }
     }
-}
-
-/// The message for a failed exec, with the status to exit with.
-pub fn exec_error(name: &[u8], e: Errno) -> (Error, u8) {
-    let mut err = Error::sys("exec", name, e);
-    if e == Errno::ENOENT && !name.contains(&b'/') {
-        err = err.hint("not found in PATH");
-    } else if e == Errno::EACCES {
-        err = err.hint("not executable, or a directory on the way is not searchable");
-    }
-    (err, exec_failure_code(e))
 }
 
 fn log(o: &InitOpts, level: u8, f: impl FnOnce(&mut Msg)) {
@@ -80,8 +76,15 @@ fn log(o: &InitOpts, level: u8, f: impl FnOnce(&mut Msg)) {
     }
 }
 
-/// Runs `husk init`: returns the exit status.
+/// Runs `husk init`: returns the exit status (a machine's init never returns).
 pub fn run(argv: CVec, envp: CVec, o: &InitOpts) -> i32 {
+    let t0 = if o.kernel {
+        // Before any descriptor exists: a missing fd 0 would be taken by the first one.
+        boot::console();
+        time::now_us()
+    } else {
+        0
+    };
     let pid1 = sys::getpid() == 1;
     // Block everything before CMD exists, so that no signal is lost or acted on by the
     // kernel's default; CMD gets back the mask we were started with.
@@ -114,44 +117,117 @@ pub fn run(argv: CVec, envp: CVec, o: &InitOpts) -> i32 {
                 .print(),
         }
     }
-
-    let cmd = argv.tail(o.cmd);
-    let name = cmd.get(0);
-    let child = match spawn(cmd, envp, orig_mask, !o.single_child, None) {
-        Ok(pid) => pid,
-        Err((err, code)) => {
-            err.print();
-            return code as i32;
-        }
+    // A machine's init runs /bin/sh when the kernel passed no command.
+    let cmd = if o.cmd < argv.len() {
+        argv.tail(o.cmd)
+    } else {
+        CVec::from_static(&[c"/bin/sh"])
     };
-    log(o, 2, |m| {
-        m.s(b"spawned ").s(name).s(b" as pid ").u(child as u64);
-    });
-    let status = supervise(&sfd, child, o);
-    if let Some(ms) = o.grace_ms {
-        grace(&sfd, ms, pid1, o);
-    }
-    let code = exit_code(status);
-    log(o, 2, |m| {
-        match signals_term(status) {
-            Some(sig) => {
-                m.s(b"child killed by ");
-                signals::name(m, sig);
+    // The boot steps' timings, printed once CMD runs (it needs the console: not before).
+    let mut t = if o.kernel {
+        boot::setup(o, t0)
+    } else {
+        Msg(Vec::new())
+    };
+    let (status, action) = loop {
+        // Only a machine's init reads the clock: the container fast path makes no syscall
+        // it does not need.
+        let began = if o.kernel { time::now_us() } else { 0 };
+        let r = match start(cmd, envp, orig_mask, o) {
+            Ok(child) => {
+                if !t.0.is_empty() && (o.timings || o.verbosity >= 2) {
+                    let now = time::now_us();
+                    t.s(b" spawn ").u(now - began).s(b" total ").u(now - t0);
+                    t.nl().err();
+                }
+                t.0.clear();
+                supervise(&sfd, child, o)
             }
-            None => {
-                m.s(b"child exited with status ").u(code as u64);
+            Err(code) if o.kernel => Ok(code << 8),
+            Err(code) => return code,
+        };
+        let st = match r {
+            Ok(st) => st,
+            Err(sig) => {
+                let mut m = Msg::husk();
+                signals::name(&mut m, sig);
+                m.s(b": shutting down").nl().err();
+                break (0, boot::signal_action(sig).unwrap_or(OnExit::Poweroff));
             }
         };
+        // On a machine, the console tells how CMD ended.
+        if o.verbosity >= 2 || o.kernel && o.verbosity >= 1 {
+            ended(cmd.get(0), st);
+        }
+        if o.on_exit != OnExit::Restart || !o.kernel {
+            break (st, o.on_exit);
+        }
+        // A pause before each new start, should CMD fail at once (a signal ends it early).
+        let _ = time::wait_readable(&sfd, Some(1_000_000));
+    };
+    if let Some(ms) = o.grace_ms.or(o.kernel.then_some(2000)) {
+        grace(&sfd, ms, pid1, o);
+    }
+    let code = o.final_code(exit_code(status)) as i32;
+    if !o.kernel {
+        return code;
+    }
+    machine::sync();
+    // reboot(2) only as PID 1: --kernel-init anywhere else must not power off the host.
+    if !pid1 {
+        return code;
+    }
+    if let Err(e) = machine::reboot(boot::reboot_cmd(action)) {
+        Error::sys("reboot", b"", e).print();
+        // A container's PID 1 (--kernel-init without CAP_SYS_BOOT) may just exit.
+        if !boot::detect() {
+            return code;
+        }
+    }
+    // PID 1 must never exit (the kernel panics): reap whatever still comes, forever.
+    let mut drain = [SigInfo::default(); 8];
+    loop {
+        let _ = signal::read_signals(sfd.raw(), &mut drain);
+        reap_rest();
+    }
+}
+
+/// Spawns CMD; `Err(exit status)` when it could not be started (already reported).
+#[inline(never)]
+fn start(cmd: CVec, envp: CVec, mask: SigSet, o: &InitOpts) -> Result<Pid, i32> {
+    // On a machine, CMD owns the console as a login shell would.
+    let pid = spawn(cmd, envp, mask, !o.single_child, o.kernel, None).map_err(|c| c as i32)?;
+    log(o, 2, |m| {
+        m.s(b"spawned ").s(cmd.get(0)).s(b" as pid ").u(pid as u64);
     });
-    o.final_code(code) as i32
+    Ok(pid)
+}
+
+/// Prints `husk: NAME exited with status N` or `husk: NAME killed by SIGX`.
+#[inline(never)]
+fn ended(name: &[u8], status: i32) {
+    let mut m = Msg::husk();
+    m.s(name);
+    match signals_term(status) {
+        Some(sig) => {
+            m.s(b" killed by ");
+            signals::name(&mut m, sig);
+        }
+        None => {
+            m.s(b" exited with status ").u(exit_code(status) as u64);
+        }
+    }
+    m.nl().err();
 }
 
 fn signals_term(status: i32) -> Option<u32> {
     crate::status::term_signal(status)
 }
 
-/// Forwards signals and reaps until `child` has exited; returns its wait status.
-pub fn supervise(sfd: &Fd, child: Pid, o: &InitOpts) -> i32 {
+/// Forwards signals and reaps until `child` has exited: `Ok(its wait status)`. A
+/// machine's init also stops at a signal that asks for a shutdown: `Err(that signal)`.
+#[inline(never)]
+pub fn supervise(sfd: &Fd, child: Pid, o: &InitOpts) -> Result<i32, u32> {
     let mut infos = [SigInfo::default(); 8];
     loop {
         let n = match signal::read_signals(sfd.raw(), &mut infos) {
@@ -163,12 +239,15 @@ pub fn supervise(sfd: &Fd, child: Pid, o: &InitOpts) -> i32 {
             }
         };
         for si in &infos[..n] {
+            if o.kernel && boot::signal_action(si.signo).is_some() {
+                return Err(si.signo);
+            }
             if si.signo != SIGCHLD {
                 forward(si.signo, child, o);
             }
         }
         if let Some(st) = reap(child, o, n == 0) {
-            return st;
+            return Ok(st);
         }
     }
 }
@@ -245,6 +324,7 @@ fn reap_rest() -> bool {
 /// After CMD exits: SIGTERM to every remaining descendant, up to `ms` for them to go,
 /// then SIGKILL. "No descendant remains" is exactly "wait4 says ECHILD": as PID 1 or a
 /// subreaper, every orphan of the tree becomes our child.
+#[inline(never)]
 fn grace(sfd: &Fd, ms: u64, pid1: bool, o: &InitOpts) {
     if reap_rest() {
         return;
@@ -359,17 +439,6 @@ mod tests {
         let c = exec_candidates(b"./x", Some(b"/bin"));
         assert_eq!(c[0].bytes(), b"./x");
         assert_eq!(exec_candidates(b"sh", None).len(), 6);
-    }
-
-    #[test]
-    fn exec_errors() {
-        let (e, code) = exec_error(b"nope", Errno::ENOENT);
-        assert_eq!(code, 127);
-        assert_eq!(e.hint, b"not found in PATH");
-        let (_, code) = exec_error(b"/etc/passwd", Errno::EACCES);
-        assert_eq!(code, 126);
-        let (e, code) = exec_error(b"/no/such", Errno::ENOENT);
-        assert_eq!((code, e.hint), (127, &b""[..]));
     }
 
     #[test]

@@ -347,7 +347,7 @@ pub fn run(argv: CVec, envp: CVec, spec: &Spec, t_start: u64) -> i32 {
         verbosity: spec.verbosity,
         ..InitOpts::default()
     };
-    exit_code(init::supervise(&sfd, pid, &opts)) as i32
+    exit_code(init::supervise(&sfd, pid, &opts).unwrap_or(0)) as i32
 }
 
 /// What the container's first process works from: all decided before clone.
@@ -479,7 +479,11 @@ fn setup_and_run(c: &Child) -> core::result::Result<u8, (Error, u8)> {
         } else {
             p.filter.as_deref()
         };
-        let child = init::spawn(cmd, env, c.mask, true, filter)?;
+        // An exec failure was printed by CMD's process: exit with its status, no frame.
+        let child = match init::spawn(cmd, env, c.mask, true, false, filter) {
+            Ok(pid) => pid,
+            Err(code) => sys::exit(code as i32),
+        };
         t.lap(sync::P_EXEC);
         if spec.timings {
             let _ = sys::write(sock.raw(), &sync::times(&t.phases));
@@ -489,7 +493,7 @@ fn setup_and_run(c: &Child) -> core::result::Result<u8, (Error, u8)> {
             verbosity: spec.verbosity,
             ..InitOpts::default()
         };
-        sys::exit(exit_code(init::supervise(&sfd, child, &opts)) as i32);
+        sys::exit(exit_code(init::supervise(&sfd, child, &opts).unwrap_or(0)) as i32);
     }
     let paths = init::exec_candidates(name, getenv(env.iter(), b"PATH"));
     let refs: Vec<&CStr> = paths.iter().map(|p| p.c()).collect();
@@ -501,7 +505,7 @@ fn setup_and_run(c: &Child) -> core::result::Result<u8, (Error, u8)> {
     let _ = signal::set_mask(c.mask);
     let e = execvp(&refs, cmd, env);
     let _ = signal::set_mask(SigSet::FULL);
-    Err(init::exec_error(name, e))
+    Err(crate::status::exec_error(name, e))
 }
 
 /// `husk ns [PID]`: each namespace of PID with its inode, `*` where it differs from PID 1's.

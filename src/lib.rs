@@ -9,6 +9,7 @@ extern crate alloc;
 #[cfg(test)]
 extern crate std;
 
+pub mod boot;
 pub mod caps;
 pub mod cgroup;
 pub mod cli;
@@ -104,6 +105,8 @@ pub fn main(argv: CVec, envp: CVec) -> i32 {
         },
         Some(b"-h" | b"--help" | b"help") => print(HELP),
         Some(b"--version" | b"-V") => version(false),
+        // A kernel's init=/sbin/husk with nothing after `--`: PID 1 must not exit.
+        None if boot::detect() => init_cmd(&args, 1, argv, envp, false),
         None => {
             Msg(HELP.as_bytes().to_vec()).err();
             1
@@ -113,15 +116,26 @@ pub fn main(argv: CVec, envp: CVec) -> i32 {
 }
 
 fn init_cmd(args: &[&[u8]], start: usize, argv: CVec, envp: CVec, as_tini: bool) -> i32 {
-    match cli::init::parse(args, start, envp.iter()) {
-        Ok(Parsed::Run(o)) => init::run(argv, envp, &o),
-        Ok(Parsed::Help) => print(cli::init::HELP),
-        Ok(Parsed::Version) => version(as_tini),
-        Ok(Parsed::License) => print(LICENSE),
+    let booted = boot::detect();
+    let o = match cli::init::parse(args, start, envp.iter(), booted) {
+        Ok(Parsed::Run(o)) => o,
+        Ok(Parsed::Help) => return print(cli::init::HELP),
+        Ok(Parsed::Version) => return version(as_tini),
+        Ok(Parsed::License) => return print(LICENSE),
         Err(e) => {
-            // tini exits 1 on bad usage; so does husk init.
             e.print();
-            1
+            if !booted {
+                // tini exits 1 on bad usage; so does husk init.
+                return 1;
+            }
+            // PID 1 must not exit (the kernel would panic): a shell on the console lets
+            // someone fix the command line.
+            Msg::husk().s(b"booting /bin/sh instead").nl().err();
+            match cli::init::parse(args, args.len(), envp.iter(), true) {
+                Ok(Parsed::Run(o)) => o,
+                _ => return 1,
+            }
         }
-    }
+    };
+    init::run(argv, envp, &o)
 }

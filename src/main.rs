@@ -53,3 +53,11 @@ fn panic(info: &core::panic::PanicInfo) -> ! {
 // routine from the precompiled `core`; nothing ever calls it.
 #[no_mangle]
 extern "C" fn rust_eh_personality() {}
+
+// ... and their landing pads (CString's, in the precompiled `alloc`) call _Unwind_Resume;
+// with panic=abort nothing ever unwinds to one. Release builds (LTO) drop the references.
+#[cfg(debug_assertions)]
+#[no_mangle]
+extern "C" fn _Unwind_Resume() -> ! {
+    husk::sys::exit(125)
+}

@@ -25,6 +25,18 @@ pub fn exec_failure_code(e: crate::sys::Errno) -> u8 {
     }
 }
 
+/// The message for a failed exec of `name`, with the status to exit with.
+pub fn exec_error(name: &[u8], e: crate::sys::Errno) -> (crate::error::Error, u8) {
+    use crate::sys::Errno;
+    let mut err = crate::error::Error::sys("exec", name, e);
+    if e == Errno::ENOENT && !name.contains(&b'/') {
+        err = err.hint("not found in PATH");
+    } else if e == Errno::EACCES {
+        err = err.hint("not executable, or a directory on the way is not searchable");
+    }
+    (err, exec_failure_code(e))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -40,5 +52,17 @@ mod tests {
         assert_eq!(term_signal(3 << 8), None);
         assert_eq!(exec_failure_code(crate::sys::Errno::ENOENT), 127);
         assert_eq!(exec_failure_code(crate::sys::Errno::EACCES), 126);
+    }
+
+    #[test]
+    fn exec_errors() {
+        use crate::sys::Errno;
+        let (e, code) = exec_error(b"nope", Errno::ENOENT);
+        assert_eq!(code, 127);
+        assert_eq!(e.hint, b"not found in PATH");
+        let (_, code) = exec_error(b"/etc/passwd", Errno::EACCES);
+        assert_eq!(code, 126);
+        let (e, code) = exec_error(b"/no/such", Errno::ENOENT);
+        assert_eq!((code, e.hint), (127, &b""[..]));
     }
 }

@@ -56,6 +56,13 @@ fn exec_failures_are_126_and_127() {
     assert!(stderr(&o).contains("EACCES"), "{}", stderr(&o));
     let o = run(husk_cmd().args(["--", "/"]));
     assert_eq!(code(&o), 126);
+    // The child reports it (so that it is right under qemu-user too), the parent does not.
+    assert_eq!(
+        stderr(&o).matches("husk: exec").count(),
+        1,
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]

@@ -3,6 +3,7 @@ use super::{find, getenv, unknown, Arg, Lexer};
 use crate::error::{Error, Result};
 use crate::out::{parse_fixed, parse_u64};
 use crate::signals;
+use alloc::vec::Vec;
 
 pub const HELP: &str = "\
 usage: husk init [OPTIONS] [--] CMD [ARG]...
@@ -22,9 +23,17 @@ zombie, exit with its status (128+N if signal N killed it).
   -w              warn when reaping a process that is not CMD
   -v, --verbose   more messages on stderr (repeat up to 3 times)
   --grace SECS    when CMD exits, SIGTERM what remains, wait up to SECS, then SIGKILL
+
   -l              show the licence
   -h, --help      this help
   -V, --version   show the version
+
+Booted by a kernel (or --kernel-init): mount /proc /sys /dev /run..., bring lo up, run
+CMD (default /bin/sh), never exit; SIGTERM/SIGINT reboot, SIGUSR2 powers off, SIGUSR1 halts.
+  --on-exit A     when CMD exits: poweroff (default), reboot, halt or restart
+  --hostname NAME set the host name (or hostname= on the kernel command line)
+  --modules DIR   load DIR/*.ko (or DIR/a.ko... for modules=a,... on the command line)
+  --timings       print how long each boot step took (us)
 
 Environment: TINI_SUBREAPER, TINI_KILL_PROCESS_GROUP (same as -s, -g),
 TINI_VERBOSITY=N (default 1).
@@ -43,6 +52,11 @@ crate::options!(OPTS {
     EXPECT = "e",
     REWRITE = "r rewrite",
     GRACE = "- grace",
+    KERNEL = "- kernel-init",
+    TIMINGS = "- timings",
+    ON_EXIT = "- on-exit",
+    HOSTNAME = "- hostname",
+    MODULES = "- modules",
 });
 
 /// What `husk init` was asked to do. `cmd` indexes the argument vector.
@@ -60,7 +74,23 @@ pub struct InitOpts {
     pub rewrite: [u8; 65],
     /// Milliseconds of grace for what remains after CMD exits.
     pub grace_ms: Option<u64>,
+    /// Act as a machine's init (booted by a kernel, or `--kernel-init`).
+    pub kernel: bool,
+    pub on_exit: OnExit,
+    pub hostname: Option<Vec<u8>>,
+    pub modules: Option<Vec<u8>>,
+    pub timings: bool,
+    /// Index of CMD in the arguments; the argument count when there is none (kernel mode).
     pub cmd: usize,
+}
+
+/// What a machine's init does when its command exits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnExit {
+    Poweroff,
+    Reboot,
+    Halt,
+    Restart,
 }
 
 impl Default for InitOpts {
@@ -79,6 +109,11 @@ impl Default for InitOpts {
             remap: [0; 4],
             rewrite,
             grace_ms: None,
+            kernel: false,
+            on_exit: OnExit::Poweroff,
+            hostname: None,
+            modules: None,
+            timings: false,
             cmd: 0,
         }
     }
@@ -103,13 +138,18 @@ pub enum Parsed {
     License,
 }
 
-/// Parses `husk init` arguments starting at `args[start]`.
+/// Parses `husk init` arguments starting at `args[start]`. `booted`: husk is a machine's
+/// init (see `boot::detect`), where CMD may be left out.
 pub fn parse<'e>(
     args: &[&[u8]],
     start: usize,
     env: impl Iterator<Item = &'e [u8]> + Clone,
+    booted: bool,
 ) -> Result<Parsed> {
-    let mut o = InitOpts::default();
+    let mut o = InitOpts {
+        kernel: booted,
+        ..InitOpts::default()
+    };
     if getenv(env.clone(), b"TINI_SUBREAPER").is_some() {
         o.subreaper = true;
     }
@@ -166,6 +206,29 @@ pub fn parse<'e>(
                         })?,
                 );
             }
+            Some(KERNEL) => o.kernel = true,
+            Some(TIMINGS) => o.timings = true,
+            Some(ON_EXIT) => {
+                let v = l.value("--on-exit")?;
+                o.on_exit = match crate::out::word_index("poweroff reboot halt restart", v, false) {
+                    Some(0) => OnExit::Poweroff,
+                    Some(1) => OnExit::Reboot,
+                    Some(2) => OnExit::Halt,
+                    Some(_) => OnExit::Restart,
+                    None => {
+                        return Err(Error::bad(
+                            "--on-exit",
+                            v,
+                            "expected poweroff, reboot, halt or restart",
+                        ))
+                    }
+                };
+            }
+            Some(HOSTNAME) => {
+                let v = l.value("--hostname")?;
+                o.hostname = Some(hostname(v)?.to_vec());
+            }
+            Some(MODULES) => o.modules = Some(l.value("--modules")?.to_vec()),
             _ => match arg {
                 Arg::Operand(_) => {
                     l.unread_operand();
@@ -176,13 +239,21 @@ pub fn parse<'e>(
         }
     }
     o.cmd = l.rest();
-    if o.cmd >= args.len() {
+    if o.cmd >= args.len() && !o.kernel {
         return Err(Error::usage(
             "init",
             "no command given (see husk init --help)",
         ));
     }
     Ok(Parsed::Run(o))
+}
+
+/// A host name the kernel takes: 1 to 64 bytes (`__NEW_UTS_LEN`).
+pub fn hostname(v: &[u8]) -> Result<&[u8]> {
+    if v.is_empty() || v.len() > 64 {
+        return Err(Error::bad("hostname", v, "expected 1 to 64 characters"));
+    }
+    Ok(v)
 }
 
 fn parse_rewrite(v: &[u8]) -> Option<(u32, u32)> {
@@ -201,8 +272,11 @@ mod tests {
     use super::*;
 
     fn p(args: &[&str], env: &[&str]) -> Result<Parsed> {
+        pb(args, env, false)
+    }
+    fn pb(args: &[&str], env: &[&str], booted: bool) -> Result<Parsed> {
         let a: std::vec::Vec<&[u8]> = args.iter().map(|s| s.as_bytes()).collect();
-        parse(&a, 0, env.iter().map(|s| s.as_bytes()))
+        parse(&a, 0, env.iter().map(|s| s.as_bytes()), booted)
     }
     fn run(args: &[&str]) -> InitOpts {
         match p(args, &[]).unwrap() {
@@ -258,6 +332,44 @@ mod tests {
     }
 
     #[test]
+    fn kernel_init_flags() {
+        let o = run(&[
+            "--kernel-init",
+            "--on-exit",
+            "reboot",
+            "--hostname=vm1",
+            "--modules",
+            "/lib/modules",
+            "--timings",
+            "sh",
+        ]);
+        assert!(o.kernel && o.timings);
+        assert_eq!(o.on_exit, OnExit::Reboot);
+        assert_eq!(o.hostname.as_deref(), Some(&b"vm1"[..]));
+        assert_eq!(o.modules.as_deref(), Some(&b"/lib/modules"[..]));
+        assert_eq!(o.cmd, 7);
+        assert_eq!(run(&["x"]).on_exit, OnExit::Poweroff);
+        assert!(!run(&["x"]).kernel);
+        for a in ["poweroff", "halt", "restart"] {
+            assert!(p(&["--on-exit", a, "x"], &[]).is_ok());
+        }
+    }
+
+    #[test]
+    fn command_is_optional_only_for_a_machine() {
+        // Booted by a kernel with nothing after `--`: CMD defaults to /bin/sh.
+        match pb(&[], &[], true).unwrap() {
+            Parsed::Run(o) => assert!(o.kernel && o.cmd == 0),
+            other => panic!("{other:?}"),
+        }
+        match p(&["--kernel-init", "-v"], &[]).unwrap() {
+            Parsed::Run(o) => assert_eq!(o.cmd, 2),
+            other => panic!("{other:?}"),
+        }
+        assert!(p(&["-v"], &[]).is_err());
+    }
+
+    #[test]
     fn environment() {
         match p(
             &["cmd"],
@@ -299,6 +411,16 @@ mod tests {
             &["--bogus", "cmd"],
             &["-g"],
             &[],
+            &["--on-exit", "explode", "x"],
+            &["--on-exit"],
+            &["--hostname", "", "x"],
+            &[
+                "--hostname",
+                "h2345678901234567890123456789012345678901234567890123456789012345",
+                "x",
+            ],
+            &["--modules"],
+            &["--kernel-init=1", "x"],
         ] {
             assert!(p(bad, &[]).is_err(), "{bad:?}");
         }

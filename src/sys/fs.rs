@@ -228,3 +228,19 @@ pub fn write_at(dir: RawFd, name: &CStr, data: &[u8], create: bool) -> Result<()
 pub fn read_at(dir: RawFd, name: &CStr) -> Result<Vec<u8>> {
     read_to_end(&open_at(dir, name, g::O_RDONLY, 0)?)
 }
+
+/// statx(2) for STATX_ATTR_MOUNT_ROOT: whether `path` is where a file system is mounted.
+/// False where the kernel cannot tell (before 5.8) or the path does not exist.
+pub fn is_mount_root(path: &CStr) -> bool {
+    // struct statx: u64 stx_attributes at byte 8, u64 stx_attributes_mask at byte 56.
+    let mut stx = [0u64; 32];
+    let r = sc5(
+        Sysno::statx,
+        g::AT_FDCWD as isize as usize,
+        path.as_ptr() as usize,
+        (g::AT_SYMLINK_NOFOLLOW | g::AT_NO_AUTOMOUNT) as usize,
+        0,
+        stx.as_mut_ptr() as usize,
+    );
+    r.is_ok() && stx[1] & stx[7] & g::STATX_ATTR_MOUNT_ROOT as u64 != 0
+}

@@ -7,6 +7,7 @@
 
 pub mod alloc;
 pub mod fs;
+pub mod machine;
 pub mod mount;
 pub mod ns;
 pub mod process;
@@ -50,6 +51,15 @@ pub(crate) fn sc4(n: Sysno, a: usize, b: usize, c: usize, d: usize) -> Result<us
 #[inline(always)]
 pub(crate) fn sc5(n: Sysno, a: usize, b: usize, c: usize, d: usize, e: usize) -> Result<usize> {
     ret(unsafe { raw::syscall5(n as usize, a, b, c, d, e) })
+}
+
+/// `bytes` as a C string: they must end with their NUL (else the empty string).
+pub fn cstr(bytes: &[u8]) -> &core::ffi::CStr {
+    match bytes.last() {
+        // SAFETY: NUL-terminated; an interior NUL only makes the string shorter.
+        Some(0) => unsafe { core::ffi::CStr::from_bytes_with_nul_unchecked(bytes) },
+        _ => c"",
+    }
 }
 
 /// Retries a call interrupted by a signal (`EINTR`).

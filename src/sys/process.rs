@@ -1,7 +1,7 @@
 //! Processes: spawning with vfork semantics, exec, wait, process groups.
 use super::signal::{set_mask, SigSet};
 use super::start::CVec;
-use super::{sc1, sc2, sc3, sc4, sc5, Errno, Fd, Pid, RawFd, Result};
+use super::{sc0, sc1, sc2, sc3, sc4, sc5, Errno, Fd, Pid, RawFd, Result};
 use core::ffi::{c_void, CStr};
 use core::sync::atomic::{AtomicI32, Ordering};
 use linux_raw_sys::general as g;
@@ -80,6 +80,9 @@ pub struct Exec<'a> {
     pub new_pgrp: bool,
     /// ... and make that group the foreground group of the terminal on fd 0.
     pub foreground: bool,
+    /// Instead of a process group: a new session whose controlling terminal is the one on
+    /// fd 0 (a machine's console, so that a shell there has job control and Ctrl-C).
+    pub session: bool,
     /// A seccomp filter to install just before execve: in the command only, not in the
     /// init that spawns it (which must keep its kill() and wait4(), whatever is refused).
     pub filter: Option<&'a [crate::seccomp::Insn]>,
@@ -87,9 +90,9 @@ pub struct Exec<'a> {
 
 pub enum SpawnError {
     Clone(Errno),
-    Exec(Errno),
-    /// Installing the seccomp filter failed.
-    Filter(Errno),
+    /// The command could not be started (exec, or its seccomp filter, failed); the child
+    /// has already printed why. The exit status it implies.
+    Exec(u8),
 }
 
 struct Shared<'a> {
@@ -171,7 +174,11 @@ extern "C" fn spawn_child(arg: *mut c_void) -> i32 {
     // SAFETY: the parent is suspended (CLONE_VFORK) with `Shared` alive on its stack.
     let sh = unsafe { &*(arg as *const Shared) };
     let req = sh.req;
-    if req.new_pgrp {
+    if req.session {
+        let _ = sc0(Sysno::setsid);
+        // TIOCSCTTY with 0: never take a terminal that is another session's already.
+        let _ = sc3(Sysno::ioctl, 0, linux_raw_sys::ioctl::TIOCSCTTY as usize, 0);
+    } else if req.new_pgrp {
         let _ = setpgid(0, 0);
         if req.foreground {
             // Blocked SIGTTOU (inherited from the parent) lets a background group do this.
@@ -179,15 +186,22 @@ extern "C" fn spawn_child(arg: *mut c_void) -> i32 {
         }
     }
     let _ = set_mask(req.mask);
-    if let Some(f) = req.filter {
-        if let Err(e) = super::security::seccomp_filter(f) {
-            sh.err.store(-e.into_raw(), Ordering::Relaxed);
-            return 127;
-        }
-    }
-    let err = execvp(req.paths, req.argv, req.envp);
-    sh.err.store(err.into_raw(), Ordering::Relaxed);
-    127
+    let name = req.argv.get(0);
+    // The child reports a failure itself and exits with its status. Under qemu-user,
+    // CLONE_VM|CLONE_VFORK becomes a plain fork: the store below lands in a copy of our
+    // memory and the parent, already running, supervises the child as a command like any
+    // other, so this message and this status are all that tell what went wrong. On a
+    // real kernel the parent also sees the status and reaps the child at once.
+    let (e, code) = match req.filter.map(super::security::seccomp_filter) {
+        Some(Err(e)) => (
+            crate::error::Error::sys("install seccomp filter for", name, e),
+            125,
+        ),
+        _ => crate::status::exec_error(name, execvp(req.paths, req.argv, req.envp)),
+    };
+    sh.err.store(code as i32, Ordering::Relaxed);
+    e.print();
+    code as i32
 }
 
 /// Tries each candidate path with execvp's rules: keep searching past ENOENT, ENOTDIR
@@ -207,8 +221,10 @@ pub fn execvp(paths: &[&CStr], argv: CVec, envp: CVec) -> Errno {
 
 /// Starts `req` in a new process with vfork semantics: the child shares our memory and
 /// we sleep until it has called execve, so the cost is one clone and no page copying.
-/// An exec failure is seen here (the child writes its errno into our memory before it
-/// exits) and the dead child is reaped before returning.
+/// An exec failure is seen here (the child writes the exit status it implies into our
+/// memory before it exits, having printed the error) and the dead child is reaped before
+/// returning. Where CLONE_VM is not honoured (qemu-user), an exec failure shows only as
+/// the child's message and its exit status.
 pub fn spawn(req: &Exec) -> core::result::Result<Pid, SpawnError> {
     let sh = Shared {
         req,
@@ -223,13 +239,9 @@ pub fn spawn(req: &Exec) -> core::result::Result<Pid, SpawnError> {
     let pid = r as Pid;
     match sh.err.load(Ordering::Relaxed) {
         0 => Ok(pid),
-        e => {
+        code => {
             let _ = wait(pid, false);
-            Err(if e < 0 {
-                SpawnError::Filter(Errno::new(-e))
-            } else {
-                SpawnError::Exec(Errno::new(e))
-            })
+            Err(SpawnError::Exec(code as u8))
         }
     }
 }
