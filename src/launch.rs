@@ -233,6 +233,13 @@ pub fn run(argv: CVec, envp: CVec, spec: &Spec, t_start: u64) -> i32 {
     if let Some(i) = joins.iter().position(|(_, f)| *f == NEWUSER) {
         joins.swap(0, i);
     }
+    let mut host = match crate::net::setup::prepare(spec) {
+        Ok(h) => h,
+        Err(e) => {
+            e.print();
+            return 125;
+        }
+    };
     t.lap(sync::P_CHECK);
 
     let (psock, csock) = match ns::seqpacket_pair() {
@@ -255,13 +262,16 @@ pub fn run(argv: CVec, envp: CVec, spec: &Spec, t_start: u64) -> i32 {
         // No PID 1 of our own inside: orphans of CMD's tree come to us.
         let _ = sys::prctl(linux_raw_sys::prctl::PR_SET_CHILD_SUBREAPER, 1, 0);
     }
-    let needs_go = spec.ns & NEWUSER != 0
+    let maps = spec.ns & NEWUSER != 0
         && (spec.map_root || !spec.uid_maps.is_empty() || !spec.gid_maps.is_empty());
-    let pid = match ns::fork_with(spec.ns) {
+    let needs_go = maps || host.needs_go();
+    let pid = match ns::fork_with(spec.ns | host.extra_ns()) {
         Ok(0) => {
             drop(psock);
             drop(sfd);
-            child(spec, cmd, env, csock, &joins, orig_mask, needs_go, pidns)
+            child(
+                spec, cmd, env, csock, &joins, orig_mask, needs_go, pidns, &host,
+            )
         }
         Ok(pid) => pid,
         Err(e) => {
@@ -275,14 +285,24 @@ pub fn run(argv: CVec, envp: CVec, spec: &Spec, t_start: u64) -> i32 {
     log(spec, |m| {
         m.s(b"container's first process is pid ").u(pid as u64);
     });
-    if needs_go {
-        if let Err(e) = write_maps(pid, spec) {
-            e.print();
-            let _ = signal::kill(pid, crate::signals::SIGKILL);
-            let _ = process::wait(pid, false);
-            return 125;
+    let mut setup = || -> Result<()> {
+        if maps {
+            write_maps(pid, spec)?;
+            t.lap(sync::P_MAPS);
         }
-        t.lap(sync::P_MAPS);
+        if host.parent(spec, pid)? {
+            t.lap(sync::P_NET);
+        }
+        Ok(())
+    };
+    if let Err(e) = setup() {
+        e.print();
+        let _ = signal::kill(pid, crate::signals::SIGKILL);
+        let _ = process::wait(pid, false);
+        host.undo(spec);
+        return 125;
+    }
+    if needs_go {
         let _ = sys::write(psock.raw(), &sync::go());
     }
     // The child's verdict: an error frame, its timings, or end-of-file at exec.
@@ -296,6 +316,7 @@ pub fn run(argv: CVec, envp: CVec, spec: &Spec, t_start: u64) -> i32 {
                     sync::decode_err(&frame).unwrap_or((Error::usage("child", "bad frame"), 125));
                 e.print();
                 let _ = process::wait(pid, false);
+                host.undo(spec);
                 return code as i32;
             }
             Ok(FRAME) if frame[0] == sync::TIMES => {
@@ -333,8 +354,9 @@ fn child(
     mask: SigSet,
     needs_go: bool,
     pidns: bool,
+    host: &crate::net::setup::Host,
 ) -> ! {
-    let code = match setup_and_run(spec, cmd, env, &sock, joins, mask, needs_go, pidns) {
+    let code = match setup_and_run(spec, cmd, env, &sock, joins, mask, needs_go, pidns, host) {
         Ok(code) => code,
         Err((e, code)) => {
             let _ = sys::write(sock.raw(), &sync::err(&e, code));
@@ -354,6 +376,7 @@ fn setup_and_run(
     mask: SigSet,
     needs_go: bool,
     pidns: bool,
+    host: &crate::net::setup::Host,
 ) -> core::result::Result<u8, (Error, u8)> {
     let fail = |e: Error| (e, 125u8);
     let mut t = Timer::new(now_us());
@@ -372,7 +395,8 @@ fn setup_and_run(
             // The parent gave up (and said why) or is gone.
             _ => sys::exit(125),
         }
-        t.lap(sync::P_MAPS);
+        // The wait is husk's work (maps, net), timed on its side: not counted twice.
+        t.last = now_us();
     }
     for (fd, flag) in joins {
         ns::setns(fd.raw(), *flag).map_err(|e| {
@@ -385,6 +409,9 @@ fn setup_and_run(
     }
     if !joins.is_empty() {
         t.lap(sync::P_JOIN);
+    }
+    if host.child(spec).map_err(fail)? {
+        t.lap(sync::P_LO);
     }
     if let Some(h) = spec.hostname {
         ns::sethostname(h).map_err(|e| fail(Error::sys("sethostname", h, e)))?;

@@ -140,6 +140,7 @@ pub struct Spec {
     pub verbosity: u8,
     /// Index of CMD in the argument vector.
     pub cmd: usize,
+    pub net: crate::net::Net,
 }
 
 impl Spec {

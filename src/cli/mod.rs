@@ -7,6 +7,7 @@
 use crate::error::{Error, Result};
 
 pub mod init;
+pub mod net;
 pub mod run;
 
 #[derive(Debug, PartialEq, Eq, Clone, Copy)]

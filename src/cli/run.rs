@@ -17,6 +17,14 @@ Namespaces (as unshare):
   --join TYPE=PATH|PID|NAME
                           join a namespace instead (TYPE: user mnt pid net uts ipc
                           cgroup; NAME: a network namespace in /var/run/netns)
+Network (with -n, --netns or --join net=):
+  --netns NAME            join /var/run/netns/NAME, or create it there and keep it
+  --veth [HOST][:CHILD]   a veth pair to the host (default hk<pid>:eth0)
+  --ip ADDR/LEN           an address of CHILD (IPv4 or IPv6; repeatable)
+  --host-ip ADDR/LEN      an address of HOST (of the bridge with --bridge)
+  --route default|CIDR    a route through the host's address
+  --mtu N  --mac XX:..    of the pair / of CHILD
+  --bridge NAME           HOST joins this bridge (created if missing, then kept)
 User namespace:
   -r, --map-root          the caller is root inside (default when not run as root)
   --uid-map IN:OUT:N      map ids IN.. inside to OUT.. outside (repeatable)
@@ -294,6 +302,7 @@ pub fn parse(args: &[&'static [u8]], start: usize, caller_uid: u32) -> Result<Op
                     l.unread_operand();
                     break;
                 }
+                other if super::net::option(&mut s, other, &mut l)? => {}
                 other => return Err(unknown(other, "(see husk run --help)")),
             },
         }
@@ -351,6 +360,7 @@ pub fn parse(args: &[&'static [u8]], start: usize, caller_uid: u32) -> Result<Op
     }
     check_maps(&s.uid_maps, "--uid-map")?;
     check_maps(&s.gid_maps, "--gid-map")?;
+    super::net::finish(&mut s)?;
     Ok(Some(s))
 }
 

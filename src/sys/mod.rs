@@ -14,6 +14,7 @@ pub mod alloc {
 }
 pub mod fs;
 pub mod mount;
+pub mod net;
 pub mod ns;
 pub mod process;
 pub mod signal;
