@@ -35,7 +35,6 @@ const HELP: &str = "\
 usage: husk [init] [OPTIONS] [--] CMD [ARG]...   run CMD under a minimal init (PID 1)
        husk run [OPTIONS] [--] CMD [ARG]...      run CMD in a container
        husk ns [PID]                             show the namespaces of PID
-       husk netns add|del|list|exec NAME ...     named network namespaces
 
 husk is a tiny, static container launcher and init. Commands:
   init      run CMD, forward signals, reap zombies (tini and dumb-init compatible)

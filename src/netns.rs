@@ -79,13 +79,13 @@ pub fn remove(name: &[u8]) -> Result<()> {
 /// `husk netns add|del|list|exec`; returns the exit status.
 #[inline(never)]
 pub fn cmd(args: &[&'static [u8]], argv: CVec, envp: CVec) -> i32 {
-    use crate::cli::net::{parse_netns, ADD, DEL, HELP, HELP_, LIST};
+    use crate::cli::net::{parse_netns, ADD, DEL, HELP, LIST};
     let r = match parse_netns(args) {
-        Ok((HELP_, ..)) => {
-            Msg(HELP.as_bytes().to_vec()).out();
-            Ok(())
+        Ok(None) => {
+            Msg(HELP.as_bytes().to_vec()).err();
+            return 2;
         }
-        Ok((LIST, ..)) => {
+        Ok(Some((LIST, ..))) => {
             let mut m = Msg::new();
             let _ = fs::for_each_entry(CPath::new(&[DIR]).c(), |n| {
                 m.s(n).nl();
@@ -93,9 +93,9 @@ pub fn cmd(args: &[&'static [u8]], argv: CVec, envp: CVec) -> i32 {
             m.out();
             Ok(())
         }
-        Ok((ADD, name, _)) => add(name),
-        Ok((DEL, name, _)) => remove(name),
-        Ok((_, name, at)) => {
+        Ok(Some((ADD, name, _))) => add(name),
+        Ok(Some((DEL, name, _))) => remove(name),
+        Ok(Some((_, name, at))) => {
             // `husk run --join net=NAME -- CMD`: CMD under husk, its status passed out.
             let spec = crate::spec::Spec {
                 joins: alloc::vec![crate::spec::Join {

@@ -4,28 +4,19 @@ use crate::error::{Error, Result};
 use crate::net::{name_ok, parse_cidr, parse_mac, Cidr, DEFAULT};
 use crate::spec::{Spec, NEWNET};
 
-// The indexes of --ip, --host-ip and --route are their roles in `Net::addrs`.
+// The indexes of --ip, --host-ip and --route are their roles in `Net::addrs`. An entry
+// `--name` is `- name` to `find` (no short letter), and is the option's name for errors.
 crate::options!(OPTS {
-    VETH = "- veth",
-    IP = "- ip",
-    HOST_IP = "- host-ip",
-    ROUTE = "- route",
-    MTU = "- mtu",
-    MAC = "- mac",
-    BRIDGE = "- bridge",
-    NETNS = "- netns",
+    VETH = "--veth",
+    IP = "--ip",
+    HOST_IP = "--host-ip",
+    ROUTE = "--route",
+    MTU = "--mtu",
+    MAC = "--mac",
+    BRIDGE = "--bridge",
+    NETNS = "--netns",
 });
-pub const NAMES: [&str; 8] = [
-    "--veth",
-    "--ip",
-    "--host-ip",
-    "--route",
-    "--mtu",
-    "--mac",
-    "--bridge",
-    "--netns",
-];
-const IFNAME: &str = "an interface name is 1-15 bytes, without '/', ':' or spaces";
+const IFNAME: &str = "not an interface name (1-15 bytes, no '/', ':' or space)";
 
 /// Takes `arg` and its value if it is a network option of `husk run`; false if it is
 /// not one. What options need of each other is checked by [`finish`].
@@ -34,7 +25,7 @@ pub fn option(s: &mut Spec, arg: Arg, l: &mut Lexer<'_, 'static>) -> Result<bool
     let Some(i) = find(OPTS, arg) else {
         return Ok(false);
     };
-    let op = NAMES[i];
+    let op = OPTS.split('|').nth(i).unwrap_or("");
     let v = l.value(op)?;
     let n = &mut s.net;
     let bad = |why| Err(Error::bad(op, v, why));
@@ -59,7 +50,7 @@ pub fn option(s: &mut Spec, arg: Arg, l: &mut Lexer<'_, 'static>) -> Result<bool
         },
         MAC => match parse_mac(v) {
             Some(m) => n.mac = Some(m),
-            None => return bad("expected a unicast XX:XX:XX:XX:XX:XX"),
+            None => return bad("not a unicast XX:XX:XX:XX:XX:XX"),
         },
         BRIDGE if name_ok(v, 15) => n.bridge = v,
         BRIDGE => return bad(IFNAME),
@@ -80,7 +71,7 @@ pub fn option(s: &mut Spec, arg: Arg, l: &mut Lexer<'_, 'static>) -> Result<bool
                 host_bits |= b & (0xffu16 >> (c.len as usize).saturating_sub(k * 8).min(8)) as u8;
             }
             if i == ROUTE && c.len != DEFAULT && host_bits != 0 {
-                return bad("host bits set past the prefix length");
+                return bad("host bits set past the prefix");
             }
             n.addrs.push((i as u8, c));
         }
@@ -123,7 +114,7 @@ pub fn finish(s: &mut Spec) -> Result<()> {
             return Err(Error::bad(
                 "--route",
                 c.text,
-                "needs an --ip and a --host-ip (the gateway) of its IP version",
+                "needs --ip and --host-ip (the gateway) of its IP version",
             ));
         }
     }
@@ -133,41 +124,32 @@ pub fn finish(s: &mut Spec) -> Result<()> {
     Ok(())
 }
 
-pub const HELP: &str = "\
-usage: husk netns add|del NAME | list | exec NAME [--] CMD [ARG]...
-Named network namespaces in /var/run/netns, shared with `ip netns` (add brings lo up).
-";
+pub const HELP: &str = "usage: husk netns add|del NAME | list | exec NAME [--] CMD [ARG]...\n";
 
 /// `husk netns` verbs, as an option table for [`find`].
-const VERBS: &str = "- add|- del delete|- list ls|- exec|- help -h --help";
+const VERBS: &str = "- add|- del|- list|- exec";
 pub const ADD: usize = 0;
 pub const DEL: usize = 1;
 pub const LIST: usize = 2;
 pub const EXEC: usize = 3;
-pub const HELP_: usize = 4;
 
-/// `husk netns VERB [NAME] [--] [CMD]...`: the verb (`ADD`, `DEL`, `LIST`, `EXEC`,
-/// `HELP_`), the name and where CMD starts.
+/// `husk netns VERB [NAME] [--] [CMD]...`: the verb (`ADD`, `DEL`, `LIST`, `EXEC`; `None`
+/// for anything else: help), the name and where CMD starts.
 #[inline(never)]
-pub fn parse_netns(args: &[&'static [u8]]) -> Result<(usize, &'static [u8], usize)> {
+pub fn parse_netns(args: &[&'static [u8]]) -> Result<Option<(usize, &'static [u8], usize)>> {
     let verb = args.get(2).copied().unwrap_or(b"list");
     let name = args.get(3).copied().unwrap_or(b"");
     let Some(v) = find(VERBS, Arg::Long(verb)) else {
-        return Err(Error::bad("netns", verb, "expected add, del, list or exec"));
+        return Ok(None);
     };
     let cmd = 4 + (args.get(4) == Some(&&b"--"[..])) as usize;
-    // Arguments past the name (the command, for exec).
-    let rest = args.get(if v == LIST { 3 } else { 4 });
-    if v == ADD || v == DEL || v == EXEC {
+    if v != LIST {
         crate::netns::check_name(name)?;
     }
     if v == EXEC && args.get(cmd).is_none_or(|c| c.is_empty()) {
         return Err(Error::usage("netns exec", "no command given"));
     }
-    match rest {
-        Some(x) if v != EXEC && v != HELP_ => Err(Error::bad("netns", x, "unexpected argument")),
-        _ => Ok((v, name, cmd)),
-    }
+    Ok(Some((v, name, cmd)))
 }
 
 #[cfg(test)]
@@ -197,9 +179,10 @@ mod tests {
             (IP as u8, HOST_IP as u8, ROUTE as u8),
             (net::IP, net::HOST_IP, net::ROUTE)
         );
-        for (i, n) in NAMES.iter().enumerate() {
+        for (i, n) in OPTS.split('|').filter(|n| !n.is_empty()).enumerate() {
             assert_eq!(find(OPTS, Arg::Long(&n.as_bytes()[2..])), Some(i));
         }
+        assert_eq!(find(OPTS, Arg::Short(b'-')), None);
     }
 
     #[test]
@@ -321,7 +304,7 @@ mod tests {
                     "default",
                     "x",
                 ],
-                "--route 'default': needs an --ip and a --host-ip",
+                "--route 'default': needs --ip and --host-ip",
             ),
             (
                 &[
@@ -400,28 +383,26 @@ mod tests {
             v.extend_from_slice(a);
             parse_netns(leak(&v))
         };
-        assert_eq!(q(&["add", "blue"]).unwrap(), (ADD, &b"blue"[..], 4));
-        assert_eq!(q(&["delete", "blue"]).unwrap(), (DEL, &b"blue"[..], 4));
-        assert_eq!(q(&["list"]).unwrap(), (LIST, &b""[..], 4));
-        assert_eq!(q(&[]).unwrap(), (LIST, &b""[..], 4));
+        assert_eq!(q(&["add", "blue"]).unwrap(), Some((ADD, &b"blue"[..], 4)));
+        assert_eq!(q(&["del", "blue"]).unwrap(), Some((DEL, &b"blue"[..], 4)));
+        assert_eq!(q(&["list"]).unwrap(), Some((LIST, &b""[..], 4)));
+        assert_eq!(q(&[]).unwrap(), Some((LIST, &b""[..], 4)));
         assert_eq!(
             q(&["exec", "blue", "ip", "a"]).unwrap(),
-            (EXEC, &b"blue"[..], 4)
+            Some((EXEC, &b"blue"[..], 4))
         );
         assert_eq!(
             q(&["exec", "blue", "--", "ip"]).unwrap(),
-            (EXEC, &b"blue"[..], 5)
+            Some((EXEC, &b"blue"[..], 5))
         );
-        assert_eq!(q(&["--help"]).unwrap().0, HELP_);
-        assert_eq!(q(&["-h"]).unwrap().0, HELP_);
+        assert_eq!(q(&["--help"]).unwrap(), None);
+        assert_eq!(q(&["frob"]).unwrap(), None);
         for bad in [
             &["add"][..],
             &["add", "a/b"],
-            &["add", "a", "b"],
+            &["del", ""],
             &["exec", "blue"],
             &["exec", "blue", "--"],
-            &["frob"],
-            &["list", "x"],
         ] {
             assert!(q(bad).is_err(), "{bad:?}");
         }

@@ -19,12 +19,9 @@ Namespaces (as unshare):
                           cgroup; NAME: a network namespace in /var/run/netns)
 Network (with -n, --netns or --join net=):
   --netns NAME            join /var/run/netns/NAME, or create it there and keep it
-  --veth [HOST][:CHILD]   a veth pair to the host (default hk<pid>:eth0)
-  --ip ADDR/LEN           an address of CHILD (IPv4 or IPv6; repeatable)
-  --host-ip ADDR/LEN      an address of HOST (of the bridge with --bridge)
-  --route default|CIDR    a route through the host's address
-  --mtu N  --mac XX:..    of the pair / of CHILD
-  --bridge NAME           HOST joins this bridge (created if missing, then kept)
+  --veth [HOST][:CHILD]   a veth pair to the host (default hk<pid>:eth0), with:
+    --ip ADDR/LEN  --host-ip ADDR/LEN  --route default|CIDR  --mtu N  --mac MAC
+    --bridge NAME (HOST joins it; made if missing, then kept)
 User namespace:
   -r, --map-root          the caller is root inside (default when not run as root)
   --uid-map IN:OUT:N      map ids IN.. inside to OUT.. outside (repeatable)
