@@ -355,7 +355,7 @@ fn bad_input_is_refused_and_leaves_nothing() {
         ("-n --veth H0 --ip fd00::2/129", "0-128"),
         (
             "-n --veth H0 --ip 10.0.0.2/24 --host-ip 10.0.0.1/24 --route fd01::/64",
-            "--route 'fd01::/64': needs an --ip and a --host-ip (the gateway) of its IP version",
+            "--route 'fd01::/64': needs --ip and --host-ip (the gateway) of its IP version",
         ),
         (
             "-n --veth H0 --ip fd00::2/64 --host-ip 10.0.0.1/24 --route default",
