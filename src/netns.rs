@@ -82,8 +82,8 @@ pub fn cmd(args: &[&'static [u8]], argv: CVec, envp: CVec) -> i32 {
     use crate::cli::net::{parse_netns, ADD, DEL, HELP, LIST};
     let r = match parse_netns(args) {
         Ok(None) => {
-            Msg(HELP.as_bytes().to_vec()).err();
-            return 2;
+            Msg(HELP.as_bytes().to_vec()).out();
+            return 0;
         }
         Ok(Some((LIST, ..))) => {
             let mut m = Msg::new();

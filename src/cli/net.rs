@@ -127,20 +127,22 @@ pub fn finish(s: &mut Spec) -> Result<()> {
 pub const HELP: &str = "usage: husk netns add|del NAME | list | exec NAME [--] CMD [ARG]...\n";
 
 /// `husk netns` verbs, as an option table for [`find`].
-const VERBS: &str = "- add|- del|- list|- exec";
+const VERBS: &str = "- add|- del|- list|- exec|- help -h --help";
 pub const ADD: usize = 0;
 pub const DEL: usize = 1;
 pub const LIST: usize = 2;
 pub const EXEC: usize = 3;
 
 /// `husk netns VERB [NAME] [--] [CMD]...`: the verb (`ADD`, `DEL`, `LIST`, `EXEC`; `None`
-/// for anything else: help), the name and where CMD starts.
+/// for help), the name and where CMD starts.
 #[inline(never)]
 pub fn parse_netns(args: &[&'static [u8]]) -> Result<Option<(usize, &'static [u8], usize)>> {
     let verb = args.get(2).copied().unwrap_or(b"list");
     let name = args.get(3).copied().unwrap_or(b"");
-    let Some(v) = find(VERBS, Arg::Long(verb)) else {
-        return Ok(None);
+    let v = match find(VERBS, Arg::Long(verb)) {
+        Some(4) => return Ok(None),
+        Some(v) => v,
+        None => return Err(Error::bad("netns", verb, "expected add, del, list or exec")),
     };
     let cmd = 4 + (args.get(4) == Some(&&b"--"[..])) as usize;
     if v != LIST {
@@ -396,9 +398,10 @@ mod tests {
             Some((EXEC, &b"blue"[..], 5))
         );
         assert_eq!(q(&["--help"]).unwrap(), None);
-        assert_eq!(q(&["frob"]).unwrap(), None);
+        assert_eq!(q(&["-h"]).unwrap(), None);
         for bad in [
-            &["add"][..],
+            &["frob"][..],
+            &["add"],
             &["add", "a/b"],
             &["del", ""],
             &["exec", "blue"],

@@ -69,9 +69,8 @@ pub fn lo_up() -> Result<()> {
 
 /// What husk's side knows and made, from before clone to the end of setup.
 pub struct Host {
-    /// The host's rtnetlink socket and network namespace; -1 without `--veth`.
+    /// The host's rtnetlink socket; -1 without `--veth`.
     sock: RawFd,
-    own: RawFd,
     /// Where the peer goes, when not the child's new namespace: an existing `--netns`
     /// (which the child joins) or a `--join net=` one; -1 otherwise.
     ns_fd: RawFd,
@@ -91,7 +90,6 @@ pub fn prepare(spec: &Spec) -> Result<Host> {
     let n = &spec.net;
     let mut h = Host {
         sock: -1,
-        own: -1,
         ns_fd: -1,
         join: false,
         create: false,
@@ -124,8 +122,6 @@ pub fn prepare(spec: &Spec) -> Result<Host> {
         host
     };
     h.sock = socket()?;
-    h.own = open(&CPath::new(&[b"/proc/self/ns/net"]))
-        .map_err(|e| Error::sys("open", b"/proc/self/ns/net", e))?;
     Ok(h)
 }
 
@@ -140,18 +136,16 @@ impl Host {
         self.create || self.sock >= 0
     }
 
-    /// husk's side, once the child (`pid`) exists: keeps a new `--netns`, makes sure of
-    /// the bridge, creates the veth pair, addresses the host end (or the bridge), then —
-    /// over a socket opened in the child's namespace — the child's end and its routes.
+    /// husk's side, once the child (`pid`) exists and waits: keeps a new `--netns`, makes
+    /// sure of the bridge, creates the veth pair, addresses the host end (or the bridge).
     /// True when there was something to do.
     #[inline(never)]
     pub fn parent(&mut self, spec: &Spec, pid: Pid) -> Result<bool> {
         let n = &spec.net;
-        let mut proc = Msg::new();
-        proc.s(b"/proc/").u(pid as u64).s(b"/ns/net");
-        let proc = CPath::new(&[&proc.0]);
         if self.create {
-            netns::persist(n.netns, proc.c())?;
+            let mut src = Msg::new();
+            src.s(b"/proc/").u(pid as u64).s(b"/ns/net");
+            netns::persist(n.netns, CPath::new(&[&src.0]).c())?;
             self.made = true;
         }
         let Some((_, peer)) = n.veth else {
@@ -191,39 +185,6 @@ impl Host {
             }
         }
         talk(s, &mut r)?;
-        // A socket stays in the namespace it was made in: one for the child's side.
-        let child_ns = match self.ns_fd {
-            -1 => fs::open(proc.c(), g::O_RDONLY)
-                .map_err(|e| Error::sys("open", proc.bytes(), e))?
-                .leak(),
-            fd => fd,
-        };
-        let setns =
-            |fd| ns::setns(fd, NEWNET).map_err(|e| Error::sys("enter netns of", proc.bytes(), e));
-        setns(child_ns)?;
-        let cs = net::rtnetlink();
-        setns(self.own)?;
-        let cs = cs.map_err(nl_err)?;
-        let idx = index(cs.raw(), peer)?;
-        let mut r = Req::default();
-        r.up(idx, peer);
-        // Addresses first: a route's gateway must be on a subnet of one.
-        for pass in [IP, ROUTE] {
-            for (role, c) in &n.addrs {
-                match *role {
-                    IP if pass == IP => r.addr(idx, c, false, peer),
-                    ROUTE if pass == ROUTE => {
-                        for v6 in [false, true] {
-                            if let Some(gw) = n.gateway(c, v6) {
-                                r.route(c, gw, idx);
-                            }
-                        }
-                    }
-                    _ => {}
-                }
-            }
-        }
-        talk(cs.raw(), &mut r)?;
         Ok(true)
     }
 
@@ -239,17 +200,42 @@ impl Host {
         }
     }
 
-    /// The container's side, in its first process: joins an existing `--netns`, and
-    /// brings lo up in a namespace of its own. True when there was something to do.
+    /// The container's side, in its first process, once husk is done: joins an existing
+    /// `--netns`, then in one batch brings lo up, brings its end of the pair up with its
+    /// addresses, and adds the routes. True when there was something to do.
     pub fn child(&self, spec: &Spec) -> Result<bool> {
+        let n = &spec.net;
         if self.join {
-            ns::setns(self.ns_fd, NEWNET)
-                .map_err(|e| Error::sys("join netns", spec.net.netns, e))?;
+            ns::setns(self.ns_fd, NEWNET).map_err(|e| Error::sys("join netns", n.netns, e))?;
         }
-        if spec.ns & NEWNET == 0 && spec.net.netns.is_empty() {
+        if spec.ns & NEWNET == 0 && !self.create && !self.join && n.veth.is_none() {
             return Ok(false);
         }
-        lo_up()?;
+        let s = socket()?;
+        let mut r = Req::default();
+        r.up(1, b"lo"); // lo is always interface 1
+        if let Some((_, peer)) = n.veth {
+            let peer = if peer.is_empty() { b"eth0" } else { peer };
+            let idx = index(s, peer)?;
+            r.up(idx, peer);
+            // Addresses first: a route's gateway must be on a subnet of one.
+            for pass in [IP, ROUTE] {
+                for (role, c) in &n.addrs {
+                    match *role {
+                        IP if pass == IP => r.addr(idx, c, false, peer),
+                        ROUTE if pass == ROUTE => {
+                            for v6 in [false, true] {
+                                if let Some(gw) = n.gateway(c, v6) {
+                                    r.route(c, gw, idx);
+                                }
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+        talk(s, &mut r)?;
         Ok(true)
     }
 }
