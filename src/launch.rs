@@ -411,7 +411,7 @@ fn setup_and_run(
         t.lap(sync::P_JOIN);
     }
     if host.child(spec).map_err(fail)? {
-        t.lap(sync::P_LO);
+        t.lap(sync::P_IFUP);
     }
     if let Some(h) = spec.hostname {
         ns::sethostname(h).map_err(|e| fail(Error::sys("sethostname", h, e)))?;

@@ -16,8 +16,8 @@ pub const TIMES: u8 = 3;
 /// Names of the phases `--timings` reports; a frame carries indexes into this table.
 pub const PHASES: [&str; 13] = [
     "parse", "check", "clone", "maps", "join", "hostname", "mounts", "pivot", "setup", "exec",
-    "wait", // network: husk's side (bridge, veth pair, addresses, routes), the child's lo
-    "net", "lo",
+    "wait", // network: husk's side (bridge, pair, host address), the child's (lo, its end, routes)
+    "net", "ifup",
 ];
 pub const P_PARSE: u8 = 0;
 pub const P_CHECK: u8 = 1;
@@ -30,7 +30,7 @@ pub const P_PIVOT: u8 = 7;
 pub const P_SETUP: u8 = 8;
 pub const P_EXEC: u8 = 9;
 pub const P_NET: u8 = 11;
-pub const P_LO: u8 = 12;
+pub const P_IFUP: u8 = 12;
 
 pub fn go() -> [u8; FRAME] {
     let mut f = [0u8; FRAME];

@@ -458,7 +458,7 @@ fn timings_show_the_network_phases() {
         "$H run --timings -n --veth h0 --ip 10.0.0.2/24 --host-ip 10.0.0.1/24 --route default -- true",
     );
     assert_eq!(c, 0, "{err}");
-    for phase in ["clone", "net", "lo", "exec", "total"] {
+    for phase in ["clone", "net", "ifup", "exec", "total"] {
         assert!(
             err.lines().any(|l| l.trim_start().starts_with(phase)),
             "{phase} missing: {err}"
