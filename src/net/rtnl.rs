@@ -6,6 +6,7 @@
 //! family header (`ifinfomsg` 16, `ifaddrmsg` 8, `rtmsg` 12), then attributes (`rtattr`:
 //! u16 length, u16 type, data, padded to 4), nested ones holding attributes.
 use super::{Cidr, DEFAULT};
+use alloc::vec::Vec;
 
 // <linux/rtnetlink.h>, <linux/if_link.h>, <linux/veth.h>, <linux/netlink.h> (stable UAPI).
 pub const NEWLINK: u16 = 16;
@@ -41,31 +42,17 @@ const RTA_OIF: u16 = 4;
 const RTA_GATEWAY: u16 = 5;
 const IFA_F_NODAD: u8 = 2;
 
-/// A batch of requests; message `i` has sequence number `i + 1`. Fixed buffers: a batch
-/// is at most a few hundred bytes, and no allocation keeps the code small.
+/// A batch of requests; message `i` has sequence number `i + 1`.
+#[derive(Default)]
 pub struct Req {
-    pub buf: [u8; 1024],
-    pub len: usize,
+    pub buf: Vec<u8>,
     msg: usize,
-    pub n: usize,
     /// What each message does, for its error: `husk: <op> <object>[ on <interface>]: ...`.
-    pub what: [What; 16],
+    pub what: Vec<What>,
 }
 
 /// (op, object, interface)
 pub type What = (&'static str, &'static [u8], &'static [u8]);
-
-impl Default for Req {
-    fn default() -> Req {
-        Req {
-            buf: [0; 1024],
-            len: 0,
-            msg: 0,
-            n: 0,
-            what: [("", b"", b""); 16],
-        }
-    }
-}
 
 /// `struct ifinfomsg`: AF_UNSPEC, the index (0: by name), up (IFF_UP in ifi_flags and
 /// ifi_change) or left as it is.
@@ -76,61 +63,61 @@ fn ifinfo(index: u32, up: bool) -> [u8; 16] {
 }
 
 impl Req {
-    #[inline(never)]
-    fn put(&mut self, data: &[u8]) {
-        self.buf[self.len..self.len + data.len()].copy_from_slice(data);
-        self.len += data.len();
-    }
-
     /// Starts a message: its header (length filled in later) and family header.
     #[inline(never)]
     pub fn begin(&mut self, ty: u16, flags: u16, fixed: &[u8], what: What) {
         self.seal();
-        self.msg = self.len;
-        self.what[self.n] = what;
-        self.n += 1;
+        self.msg = self.buf.len();
+        self.what.push(what);
         let [a, b] = ty.to_ne_bytes();
         let [c, d] = (flags | F_REQUEST).to_ne_bytes();
-        self.put(&[0, 0, 0, 0, a, b, c, d, self.n as u8, 0, 0, 0, 0, 0, 0, 0]);
-        self.put(fixed);
+        let [e, f, g, h] = (self.what.len() as u32).to_ne_bytes();
+        self.buf
+            .extend_from_slice(&[0, 0, 0, 0, a, b, c, d, e, f, g, h, 0, 0, 0, 0]);
+        self.buf.extend_from_slice(fixed);
     }
 
     fn seal(&mut self) {
-        let len = (self.len - self.msg) as u32;
-        self.buf[self.msg..self.msg + 4].copy_from_slice(&len.to_ne_bytes());
+        let len = (self.buf.len() - self.msg) as u32;
+        if len != 0 {
+            self.buf[self.msg..self.msg + 4].copy_from_slice(&len.to_ne_bytes());
+        }
     }
 
     /// The batch, its last message asking for an ack.
     pub fn finish(&mut self) -> &[u8] {
         self.seal();
-        self.buf[self.msg + 6] |= F_ACK as u8;
-        &self.buf[..self.len]
+        if let Some(f) = self.buf.get_mut(self.msg + 6) {
+            *f |= F_ACK as u8;
+        }
+        &self.buf
     }
 
     /// Appends an attribute; returns where it starts (for [`Req::close`] when nesting).
     #[inline(never)]
     pub fn attr(&mut self, ty: u16, data: &[u8]) -> usize {
-        let at = self.len;
-        self.put(&[0, 0]);
-        self.put(&ty.to_ne_bytes());
-        self.put(data);
+        let at = self.buf.len();
+        let [a, b] = ty.to_ne_bytes();
+        self.buf.extend_from_slice(&[0, 0, a, b]);
+        self.buf.extend_from_slice(data);
         self.close(at);
         at
     }
 
     /// Ends the attribute that starts at `at` (nested: its length covers what follows)
-    /// and pads to 4 bytes (the buffer is zeroed).
+    /// and pads to 4 bytes.
     #[inline(never)]
     pub fn close(&mut self, at: usize) {
-        let len = (self.len - at) as u16;
+        let len = (self.buf.len() - at) as u16;
         self.buf[at..at + 2].copy_from_slice(&len.to_ne_bytes());
-        self.len = (self.len + 3) & !3;
+        self.buf.resize((self.buf.len() + 3) & !3, 0);
     }
 
-    /// IFLA_IFNAME: the name and its NUL (the buffer is zeroed).
+    /// IFLA_IFNAME: the name and its NUL.
     fn name(&mut self, s: &[u8]) {
         let at = self.attr(IFLA_IFNAME, s);
-        self.len = at + 5 + s.len();
+        self.buf.truncate(at + 4 + s.len());
+        self.buf.push(0);
         self.close(at);
     }
 
@@ -324,7 +311,8 @@ mod tests {
         want.extend(hdr(32, SETLINK, 5, 2)); // REQUEST ACK
         want.extend_from_slice(&[0, 0, 0, 0, 7, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0]);
         assert_eq!(b, want);
-        assert_eq!((r.n, r.what[1]), (2, ("bring up", &b"hk1"[..], &b""[..])));
+        assert_eq!(r.what[1], ("bring up", &b"hk1"[..], &b""[..]));
+        assert_eq!(Req::default().finish(), b"", "an empty batch");
     }
 
     #[test]

@@ -25,7 +25,7 @@ fn nl_err(e: Errno) -> Error {
 /// is a datagram of its own.
 #[inline(never)]
 pub fn talk(sock: RawFd, r: &mut Req) -> Result<()> {
-    let last = r.n;
+    let last = r.what.len();
     let mut first = Ok(());
     if last != 0 {
         sys::write(sock, r.finish()).map_err(nl_err)?;
