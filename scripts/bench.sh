@@ -92,8 +92,21 @@ in_private_mnt hyperfine -N --style basic --warmup "$WARMUP" --runs "$RUNS_RUN" 
     printf '%s\t%s\t\n' "runc run" "$(size_of runc)"
 } >"$OUT/run.extra"
 
+echo "== net: /bin/true in a new network namespace wired to its host by a veth pair"
+gcc -O2 -static -nostdlib -no-pie -fno-stack-protector -o "$WORK/net-floor" scripts/bench/net-floor.c
+RUNS_NET=${BENCH_RUNS_NET:-$((RUNS / 4))}
+# In a network namespace of the bench's own, playing the host (the machine's network is never
+# touched), and a private mount namespace with a tmpfs on /run (so the /var/run/netns that
+# `ip netns add` makes is the bench's own too).
+unshare --net --mount --propagation private -- sh -c 'mount -t tmpfs tmpfs /run && exec "$@"' sh \
+    hyperfine -N --style basic --warmup "$((WARMUP / 4))" --runs "$RUNS_NET" --export-json "$OUT/net.json" \
+    -n "floor: netns+veth+addresses+up+route, no libc" "$WORK/net-floor /bin/true" \
+    -n "husk run --net --veth" "$HUSK run --net --veth :eth0 --ip 10.200.0.2/24 --host-ip 10.200.0.1/24 --route default -- /bin/true" \
+    -n "ip netns/link/addr/route (the seed's way)" "scripts/bench/ip-route.sh /bin/true" >"$WORK/net.log"
+
 python3 scripts/bench/report.py "$OUT" "init|/bin/true|husk init" \
-    "run|floor: unshare+fork+mount proc+exec, no libc|husk run -a --proc|ratio"
+    "run|floor: unshare+fork+mount proc+exec, no libc|husk run -a --proc|ratio" \
+    "net|floor: netns+veth+addresses+up+route, no libc|husk run --net --veth|ratio"
 gnuplot "$OUT/results.gp"
 HUSK64=$PWD/target/aarch64-unknown-linux-musl/release/husk
 {

@@ -248,6 +248,13 @@ pub fn run(argv: CVec, envp: CVec, spec: &Spec, t_start: u64) -> i32 {
     if let Some(i) = joins.iter().position(|(_, f)| *f == NEWUSER) {
         joins.swap(0, i);
     }
+    let mut host = match crate::net::setup::prepare(spec) {
+        Ok(h) => h,
+        Err(e) => {
+            e.print();
+            return 125;
+        }
+    };
     t.lap(sync::P_CHECK);
 
     let (psock, csock) = match ns::seqpacket_pair() {
@@ -270,9 +277,10 @@ pub fn run(argv: CVec, envp: CVec, spec: &Spec, t_start: u64) -> i32 {
         // No PID 1 of our own inside: orphans of CMD's tree come to us.
         let _ = sys::prctl(linux_raw_sys::prctl::PR_SET_CHILD_SUBREAPER, 1, 0);
     }
-    let needs_go = spec.ns & NEWUSER != 0
+    let maps = spec.ns & NEWUSER != 0
         && (spec.map_root || !spec.uid_maps.is_empty() || !spec.gid_maps.is_empty());
-    let pid = match ns::fork_with(spec.ns) {
+    let needs_go = maps || host.needs_go();
+    let pid = match ns::fork_with(spec.ns | host.extra_ns()) {
         Ok(0) => {
             drop(psock);
             drop(sfd);
@@ -287,6 +295,7 @@ pub fn run(argv: CVec, envp: CVec, spec: &Spec, t_start: u64) -> i32 {
                 pidns,
                 prepared: &prepared,
                 groups_denied: spec.ns & NEWUSER != 0 && caller_uid != 0,
+                host: &host,
             })
         }
         Ok(pid) => pid,
@@ -301,14 +310,24 @@ pub fn run(argv: CVec, envp: CVec, spec: &Spec, t_start: u64) -> i32 {
     log(spec, |m| {
         m.s(b"container's first process is pid ").u(pid as u64);
     });
-    if needs_go {
-        if let Err(e) = write_maps(pid, spec) {
-            e.print();
-            let _ = signal::kill(pid, crate::signals::SIGKILL);
-            let _ = process::wait(pid, false);
-            return 125;
+    let mut setup = || -> Result<()> {
+        if maps {
+            write_maps(pid, spec)?;
+            t.lap(sync::P_MAPS);
         }
-        t.lap(sync::P_MAPS);
+        if host.parent(spec, pid)? {
+            t.lap(sync::P_NET);
+        }
+        Ok(())
+    };
+    if let Err(e) = setup() {
+        e.print();
+        let _ = signal::kill(pid, crate::signals::SIGKILL);
+        let _ = process::wait(pid, false);
+        host.undo(spec);
+        return 125;
+    }
+    if needs_go {
         let _ = sys::write(psock.raw(), &sync::go());
     }
     // Once the maps are written (the kernel checks /proc/PID ownership, which a
@@ -325,6 +344,7 @@ pub fn run(argv: CVec, envp: CVec, spec: &Spec, t_start: u64) -> i32 {
                     sync::decode_err(&frame).unwrap_or((Error::usage("child", "bad frame"), 125));
                 e.print();
                 let _ = process::wait(pid, false);
+                host.undo(spec);
                 return code as i32;
             }
             Ok(FRAME) if frame[0] == sync::TIMES => {
@@ -366,6 +386,8 @@ struct Child<'a> {
     prepared: &'a Prepared,
     /// setgroups is denied (an unprivileged caller's user namespace).
     groups_denied: bool,
+    /// The network husk set up outside, for the child to finish inside.
+    host: &'a crate::net::setup::Host,
 }
 
 /// The container's first process. Never returns: it execs CMD, or stays as its init, or
@@ -400,7 +422,8 @@ fn setup_and_run(c: &Child) -> core::result::Result<u8, (Error, u8)> {
             // The parent gave up (and said why) or is gone.
             _ => sys::exit(125),
         }
-        t.lap(sync::P_MAPS);
+        // The wait is husk's work (maps, net), timed on its side: not counted twice.
+        t.last = now_us();
     }
     for (fd, flag) in c.joins {
         ns::setns(fd.raw(), *flag).map_err(|e| {
@@ -413,6 +436,9 @@ fn setup_and_run(c: &Child) -> core::result::Result<u8, (Error, u8)> {
     }
     if !c.joins.is_empty() {
         t.lap(sync::P_JOIN);
+    }
+    if c.host.child(spec).map_err(fail)? {
+        t.lap(sync::P_IFUP);
     }
     if let Some(h) = spec.hostname {
         ns::sethostname(h).map_err(|e| fail(Error::sys("sethostname", h, e)))?;

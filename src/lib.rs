@@ -17,6 +17,7 @@ pub mod error;
 pub mod init;
 pub mod launch;
 pub mod mount;
+pub mod net;
 pub mod netns;
 pub mod out;
 pub mod path;
@@ -45,6 +46,7 @@ husk is a tiny, static container launcher and init. Commands:
   init      run CMD, forward signals, reap zombies (tini and dumb-init compatible)
   run       new namespaces, a pivoted root, id maps, limits; husk stays PID 1 inside
   ns        each namespace of a process with its inode, marking those not PID 1's
+  netns     named network namespaces in /var/run/netns, shared with `ip netns`
 
 `husk CMD --help` describes each one; `husk --version` prints the version.
 ";
@@ -103,6 +105,7 @@ pub fn main(argv: CVec, envp: CVec) -> i32 {
             Some(b"-h" | b"--help") => print("usage: husk ns [PID]\n\nEach namespace of PID (default: husk itself) with its inode; * marks those that differ\nfrom PID 1's, ? those PID 1's cannot be read.\n"),
             pid => launch::ns_cmd(pid),
         },
+        Some(b"netns") => netns::cmd(&args, argv, envp),
         Some(b"-h" | b"--help" | b"help") => print(HELP),
         Some(b"--version" | b"-V") => version(false),
         // A kernel's init=/sbin/husk with nothing after `--`: PID 1 must not exit.

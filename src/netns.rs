@@ -1,5 +1,16 @@
-//! Named network namespaces, as `ip netns` keeps them: bind mounts under /var/run/netns.
+//! Named network namespaces, as `ip netns` keeps them: bind mounts of a namespace file on
+//! empty files in /var/run/netns, which is itself a shared mount point — so that a name
+//! unmounted (`del`) is gone from every mount namespace holding a copy, and the namespace
+//! can be freed. husk and `ip netns` see and remove each other's names.
 use crate::error::{Error, Result};
+use crate::out::Msg;
+use crate::path::CPath;
+use crate::sys::fs;
+use crate::sys::mount::{mount, umount};
+use crate::sys::start::CVec;
+use crate::sys::{net, ns, Errno};
+use core::ffi::CStr;
+use linux_raw_sys::general as g;
 
 /// Where `ip netns` (and husk) keep named network namespaces.
 pub const DIR: &[u8] = b"/var/run/netns";
@@ -7,14 +18,7 @@ pub const DIR: &[u8] = b"/var/run/netns";
 /// A namespace name becomes a file name in [`DIR`]: no `/`, not `.` or `..`, no NUL,
 /// no whitespace, at most 255 bytes.
 pub fn check_name(name: &[u8]) -> Result<()> {
-    let ok = !name.is_empty()
-        && name.len() <= 255
-        && name != b"."
-        && name != b".."
-        && !name
-            .iter()
-            .any(|&c| c == b'/' || c.is_ascii_whitespace() || c == 0);
-    if ok {
+    if crate::net::name_ok(name, 255) {
         Ok(())
     } else {
         Err(Error::bad(
@@ -23,6 +27,105 @@ pub fn check_name(name: &[u8]) -> Result<()> {
             "must be a file name: no '/', no spaces, not . or ..",
         ))
     }
+}
+
+pub fn path(name: &[u8]) -> CPath {
+    CPath::new(&[DIR, b"/", name])
+}
+
+/// Keeps the network namespace `src` (a /proc/PID/ns/net file) as `name`.
+pub fn persist(name: &[u8], src: &CStr) -> Result<()> {
+    let dir = CPath::new(&[DIR]);
+    crate::mount::mkdirs(DIR)?;
+    // As iproute2 does: DIR becomes a shared mount point, once, under a lock (parallel
+    // first uses would stack bind mounts on it).
+    let _lock =
+        fs::open(dir.c(), g::O_RDONLY | g::O_DIRECTORY).map(|d| net::lock(d.raw()).map(|_| d));
+    let shared = || {
+        mount(
+            Some(c""),
+            dir.c(),
+            Some(c"none"),
+            g::MS_SHARED | g::MS_REC,
+            None,
+        )
+    };
+    if shared() == Err(Errno::EINVAL) {
+        let _ = mount(
+            Some(dir.c()),
+            dir.c(),
+            Some(c"none"),
+            g::MS_BIND | g::MS_REC,
+            None,
+        );
+        let _ = shared();
+    }
+    let p = path(name);
+    fs::open_at(g::AT_FDCWD, p.c(), g::O_RDONLY | g::O_CREAT | g::O_EXCL, 0)
+        .map_err(|e| Error::sys("create netns", p.bytes(), e))?;
+    mount(Some(src), p.c(), Some(c"none"), g::MS_BIND, None).map_err(|e| {
+        let _ = net::unlink(p.c());
+        Error::sys("bind netns on", p.bytes(), e)
+    })
+}
+
+/// Forgets `name` (`ip netns del`): the namespace goes when nothing else holds it.
+pub fn remove(name: &[u8]) -> Result<()> {
+    let p = path(name);
+    let _ = umount(p.c(), g::MNT_DETACH);
+    net::unlink(p.c()).map_err(|e| Error::sys("delete netns", p.bytes(), e))
+}
+
+/// `husk netns add|del|list|exec`; returns the exit status.
+#[inline(never)]
+pub fn cmd(args: &[&'static [u8]], argv: CVec, envp: CVec) -> i32 {
+    use crate::cli::net::{parse_netns, ADD, DEL, HELP, LIST};
+    let r = match parse_netns(args) {
+        Ok(None) => {
+            Msg(HELP.as_bytes().to_vec()).out();
+            return 0;
+        }
+        Ok(Some((LIST, ..))) => {
+            let mut m = Msg::new();
+            let _ = fs::for_each_entry(CPath::new(&[DIR]).c(), |n| {
+                m.s(n).nl();
+            });
+            m.out();
+            Ok(())
+        }
+        Ok(Some((ADD, name, _))) => add(name),
+        Ok(Some((DEL, name, _))) => remove(name),
+        Ok(Some((_, name, at))) => {
+            // `husk run --join net=NAME -- CMD`: CMD under husk, its status passed out.
+            let spec = crate::spec::Spec {
+                joins: alloc::vec![crate::spec::Join {
+                    flag: g::CLONE_NEWNET,
+                    path: path(name).bytes().to_vec(),
+                }],
+                cmd: at,
+                ..Default::default()
+            };
+            return crate::launch::run(argv, envp, &spec, crate::sys::time::now_us());
+        }
+        Err(e) => Err(e),
+    };
+    match r {
+        Ok(()) => 0,
+        Err(e) => {
+            e.print();
+            125
+        }
+    }
+}
+
+/// A new namespace, with lo up (`ip netns add` leaves it down), kept as `name`.
+#[inline(never)]
+fn add(name: &[u8]) -> Result<()> {
+    ns::unshare(g::CLONE_NEWNET).map_err(|e| Error::sys("unshare", b"net", e))?;
+    persist(name, c"/proc/self/ns/net")?;
+    crate::net::setup::lo_up().inspect_err(|_| {
+        let _ = remove(name);
+    })
 }
 
 #[cfg(test)]
@@ -36,5 +139,6 @@ mod tests {
         for bad in [&b""[..], b".", b"..", b"a/b", b"a b", b"a\tb"] {
             assert!(check_name(bad).is_err());
         }
+        assert_eq!(path(b"blue").bytes(), b"/var/run/netns/blue");
     }
 }

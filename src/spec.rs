@@ -142,6 +142,7 @@ pub struct Spec {
     pub sec: crate::cli::security::SecSpec,
     /// Index of CMD in the argument vector.
     pub cmd: usize,
+    pub net: crate::net::Net,
 }
 
 impl Spec {

@@ -15,8 +15,10 @@ pub const TIMES: u8 = 3;
 
 /// Names of the phases `--timings` reports; a frame carries indexes into this table.
 /// Names of the phases `--timings` reports (a word table, see `out::word`); a frame
-/// carries indexes into it.
-pub const PHASES: &str = "parse check clone maps join hostname mounts pivot setup security exec";
+/// carries indexes into it. `net` is husk's side of the network (bridge, pair, host
+/// address), `ifup` the child's (lo, its end, routes).
+pub const PHASES: &str =
+    "parse check clone maps join hostname mounts pivot setup security exec net ifup";
 pub const P_PARSE: u8 = 0;
 pub const P_CHECK: u8 = 1;
 pub const P_CLONE: u8 = 2;
@@ -28,6 +30,8 @@ pub const P_PIVOT: u8 = 7;
 pub const P_SETUP: u8 = 8;
 pub const P_SECURITY: u8 = 9;
 pub const P_EXEC: u8 = 10;
+pub const P_NET: u8 = 11;
+pub const P_IFUP: u8 = 12;
 
 pub fn go() -> [u8; FRAME] {
     let mut f = [0u8; FRAME];

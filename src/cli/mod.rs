@@ -8,6 +8,7 @@ use crate::error::{Error, Result};
 
 pub mod cgroup;
 pub mod init;
+pub mod net;
 pub mod run;
 pub mod security;
 

@@ -17,6 +17,11 @@ Namespaces (as unshare):
   --join TYPE=PATH|PID|NAME
                           join a namespace instead (TYPE: user mnt pid net uts ipc
                           cgroup; NAME: a network namespace in /var/run/netns)
+Network (with -n, --netns or --join net=):
+  --netns NAME            join /var/run/netns/NAME, or create it there and keep it
+  --veth [HOST][:CHILD]   a veth pair to the host (default hk<pid>:eth0), with:
+    --ip ADDR/LEN  --host-ip ADDR/LEN  --route default|CIDR  --mtu N  --mac MAC
+    --bridge NAME (HOST joins it; made if missing, then kept)
 User namespace:
   -r, --map-root          the caller is root inside (default when not run as root)
   --uid-map IN:OUT:N      map ids IN.. inside to OUT.. outside (repeatable)
@@ -303,6 +308,7 @@ pub fn parse(args: &[&'static [u8]], start: usize, caller_uid: u32) -> Result<Op
                     break;
                 }
                 _ if super::security::parse_opt(arg, &mut l, &mut s.sec)? => {}
+                other if super::net::option(&mut s, other, &mut l)? => {}
                 other => return Err(unknown(other, "(see husk run --help)")),
             },
         }
@@ -360,6 +366,7 @@ pub fn parse(args: &[&'static [u8]], start: usize, caller_uid: u32) -> Result<Op
     }
     check_maps(&s.uid_maps, "--uid-map")?;
     check_maps(&s.gid_maps, "--gid-map")?;
+    super::net::finish(&mut s)?;
     Ok(Some(s))
 }
 

@@ -9,6 +9,7 @@ pub mod alloc;
 pub mod fs;
 pub mod machine;
 pub mod mount;
+pub mod net;
 pub mod ns;
 pub mod process;
 pub mod security;

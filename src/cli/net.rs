@@ -1,0 +1,413 @@
+//! The network options of `husk run`, and the `husk netns` command line (pure).
+use super::{find, Arg, Lexer};
+use crate::error::{Error, Result};
+use crate::net::{name_ok, parse_cidr, parse_mac, Cidr, DEFAULT};
+use crate::spec::{Spec, NEWNET};
+
+// The indexes of --ip, --host-ip and --route are their roles in `Net::addrs`. An entry
+// `--name` is `- name` to `find` (no short letter), and is the option's name for errors.
+crate::options!(OPTS {
+    VETH = "--veth",
+    IP = "--ip",
+    HOST_IP = "--host-ip",
+    ROUTE = "--route",
+    MTU = "--mtu",
+    MAC = "--mac",
+    BRIDGE = "--bridge",
+    NETNS = "--netns",
+});
+const IFNAME: &str = "not an interface name (1-15 bytes, no '/', ':' or space)";
+
+/// Takes `arg` and its value if it is a network option of `husk run`; false if it is
+/// not one. What options need of each other is checked by [`finish`].
+#[inline(never)]
+pub fn option(s: &mut Spec, arg: Arg, l: &mut Lexer<'_, 'static>) -> Result<bool> {
+    let Some(i) = find(OPTS, arg) else {
+        return Ok(false);
+    };
+    let op = OPTS.split('|').nth(i).unwrap_or("");
+    let v = l.value(op)?;
+    let n = &mut s.net;
+    let bad = |why| Err(Error::bad(op, v, why));
+    match i {
+        VETH => {
+            let (h, c) = match v.iter().position(|&c| c == b':') {
+                Some(i) => (&v[..i], &v[i + 1..]),
+                None => (v, &b""[..]),
+            };
+            if [h, c].iter().any(|x| !x.is_empty() && !name_ok(x, 15)) {
+                return bad(IFNAME);
+            }
+            n.veth = Some((h, c));
+        }
+        NETNS => {
+            crate::netns::check_name(v)?;
+            n.netns = v;
+        }
+        MTU => match crate::out::parse_u64(v) {
+            Some(m @ 68..=65535) => n.mtu = m as u32,
+            _ => return bad("not an MTU (68-65535)"),
+        },
+        MAC => match parse_mac(v) {
+            Some(m) => n.mac = Some(m),
+            None => return bad("not a unicast XX:XX:XX:XX:XX:XX"),
+        },
+        BRIDGE if name_ok(v, 15) => n.bridge = v,
+        BRIDGE => return bad(IFNAME),
+        _ => {
+            let c = if i == ROUTE && v == b"default" {
+                Cidr {
+                    v6: false,
+                    len: DEFAULT,
+                    addr: [0; 16],
+                    text: v,
+                }
+            } else {
+                parse_cidr(v, op)?
+            };
+            // A route's destination is a network: no bits past its prefix.
+            let mut host_bits = 0;
+            for (k, b) in c.addr.iter().enumerate() {
+                host_bits |= b & (0xffu16 >> (c.len as usize).saturating_sub(k * 8).min(8)) as u8;
+            }
+            if i == ROUTE && c.len != DEFAULT && host_bits != 0 {
+                return bad("host bits set past the prefix");
+            }
+            n.addrs.push((i as u8, c));
+        }
+    }
+    if i != VETH && i != NETNS {
+        n.needs_veth = n.needs_veth.or(Some(op));
+    }
+    Ok(true)
+}
+
+/// Checks what the network options need of each other, once all options are known.
+#[inline(never)]
+pub fn finish(s: &mut Spec) -> Result<()> {
+    let n = &mut s.net;
+    let joined = s.joins.iter().any(|j| j.flag == NEWNET);
+    if !n.netns.is_empty() {
+        if joined {
+            return Err(Error::usage(
+                "--netns",
+                "give either --netns or --join net=",
+            ));
+        }
+        // The named namespace is the container's, whether it is joined or created.
+        s.ns &= !NEWNET;
+    }
+    match (n.veth, n.needs_veth) {
+        (None, Some(op)) => return Err(Error::usage(op, "needs --veth")),
+        (Some(_), _) if s.ns & NEWNET == 0 && !joined && n.netns.is_empty() => {
+            return Err(Error::usage(
+                "--veth",
+                "needs a network namespace (-n, --netns or --join net=)",
+            ))
+        }
+        _ => {}
+    }
+    let mut v6 = false;
+    for (r, c) in &n.addrs {
+        v6 |= c.v6;
+        if *r == ROUTE as u8 && n.gateway(c, false).or(n.gateway(c, true)).is_none() {
+            return Err(Error::bad(
+                "--route",
+                c.text,
+                "needs --ip and --host-ip (the gateway) of its IP version",
+            ));
+        }
+    }
+    if v6 && n.mtu != 0 && n.mtu < 1280 {
+        return Err(Error::usage("--mtu", "IPv6 needs 1280 or more"));
+    }
+    Ok(())
+}
+
+pub const HELP: &str = "usage: husk netns add|del NAME | list | exec NAME [--] CMD [ARG]...\n";
+
+/// `husk netns` verbs, as an option table for [`find`].
+const VERBS: &str = "- add|- del|- list|- exec|- help -h --help";
+pub const ADD: usize = 0;
+pub const DEL: usize = 1;
+pub const LIST: usize = 2;
+pub const EXEC: usize = 3;
+
+/// `husk netns VERB [NAME] [--] [CMD]...`: the verb (`ADD`, `DEL`, `LIST`, `EXEC`; `None`
+/// for help), the name and where CMD starts.
+#[inline(never)]
+pub fn parse_netns(args: &[&'static [u8]]) -> Result<Option<(usize, &'static [u8], usize)>> {
+    let verb = args.get(2).copied().unwrap_or(b"list");
+    let name = args.get(3).copied().unwrap_or(b"");
+    let v = match find(VERBS, Arg::Long(verb)) {
+        Some(4) => return Ok(None),
+        Some(v) => v,
+        None => return Err(Error::bad("netns", verb, "expected add, del, list or exec")),
+    };
+    let cmd = 4 + (args.get(4) == Some(&&b"--"[..])) as usize;
+    if v != LIST {
+        crate::netns::check_name(name)?;
+    }
+    if v == EXEC && args.get(cmd).is_none_or(|c| c.is_empty()) {
+        return Err(Error::usage("netns exec", "no command given"));
+    }
+    Ok(Some((v, name, cmd)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::net;
+    use std::vec::Vec;
+
+    fn leak(args: &[&str]) -> &'static [&'static [u8]] {
+        let v: Vec<&'static [u8]> = args
+            .iter()
+            .map(|s| &*std::boxed::Box::leak(s.as_bytes().to_vec().into_boxed_slice()))
+            .collect();
+        std::boxed::Box::leak(v.into_boxed_slice())
+    }
+    fn p(args: &[&str]) -> Result<Spec> {
+        crate::cli::run::parse(leak(args), 0, 0).map(|s| s.unwrap())
+    }
+    fn msg(args: &[&str]) -> std::string::String {
+        let e = p(args).unwrap_err();
+        std::string::String::from_utf8(e.render().0).unwrap()
+    }
+
+    #[test]
+    fn roles_are_option_indexes() {
+        assert_eq!(
+            (IP as u8, HOST_IP as u8, ROUTE as u8),
+            (net::IP, net::HOST_IP, net::ROUTE)
+        );
+        for (i, n) in OPTS.split('|').filter(|n| !n.is_empty()).enumerate() {
+            assert_eq!(find(OPTS, Arg::Long(&n.as_bytes()[2..])), Some(i));
+        }
+        assert_eq!(find(OPTS, Arg::Short(b'-')), None);
+    }
+
+    #[test]
+    fn veth_names_and_defaults() {
+        let s = p(&["-n", "--veth", "h0:c0", "x"]).unwrap();
+        assert_eq!(s.net.veth, Some((&b"h0"[..], &b"c0"[..])));
+        let s = p(&["-n", "--veth", "h0", "x"]).unwrap();
+        assert_eq!(s.net.veth, Some((&b"h0"[..], &b""[..])));
+        let s = p(&["-n", "--veth=:eth1", "x"]).unwrap();
+        assert_eq!(s.net.veth, Some((&b""[..], &b"eth1"[..])));
+        for bad in ["toolongname12345", "a b:c", "a:b/c", "a:b:c"] {
+            assert!(
+                msg(&["-n", "--veth", bad, "x"]).contains("interface name"),
+                "{bad}"
+            );
+        }
+        assert!(msg(&["--veth", "h", "x"]).contains("needs a network namespace"));
+        assert!(p(&["--netns", "blue", "--veth", "h", "x"]).is_ok());
+        assert!(p(&["--join", "net=blue", "--veth", "h", "x"]).is_ok());
+        assert!(p(&["-a", "--veth", "h", "x"]).is_ok());
+    }
+
+    #[test]
+    fn addresses_and_routes() {
+        let s = p(&[
+            "-n",
+            "--veth",
+            "h",
+            "--ip",
+            "10.0.0.2/24",
+            "--ip",
+            "fd00::2/64",
+            "--host-ip",
+            "10.0.0.1/24",
+            "--host-ip",
+            "fd00::1/64",
+            "--route",
+            "default",
+            "--route",
+            "10.9.0.0/16",
+            "--mtu",
+            "1400",
+            "--mac",
+            "02:00:00:00:00:02",
+            "--bridge",
+            "br0",
+            "x",
+        ])
+        .unwrap();
+        let n = &s.net;
+        let roles: Vec<(u8, &[u8])> = n.addrs.iter().map(|(r, c)| (*r, c.text)).collect();
+        assert_eq!(
+            roles,
+            [
+                (net::IP, &b"10.0.0.2/24"[..]),
+                (net::IP, b"fd00::2/64"),
+                (net::HOST_IP, b"10.0.0.1/24"),
+                (net::HOST_IP, b"fd00::1/64"),
+                (net::ROUTE, b"default"),
+                (net::ROUTE, b"10.9.0.0/16"),
+            ]
+        );
+        let default = &n.addrs[4].1;
+        assert_eq!(default.len, DEFAULT);
+        assert_eq!(n.gateway(default, false).unwrap().text, b"10.0.0.1/24");
+        assert_eq!(n.gateway(default, true).unwrap().text, b"fd00::1/64");
+        assert!(n.gateway(&n.addrs[5].1, true).is_none(), "an IPv4 route");
+        assert_eq!(
+            (n.mtu, n.mac, n.bridge),
+            (1400, Some([2, 0, 0, 0, 0, 2]), &b"br0"[..])
+        );
+        // The default route of a version without a gateway is not made.
+        let s = p(&[
+            "-n",
+            "--veth",
+            "h",
+            "--ip",
+            "10.0.0.2/24",
+            "--ip",
+            "fd00::2/64",
+            "--host-ip",
+            "10.0.0.1/24",
+            "--route",
+            "default",
+            "x",
+        ])
+        .unwrap();
+        assert!(s.net.gateway(&s.net.addrs[3].1, true).is_none());
+    }
+
+    #[test]
+    fn bad_network_input() {
+        let cases: &[(&[&str], &str)] = &[
+            (
+                &["-n", "--veth", "h", "--ip", "10.0.0.2", "x"],
+                "--ip '10.0.0.2': expected",
+            ),
+            (&["-n", "--veth", "h", "--ip", "10.0.0.2/33", "x"], "0-32"),
+            (
+                &["-n", "--veth", "h", "--host-ip", "fd00::1/129", "x"],
+                "0-128",
+            ),
+            (&["-n", "--ip", "10.0.0.2/24", "x"], "--ip: needs --veth"),
+            (&["-n", "--mtu", "1400", "x"], "--mtu: needs --veth"),
+            (
+                &["-n", "--veth", "h", "--route", "default", "x"],
+                "the gateway",
+            ),
+            (
+                &[
+                    "-n",
+                    "--veth",
+                    "h",
+                    "--ip",
+                    "fd00::2/64",
+                    "--host-ip",
+                    "10.0.0.1/24",
+                    "--route",
+                    "default",
+                    "x",
+                ],
+                "--route 'default': needs --ip and --host-ip",
+            ),
+            (
+                &[
+                    "-n",
+                    "--veth",
+                    "h",
+                    "--ip",
+                    "10.0.0.2/24",
+                    "--host-ip",
+                    "10.0.0.1/24",
+                    "--route",
+                    "fd01::/64",
+                    "x",
+                ],
+                "of its IP version",
+            ),
+            (
+                &[
+                    "-n",
+                    "--veth",
+                    "h",
+                    "--ip",
+                    "10.0.0.2/24",
+                    "--host-ip",
+                    "10.0.0.1/24",
+                    "--route",
+                    "10.9.0.1/16",
+                    "x",
+                ],
+                "host bits",
+            ),
+            (&["-n", "--veth", "h", "--mtu", "67", "x"], "not an MTU"),
+            (&["-n", "--veth", "h", "--mtu", "65536", "x"], "not an MTU"),
+            (
+                &[
+                    "-n",
+                    "--veth",
+                    "h",
+                    "--ip",
+                    "fd00::2/64",
+                    "--mtu",
+                    "1000",
+                    "x",
+                ],
+                "1280",
+            ),
+            (
+                &["-n", "--veth", "h", "--mac", "01:00:00:00:00:01", "x"],
+                "unicast",
+            ),
+            (
+                &["-n", "--veth", "h", "--bridge", "a/b", "x"],
+                "interface name",
+            ),
+            (&["--netns", "a/b", "x"], "netns name 'a/b'"),
+            (&["--netns", "a", "--join", "net=b", "x"], "either --netns"),
+            (&["-n", "--veth"], "--veth: needs a value"),
+        ];
+        for (args, want) in cases {
+            let m = msg(args);
+            assert!(m.contains(want) && m.lines().count() == 1, "{args:?}: {m}");
+        }
+    }
+
+    #[test]
+    fn netns_takes_over_the_net_flag() {
+        let s = p(&["-a", "--netns", "blue", "x"]).unwrap();
+        assert_eq!(s.ns & NEWNET, 0);
+        assert_eq!(s.net.netns, b"blue");
+    }
+
+    #[test]
+    fn netns_command() {
+        let q = |a: &[&str]| {
+            let mut v = std::vec!["husk", "netns"];
+            v.extend_from_slice(a);
+            parse_netns(leak(&v))
+        };
+        assert_eq!(q(&["add", "blue"]).unwrap(), Some((ADD, &b"blue"[..], 4)));
+        assert_eq!(q(&["del", "blue"]).unwrap(), Some((DEL, &b"blue"[..], 4)));
+        assert_eq!(q(&["list"]).unwrap(), Some((LIST, &b""[..], 4)));
+        assert_eq!(q(&[]).unwrap(), Some((LIST, &b""[..], 4)));
+        assert_eq!(
+            q(&["exec", "blue", "ip", "a"]).unwrap(),
+            Some((EXEC, &b"blue"[..], 4))
+        );
+        assert_eq!(
+            q(&["exec", "blue", "--", "ip"]).unwrap(),
+            Some((EXEC, &b"blue"[..], 5))
+        );
+        assert_eq!(q(&["--help"]).unwrap(), None);
+        assert_eq!(q(&["-h"]).unwrap(), None);
+        for bad in [
+            &["frob"][..],
+            &["add"],
+            &["add", "a/b"],
+            &["del", ""],
+            &["exec", "blue"],
+            &["exec", "blue", "--"],
+        ] {
+            assert!(q(bad).is_err(), "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,303 @@
+//! The container's network as asked for (`--veth`, `--ip`, ...) and its parsers (pure).
+//! `rtnl` turns it into rtnetlink bytes; `setup` sends them.
+use crate::error::{Error, Result};
+use alloc::vec::Vec;
+
+pub mod rtnl;
+pub mod setup;
+
+/// Roles of an address in [`Net::addrs`].
+pub const IP: u8 = 1;
+pub const HOST_IP: u8 = 2;
+pub const ROUTE: u8 = 3;
+/// The prefix length of `--route default`: one route per IP version that has a gateway.
+pub const DEFAULT: u8 = 255;
+
+/// An address with its prefix length, as given (`10.0.0.2/24`, `fd00::2/64`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cidr {
+    pub v6: bool,
+    pub len: u8,
+    pub addr: [u8; 16],
+    /// The argument it came from, for messages.
+    pub text: &'static [u8],
+}
+
+impl Cidr {
+    pub fn bytes(&self) -> &[u8] {
+        &self.addr[..if self.v6 { 16 } else { 4 }]
+    }
+    /// AF_INET6 or AF_INET.
+    pub fn family(&self) -> u8 {
+        if self.v6 {
+            10
+        } else {
+            2
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Net {
+    /// `--veth HOST[:CHILD]`; an empty part takes the default (`hk<pid>`, `eth0`).
+    pub veth: Option<(&'static [u8], &'static [u8])>,
+    /// `--ip`, `--host-ip` and `--route` values, with their role.
+    pub addrs: Vec<(u8, Cidr)>,
+    pub mtu: u32,
+    pub mac: Option<[u8; 6]>,
+    /// `--bridge`, `--netns`: empty when not given.
+    pub bridge: &'static [u8],
+    pub netns: &'static [u8],
+    /// The first option given that needs `--veth`.
+    pub needs_veth: Option<&'static str>,
+}
+
+impl Net {
+    /// The first address of `role` and IP version `v6`.
+    pub fn find(&self, role: u8, v6: bool) -> Option<&Cidr> {
+        self.addrs
+            .iter()
+            .find(|(r, c)| *r == role && c.v6 == v6)
+            .map(|(_, c)| c)
+    }
+
+    /// The gateway of route `r` in IP version `v6`: the first `--host-ip` of that
+    /// version, if the route is of that version and the container has an address in it.
+    pub fn gateway(&self, r: &Cidr, v6: bool) -> Option<&Cidr> {
+        if r.len != DEFAULT && r.v6 != v6 {
+            return None;
+        }
+        self.find(IP, v6)?;
+        self.find(HOST_IP, v6)
+    }
+}
+
+/// Splits `s` at `sep` into numbers of 1 to `digits` digits in `radix`, stored big-endian
+/// in `width` bytes each at the start of `out`; the number of bytes written. Parses IPv4
+/// (`.`, 10, 3, 1), IPv6 groups (`:`, 16, 4, 2) and MAC addresses (`:`, 16, 2, 1).
+fn fields(
+    s: &[u8],
+    sep: u8,
+    radix: u32,
+    digits: usize,
+    width: usize,
+    out: &mut [u8],
+) -> Option<usize> {
+    let mut n = 0;
+    if s.is_empty() {
+        return Some(0);
+    }
+    for f in s.split(|&c| c == sep) {
+        if f.is_empty() || f.len() > digits {
+            return None;
+        }
+        let mut v = 0u32;
+        for &c in f {
+            v = v * radix + (c as char).to_digit(radix)?;
+        }
+        if v >> (8 * width) != 0 {
+            return None;
+        }
+        let o = out.get_mut(n..n + width)?;
+        o[0] = (v >> (8 * width - 8)) as u8;
+        o[width - 1] = v as u8;
+        n += width;
+    }
+    Some(n)
+}
+
+/// An IPv4 (`a.b.c.d`) or IPv6 (`x:x::x`, at most one `::`) address: (is v6, bytes).
+#[inline(never)]
+pub fn parse_ip(s: &[u8]) -> Option<(bool, [u8; 16])> {
+    let mut a = [0u8; 16];
+    if !s.contains(&b':') {
+        return (fields(s, b'.', 10, 3, 1, &mut a[..4])? == 4).then_some((false, a));
+    }
+    let gap = s.windows(2).position(|w| w == b"::");
+    let (head, tail) = match gap {
+        Some(i) => (&s[..i], &s[i + 2..]),
+        None => (s, &b""[..]),
+    };
+    let h = fields(head, b':', 16, 4, 2, &mut a)?;
+    let mut t = [0u8; 16];
+    let tn = fields(tail, b':', 16, 4, 2, &mut t)?;
+    // Without `::` all 8 groups; with it, at least one group left for it to stand for.
+    let ok = match gap {
+        Some(_) => h + tn <= 14,
+        None => h == 16,
+    };
+    if !ok {
+        return None;
+    }
+    a[16 - tn..].copy_from_slice(&t[..tn]);
+    Some((true, a))
+}
+
+/// `ADDR/LEN`, the length within the IP version's bounds.
+#[inline(never)]
+pub fn parse_cidr(v: &'static [u8], op: &'static str) -> Result<Cidr> {
+    let i = v.iter().position(|&c| c == b'/').unwrap_or(v.len());
+    let ip = parse_ip(&v[..i]);
+    let len = v.get(i + 1..).and_then(crate::out::parse_u64);
+    match (ip, len) {
+        (Some((v6, addr)), Some(len)) if len <= if v6 { 128 } else { 32 } => Ok(Cidr {
+            v6,
+            len: len as u8,
+            addr,
+            text: v,
+        }),
+        _ => Err(Error::bad(
+            op,
+            v,
+            "expected ADDR/LEN: an IPv4 address with 0-32 or an IPv6 one with 0-128",
+        )),
+    }
+}
+
+/// `XX:XX:XX:XX:XX:XX`, a unicast address that is not all zeros.
+pub fn parse_mac(v: &[u8]) -> Option<[u8; 6]> {
+    let mut m = [0u8; 6];
+    (fields(v, b':', 16, 2, 1, &mut m)? == 6 && m[0] & 1 == 0 && m != [0; 6]).then_some(m)
+}
+
+/// A name the kernel takes for a file (`max` 255) or an interface (`max` 15, and no `:`):
+/// not empty, not `.` or `..`, no `/`, whitespace or NUL.
+pub fn name_ok(name: &[u8], max: usize) -> bool {
+    !name.is_empty()
+        && name.len() <= max
+        && name != b"."
+        && name != b".."
+        && !name
+            .iter()
+            .any(|&c| c == b'/' || c.is_ascii_whitespace() || c == 0 || (c == b':' && max < 16))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(s: &'static str) -> Option<(bool, [u8; 16])> {
+        parse_ip(s.as_bytes())
+    }
+
+    #[test]
+    fn ipv4() {
+        let mut a = [0u8; 16];
+        a[..4].copy_from_slice(&[10, 16, 8, 2]);
+        assert_eq!(ip("10.16.8.2"), Some((false, a)));
+        assert_eq!(ip("0.0.0.0"), Some((false, [0; 16])));
+        for bad in [
+            "10.0.0",
+            "10.0.0.256",
+            "1.2.3.4.5",
+            "a.b.c.d",
+            "",
+            "1..2.3",
+            "0001.1.1.1",
+        ] {
+            assert_eq!(ip(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn ipv6() {
+        let mut a = [0u8; 16];
+        a[0] = 0xfd;
+        a[15] = 2;
+        assert_eq!(ip("fd00::2"), Some((true, a)));
+        assert_eq!(ip("fd00:0:0:0:0:0:0:2"), Some((true, a)));
+        assert_eq!(ip("::"), Some((true, [0; 16])));
+        let mut one = [0u8; 16];
+        one[15] = 1;
+        assert_eq!(ip("::1"), Some((true, one)));
+        let mut b = [0u8; 16];
+        b[..4].copy_from_slice(&[0x20, 0x01, 0x0d, 0xb8]);
+        assert_eq!(ip("2001:DB8::"), Some((true, b)));
+        let full: [u8; 16] =
+            core::array::from_fn(|i| if i % 2 == 1 { (i / 2 + 1) as u8 } else { 0 });
+        assert_eq!(ip("1:2:3:4:5:6:7:8"), Some((true, full)));
+        let mut c = [0u8; 16];
+        c[1] = 1;
+        c[13] = 7;
+        c[15] = 8;
+        assert_eq!(ip("1::7:8"), Some((true, c)));
+        for bad in [
+            "1:2:3:4:5:6:7",
+            "1:2:3:4:5:6:7:8:9",
+            "1::2::3",
+            ":::",
+            "12345::",
+            "g::",
+            "1:2:3:4:5:6:7::8",
+            "::1:2:3:4:5:6:7:8",
+            ":1::",
+            "1:",
+            "::1.2.3.4",
+        ] {
+            assert_eq!(ip(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn cidrs() {
+        let c = parse_cidr(b"10.0.0.2/24", "--ip").unwrap();
+        assert_eq!((c.v6, c.len, c.bytes()), (false, 24, &[10, 0, 0, 2][..]));
+        assert_eq!(c.family(), 2);
+        let c = parse_cidr(b"fd00::1/128", "--ip").unwrap();
+        assert_eq!(
+            (c.v6, c.len, c.bytes().len(), c.family()),
+            (true, 128, 16, 10)
+        );
+        for bad in [
+            &b"10.0.0.2"[..],
+            b"10.0.0.2/33",
+            b"10.0.0.2/",
+            b"10.0.0/8",
+            b"fd00::/129",
+            b"/24",
+            b"10.0.0.2/-1",
+            b"10.0.0.2/24/1",
+        ] {
+            let e = parse_cidr(bad, "--ip").unwrap_err();
+            assert_eq!(e.op, b"--ip");
+            assert!(e.hint.starts_with(b"expected ADDR/LEN"));
+        }
+    }
+
+    #[test]
+    fn macs() {
+        assert_eq!(parse_mac(b"02:00:0a:10:08:02"), Some([2, 0, 10, 16, 8, 2]));
+        assert_eq!(parse_mac(b"2:0:A:1:2:3"), Some([2, 0, 10, 1, 2, 3]));
+        for bad in [
+            &b"02:00:00:00:00"[..],
+            b"02:00:00:00:00:00:00",
+            b"02:00:00:00:00:0g",
+            b"02:00:00:00:00:100",
+            b"",
+            b"01:00:5e:00:00:01",
+            b"00:00:00:00:00:00",
+        ] {
+            assert_eq!(parse_mac(bad), None, "{:?}", core::str::from_utf8(bad));
+        }
+    }
+
+    #[test]
+    fn names() {
+        assert!(name_ok(b"eth0", 15));
+        assert!(name_ok(b"a-very-long-nm1", 15));
+        assert!(name_ok(b"a:b", 255), "a file name may have a colon");
+        for bad in [
+            &b""[..],
+            b"a-very-long-name",
+            b"a/b",
+            b"a b",
+            b"a:b",
+            b".",
+            b"..",
+            b"a\0",
+        ] {
+            assert!(!name_ok(bad, 15), "{bad:?}");
+        }
+        assert!(!name_ok(&[b'a'; 256], 255));
+    }
+}

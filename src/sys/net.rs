@@ -1,0 +1,54 @@
+//! Netlink sockets and the few file calls named network namespaces need.
+use super::{sc2, sc3, sc5, Fd, RawFd, Result};
+use core::ffi::CStr;
+use syscalls::Sysno;
+
+/// socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE) with NETLINK_EXT_ACK (the
+/// kernel's own words on a refusal) and NETLINK_CAP_ACK (an error echoes only the
+/// request's header, not the whole request). Unbound: a write goes to the kernel.
+pub fn rtnetlink() -> Result<Fd> {
+    let fd = sc3(Sysno::socket, 16, 3 | 0o2000000, 0).map(Fd::own)?;
+    let one = 1i32;
+    for opt in [11usize, 10] {
+        // SOL_NETLINK; failures only cost the extras (kernels before 4.12).
+        let _ = sc5(
+            Sysno::setsockopt,
+            fd.raw() as usize,
+            270,
+            opt,
+            &one as *const i32 as usize,
+            4,
+        );
+    }
+    Ok(fd)
+}
+
+/// ioctl(fd, SIOCGIFINDEX): the index of interface `name` in the socket's network namespace.
+pub fn ifindex(fd: RawFd, name: &[u8]) -> Result<u32> {
+    let mut ifr = [0u8; 40]; // struct ifreq: name[16], then the index
+    let n = name.len().min(15);
+    ifr[..n].copy_from_slice(&name[..n]);
+    sc3(
+        Sysno::ioctl,
+        fd as usize,
+        linux_raw_sys::ioctl::SIOCGIFINDEX as usize,
+        ifr.as_mut_ptr() as usize,
+    )?;
+    Ok(u32::from_ne_bytes([ifr[16], ifr[17], ifr[18], ifr[19]]))
+}
+
+/// flock(fd, LOCK_EX): held until the descriptor is closed.
+pub fn lock(fd: RawFd) -> Result<()> {
+    sc2(Sysno::flock, fd as usize, 2).map(drop)
+}
+
+/// unlinkat(AT_FDCWD, path, 0)
+pub fn unlink(path: &CStr) -> Result<()> {
+    sc3(
+        Sysno::unlinkat,
+        linux_raw_sys::general::AT_FDCWD as isize as usize,
+        path.as_ptr() as usize,
+        0,
+    )
+    .map(drop)
+}
