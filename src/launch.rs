@@ -13,6 +13,7 @@ use crate::mount;
 use crate::out::Msg;
 use crate::path::CPath;
 use crate::spec::{self, IdMap, Spec, NEWNS, NEWPID, NEWUSER};
+use crate::state;
 use crate::status::exit_code;
 use crate::sync::{self, FRAME};
 use crate::sys::fs::{self, Kind};
@@ -58,7 +59,7 @@ fn log(spec: &Spec, f: impl FnOnce(&mut Msg)) {
 }
 
 /// The environment CMD gets: ours (or none with --env-clear), then each --env.
-fn build_env(envp: CVec, spec: &Spec) -> CVec {
+pub(crate) fn build_env(envp: CVec, spec: &Spec) -> CVec {
     if spec.env.is_empty() && !spec.env_clear {
         return envp;
     }
@@ -208,16 +209,28 @@ pub fn run(argv: CVec, envp: CVec, spec: &Spec, t_start: u64) -> i32 {
         e.print();
         return 125;
     }
+    // --name: a name in use is refused before anything exists.
+    let mut claim = match spec.name.map(state::prepare).transpose() {
+        Ok(c) => c,
+        Err(e) => {
+            e.print();
+            return 125;
+        }
+    };
     // Namespaces to join are opened now, so that a bad path fails before anything exists.
     let mut joins: Vec<(Fd, u32)> = Vec::new();
     for j in &spec.joins {
-        match fs::open(CPath::new(&[&j.path]).c(), g::O_RDONLY) {
+        match state::open_ns(j) {
             Ok(fd) => joins.push((fd, j.flag)),
             Err(e) => {
-                Error::sys("open namespace", &j.path, e).print();
+                e.print();
                 return 125;
             }
         }
+    }
+    // husk exec: the target's namespaces, opened already (`exec`).
+    if let Some(e) = &spec.enter {
+        joins.extend(e.fds.iter().map(|&(fd, f)| (Fd::own(fd as usize), f)));
     }
     // setns(pid) changes only where our children are born: it is done here, in P.
     for (fd, flag) in &joins {
@@ -228,7 +241,9 @@ pub fn run(argv: CVec, envp: CVec, spec: &Spec, t_start: u64) -> i32 {
             }
         }
     }
+    let before = joins.len();
     joins.retain(|(_, f)| *f != NEWPID);
+    let joined_pid = joins.len() != before;
     // The user namespace first: it grants the rights the others need.
     if let Some(i) = joins.iter().position(|(_, f)| *f == NEWUSER) {
         joins.swap(0, i);
@@ -250,7 +265,7 @@ pub fn run(argv: CVec, envp: CVec, spec: &Spec, t_start: u64) -> i32 {
             return 125;
         }
     };
-    let pidns = spec.ns & NEWPID != 0 || spec.joins.iter().any(|j| j.flag == NEWPID);
+    let pidns = spec.ns & NEWPID != 0 || joined_pid;
     if !pidns {
         // No PID 1 of our own inside: orphans of CMD's tree come to us.
         let _ = sys::prctl(linux_raw_sys::prctl::PR_SET_CHILD_SUBREAPER, 1, 0);
@@ -307,6 +322,14 @@ pub fn run(argv: CVec, envp: CVec, spec: &Spec, t_start: u64) -> i32 {
         }
     }
     drop(psock);
+    // The container runs: record it (removed when `claim` drops, as run returns). The
+    // cgroup path is empty until husk makes cgroups.
+    if let Some(Err(e)) = claim.as_mut().map(|c| c.commit(pid, spec.ns, b"")) {
+        e.print();
+        let _ = signal::kill(pid, crate::signals::SIGKILL);
+        let _ = process::wait(pid, false);
+        return 125;
+    }
     if spec.timings {
         t.phases.extend(child_times);
         if times_at != 0 && !(pidns && spec.init) {
@@ -382,6 +405,9 @@ fn setup_and_run(
                 e,
             ))
         })?;
+    }
+    if let Some(e) = &spec.enter {
+        crate::exec::enter(e).map_err(fail)?;
     }
     if !joins.is_empty() {
         t.lap(sync::P_JOIN);

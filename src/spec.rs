@@ -138,6 +138,10 @@ pub struct Spec {
     pub init: bool,
     pub timings: bool,
     pub verbosity: u8,
+    /// --name: recorded in /run/husk/NAME (`state`); for exec, the target container.
+    pub name: Option<&'static [u8]>,
+    /// `husk exec`: what to take from the target besides the namespaces in `joins`.
+    pub enter: Option<crate::exec::Enter>,
     /// Index of CMD in the argument vector.
     pub cmd: usize,
 }

@@ -6,6 +6,7 @@
 //! Options stop at the first operand, so a command's own flags are never taken for ours.
 use crate::error::{Error, Result};
 
+pub mod exec;
 pub mod init;
 pub mod run;
 

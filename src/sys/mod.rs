@@ -12,6 +12,7 @@ pub mod alloc;
 pub mod alloc {
     pub fn free_last(_p: *const u8, _size: usize) {}
 }
+pub mod enter;
 pub mod fs;
 pub mod mount;
 pub mod ns;
