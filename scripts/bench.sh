@@ -92,8 +92,30 @@ in_private_mnt hyperfine -N --style basic --warmup "$WARMUP" --runs "$RUNS_RUN" 
     printf '%s\t%s\t\n' "runc run" "$(size_of runc)"
 } >"$OUT/run.extra"
 
+echo "== exec: /bin/true in all the namespaces of a running container"
+# The target: a container with its own pid, mount (pivoted root), uts, ipc, net and
+# cgroup namespaces, named for husk exec, stopped after the table.
+EXEC_NAME=husk-bench-$$
+"$HUSK" run --name "$EXEC_NAME" -a --rootfs "$BUNDLE/rootfs" -- sleep 100000 &
+EXEC_RUN=$!
+trap 'kill -TERM $EXEC_RUN 2>/dev/null || true' EXIT
+for _ in $(seq 100); do [ -s "/run/husk/$EXEC_NAME" ] && break; sleep 0.01; done
+EXEC_PID=$(cut -d' ' -f1 "/run/husk/$EXEC_NAME" | head -1)
+hf exec \
+    "nsenter -t PID -a /bin/true" "nsenter -t $EXEC_PID -a /bin/true" \
+    "husk exec NAME -- /bin/true" "$HUSK exec $EXEC_NAME -- /bin/true" \
+    "husk exec PID -- /bin/true" "$HUSK exec $EXEC_PID -- /bin/true"
+kill -TERM "$EXEC_RUN"
+wait "$EXEC_RUN" || true
+trap - EXIT
+{
+    printf '%s\t%s\t\n' "nsenter -t PID -a /bin/true" "$(size_of nsenter)"
+    printf '%s\t%s\t\n' "husk exec NAME -- /bin/true" "$(stat -c %s "$HUSK")"
+} >"$OUT/exec.extra"
+
 python3 scripts/bench/report.py "$OUT" "init|/bin/true|husk init" \
-    "run|floor: unshare+fork+mount proc+exec, no libc|husk run -a --proc|ratio"
+    "run|floor: unshare+fork+mount proc+exec, no libc|husk run -a --proc|ratio" \
+    "exec|nsenter -t PID -a /bin/true|husk exec NAME -- /bin/true|ratio"
 gnuplot "$OUT/results.gp"
 echo
 echo "husk binary: $(stat -c %s "$HUSK") bytes ($(file -b "$HUSK" | cut -d, -f1-4))"

@@ -90,26 +90,25 @@ fn join_cgroups(pid: Pid) -> Result<()> {
         }
         let mut path = line;
         cut(&mut path, b':');
-        let mut dir = cut(&mut path, b':');
-        if same {
-            continue;
-        }
-        if dir.is_empty() {
-            dir = b"unified";
-        } else if dir.starts_with(b"name=") {
-            dir = &dir[5..];
-        }
-        let mut r = Err(Errno::ENOENT);
-        for _ in 0..2 {
-            if r == Err(Errno::ENOENT) {
-                let p = CPath::new(&[b"/sys/fs/cgroup/", dir, path, b"/cgroup.procs"]);
-                r = fs::open(p.c(), g::O_WRONLY).and_then(|fd| sys::write_all(fd.raw(), b"0"));
-                dir = b""; // v2 only: the top of /sys/fs/cgroup
-            }
-        }
+        let ctl = cut(&mut path, b':');
+        let r = match ctl {
+            _ if same => continue,
+            b"" => match cgroup_procs(b"unified", path) {
+                Err(Errno::ENOENT) => cgroup_procs(b"", path),
+                r => r,
+            },
+            _ => cgroup_procs(ctl.strip_prefix(b"name=").unwrap_or(ctl), path),
+        };
         r.map_err(|e| Error::sys("join cgroup", line, e))?;
     }
     Ok(())
+}
+
+/// Writes 0 (the writer) to /sys/fs/cgroup/HIERARCHY/PATH/cgroup.procs.
+#[inline(never)]
+fn cgroup_procs(hierarchy: &[u8], path: &[u8]) -> sys::Result<()> {
+    let p = CPath::new(&[b"/sys/fs/cgroup/", hierarchy, path, b"/cgroup.procs"]);
+    sys::write_all(fs::open(p.c(), g::O_WRONLY)?.raw(), b"0")
 }
 
 /// Runs `husk exec` with what `husk run`'s parser made of its arguments.
@@ -150,28 +149,31 @@ fn prepare(args: &[&'static [u8]], s: &mut Spec) -> Result<()> {
     let pid_s = state::num(pid as u64);
     let err = |e| Error::sys("exec into", &pid_s, e);
     let pidfd = ns::pidfd_open(pid);
+    if let Err(e) = pidfd {
+        if e != Errno::ENOSYS {
+            return Err(err(e));
+        }
+    }
     // Read once the pidfd is open: it names the recorded process, not a successor.
-    let stat = fs::read_file(proc(pid, b"stat", b"").c()).unwrap_or_default();
-    let start = match (&pidfd, state::parse_start(&stat)) {
-        (Err(e), _) if *e != Errno::ENOSYS => return Err(err(*e)),
-        (_, Some(t)) if want == 0 || t == want => t,
-        _ => return Err(err(Errno::ESRCH)),
-    };
-    let mut same = 0;
+    let start = state::start(pid)
+        .filter(|&t| want == 0 || t == want)
+        .ok_or_else(|| err(Errno::ESRCH))?;
+    let (me, mut same) = (sys::getpid(), 0);
     for (ty, f) in NS_TYPES {
-        let link = |p: &[u8]| fs::readlink(CPath::new(&[b"/proc/", p, b"/ns/", ty.as_bytes()]).c());
-        if link(&pid_s) == link(b"self") {
+        let link = |p| fs::readlink(proc(p, b"ns/", ty.as_bytes()).c());
+        if link(pid) == link(me) {
             same |= f;
         }
     }
-    let join = to_join(s.ns, same);
-    let sel = to_join(s.ns, 0);
+    let (join, sel) = (to_join(s.ns, same), to_join(s.ns, 0));
     if sel & NEWCGROUP != 0 {
         join_cgroups(pid)?;
     }
     let status = fs::read_file(proc(pid, b"status", b"").c()).unwrap_or_default();
-    let dir =
-        |w: &[u8]| fs::open(proc(pid, w, b"").c(), g::O_PATH | g::O_DIRECTORY).map_or(-1, Fd::leak);
+    let dir = |w: &[u8]| {
+        let fd = fs::open(proc(pid, w, b"").c(), g::O_PATH | g::O_DIRECTORY);
+        fd.map_or(-1, Fd::leak)
+    };
     let mut e = Enter {
         root: if sel & NEWNS != 0 { dir(b"root") } else { -1 },
         cwd: dir(b"cwd"),
@@ -183,34 +185,27 @@ fn prepare(args: &[&'static [u8]], s: &mut Spec) -> Result<()> {
     // setns(pidfd) is Linux 5.8+: joining our own UTS namespace through our own pidfd
     // changes nothing, and tells (EINVAL: the kernel takes no pidfd there).
     let by_pidfd = pidfd.is_ok()
-        && ns::pidfd_open(sys::getpid()).map(|fd| ns::setns(fd.raw(), NEWUTS))
-            != Ok(Err(Errno::EINVAL));
-    let open = |f: u32| {
-        if by_pidfd {
-            ns::pidfd_open(pid)
-        } else {
-            fs::open(proc(pid, b"ns/", crate::spec::ns_name(f).as_bytes()).c(), 0)
-        }
-        .map(Fd::leak)
+        && ns::pidfd_open(me).map(|fd| ns::setns(fd.raw(), NEWUTS)) != Ok(Err(Errno::EINVAL));
+    // P joins the user namespace here when it joins the pid namespace (launch); C1 joins
+    // the rest.
+    let user = if join & NEWPID != 0 {
+        join & NEWUSER
+    } else {
+        0
     };
-    let mut rest = join;
-    let mut user = None;
-    if join & NEWPID != 0 {
-        if join & NEWUSER != 0 {
-            user = Some(open(NEWUSER).map_err(err)?);
-            rest &= !NEWUSER;
-        }
-        e.fds.push((open(NEWPID).map_err(err)?, NEWPID));
-        rest &= !NEWPID;
-    }
-    for (_, f) in NS_TYPES {
-        if rest & f != 0 {
-            e.fds.push((
-                open(if by_pidfd { rest } else { f }).map_err(err)?,
-                if by_pidfd { rest } else { f },
-            ));
-            if by_pidfd {
-                break;
+    for group in [user, join & NEWPID, join & !NEWPID & !user] {
+        for (ty, f) in NS_TYPES {
+            if group & f != 0 {
+                let fd = if by_pidfd {
+                    ns::pidfd_open(pid)
+                } else {
+                    fs::open(proc(pid, b"ns/", ty.as_bytes()).c(), 0)
+                };
+                e.fds
+                    .push((fd.map_err(err)?.leak(), if by_pidfd { group } else { f }));
+                if by_pidfd {
+                    break;
+                }
             }
         }
     }
@@ -218,8 +213,9 @@ fn prepare(args: &[&'static [u8]], s: &mut Spec) -> Result<()> {
     if !live(pid, start) {
         return Err(err(Errno::ESRCH));
     }
-    if let Some(fd) = user {
-        ns::setns(fd, NEWUSER).map_err(|e| Error::sys("join the user namespace of", &pid_s, e))?;
+    if user != 0 {
+        let (fd, f) = e.fds.remove(0);
+        ns::setns(fd, f).map_err(err)?;
     }
     if join & NEWUSER != 0 {
         // In a joined user namespace, be its root unless told otherwise (as nsenter).

@@ -113,7 +113,7 @@ pub fn main(argv: CVec, envp: CVec) -> i32 {
         Some(b"list") => match args.get(2).copied() {
             None => state::list(false),
             Some(b"--json") => state::list(true),
-            _ => print("usage: husk list [--json]\n\nThe running containers started with husk run --name NAME.\n"),
+            _ => print("usage: husk list [--json]\n"),
         },
         Some(b"ns") => match args.get(2).copied() {
             Some(b"-h" | b"--help") => print("usage: husk ns [PID]\n\nEach namespace of PID (default: husk itself) with its inode; * marks those that differ\nfrom PID 1's, ? those PID 1's cannot be read.\n"),

@@ -118,10 +118,15 @@ pub fn proc(pid: Pid, a: &[u8], b: &[u8]) -> CPath {
     CPath::new(&[b"/proc/", &num(pid as u64), b"/", a, b])
 }
 
-/// Whether `pid` is a live process that started at `start`.
+/// The start time of a live process.
 #[inline(never)]
-pub fn live(pid: Pid, start: u64) -> bool {
-    fs::read_file(proc(pid, b"stat", b"").c()).is_ok_and(|s| parse_start(&s) == Some(start))
+pub fn start(pid: Pid) -> Option<u64> {
+    parse_start(&fs::read_file(proc(pid, b"stat", b"").c()).ok()?)
+}
+
+/// Whether `pid` is a live process that started at `start`.
+pub fn live(pid: Pid, t: u64) -> bool {
+    start(pid) == Some(t)
 }
 
 fn path(name: &[u8]) -> CPath {
@@ -215,8 +220,7 @@ impl Claim {
     /// wins (the caller then stops ours); a stale one is replaced.
     #[inline(never)]
     pub fn commit(&mut self, pid: Pid, ns: u32, cgroup: &[u8]) -> Result<()> {
-        let stat = fs::read_file(proc(pid, b"stat", b"").c()).unwrap_or_default();
-        let Some(start) = parse_start(&stat) else {
+        let Some(start) = start(pid) else {
             return Ok(()); // Already over: nothing to record.
         };
         let root = fs::readlink(proc(pid, b"root", b"").c()).unwrap_or_default();
@@ -287,15 +291,9 @@ pub fn ns_names(ns: u32) -> Vec<u8> {
     m.0
 }
 
-/// `husk list [--json]`: the live containers.
+/// `husk list [--json]`: the live containers, in directory order (on a tmpfs /run, the
+/// newest first).
 pub fn list(json: bool) -> i32 {
-    let mut names: Vec<Vec<u8>> = Vec::new();
-    // In directory order: on a tmpfs /run, the newest first.
-    let _ = fs::for_each_entry(c"/run/husk", &mut |n: &[u8]| {
-        if n[0] != b'.' {
-            names.push(n.to_vec());
-        }
-    });
     // /proc/uptime is in seconds since boot with two decimals: in the clock ticks
     // (USER_HZ, 100) that start times count.
     let up = fs::read_file(c"/proc/uptime").unwrap_or_default();
@@ -306,10 +304,10 @@ pub fn list(json: bool) -> i32 {
     } else {
         b"NAME             PID      UPTIME   NAMESPACES                  ROOTFS  CGROUP\n"
     });
-    for name in &names {
+    let _ = fs::for_each_entry(c"/run/husk", &mut |name: &[u8]| {
         let b = fs::read_file(path(name).c()).unwrap_or_default();
-        let Some(r) = decode(&b).filter(|r| live(r.pid, r.start)) else {
-            continue;
+        let Some(r) = decode(&b).filter(|r| name[0] != b'.' && live(r.pid, r.start)) else {
+            return;
         };
         let up = now.saturating_sub(r.start) / 100;
         let ns = ns_names(r.ns);
@@ -332,7 +330,7 @@ pub fn list(json: bool) -> i32 {
             col(&mut m, r.rootfs, 6);
             m.s(r.cgroup).nl();
         }
-    }
+    });
     if json {
         if m.0.len() > 1 {
             m.0.pop();
