@@ -59,7 +59,7 @@ fn log(spec: &Spec, f: impl FnOnce(&mut Msg)) {
 }
 
 /// The environment CMD gets: ours (or none with --env-clear), then each --env.
-pub(crate) fn build_env(envp: CVec, spec: &Spec) -> CVec {
+fn build_env(envp: CVec, spec: &Spec) -> CVec {
     if spec.env.is_empty() && !spec.env_clear {
         return envp;
     }
