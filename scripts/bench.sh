@@ -104,9 +104,32 @@ unshare --net --mount --propagation private -- sh -c 'mount -t tmpfs tmpfs /run 
     -n "husk run --net --veth" "$HUSK run --net --veth :eth0 --ip 10.200.0.2/24 --host-ip 10.200.0.1/24 --route default -- /bin/true" \
     -n "ip netns/link/addr/route (the seed's way)" "scripts/bench/ip-route.sh /bin/true" >"$WORK/net.log"
 
+
+echo "== exec: /bin/true in all the namespaces of a running container"
+# The target: a container with its own pid, mount (pivoted root), uts, ipc, net and
+# cgroup namespaces, named for husk exec, stopped after the table.
+EXEC_NAME=husk-bench-$$
+"$HUSK" run --name "$EXEC_NAME" -a --rootfs "$BUNDLE/rootfs" -- sleep 100000 &
+EXEC_RUN=$!
+trap 'kill -TERM $EXEC_RUN 2>/dev/null || true' EXIT
+for _ in $(seq 100); do [ -s "/run/husk/$EXEC_NAME" ] && break; sleep 0.01; done
+EXEC_PID=$(cut -d' ' -f1 "/run/husk/$EXEC_NAME" | head -1)
+hf exec \
+    "nsenter -t PID -a /bin/true" "nsenter -t $EXEC_PID -a /bin/true" \
+    "husk exec NAME -- /bin/true" "$HUSK exec $EXEC_NAME -- /bin/true" \
+    "husk exec PID -- /bin/true" "$HUSK exec $EXEC_PID -- /bin/true"
+kill -TERM "$EXEC_RUN"
+wait "$EXEC_RUN" || true
+trap - EXIT
+{
+    printf '%s\t%s\t\n' "nsenter -t PID -a /bin/true" "$(size_of nsenter)"
+    printf '%s\t%s\t\n' "husk exec NAME -- /bin/true" "$(stat -c %s "$HUSK")"
+} >"$OUT/exec.extra"
+
 python3 scripts/bench/report.py "$OUT" "init|/bin/true|husk init" \
     "run|floor: unshare+fork+mount proc+exec, no libc|husk run -a --proc|ratio" \
-    "net|floor: netns+veth+addresses+up+route, no libc|husk run --net --veth|ratio"
+    "net|floor: netns+veth+addresses+up+route, no libc|husk run --net --veth|ratio" \
+    "exec|nsenter -t PID -a /bin/true|husk exec NAME -- /bin/true|ratio"
 gnuplot "$OUT/results.gp"
 HUSK64=$PWD/target/aarch64-unknown-linux-musl/release/husk
 {

@@ -128,7 +128,37 @@ echo "Without --netns nothing is kept: the pair goes with the container (default
 run $H run --timings --net --veth : --ip 10.16.9.2/24 --host-ip 10.16.9.1/24 --route default -- ping -c1 -W2 10.16.9.1
 '
 
-say "11. What it costs: --timings"
+say "11. Two terminals: a named container in the background, husk exec looks inside"
+echo "Terminal 1 starts a container (its own pid, mount, uts, ipc, net, cgroup namespaces,"
+echo "busybox as its root) and leaves it running; husk records it in /run/husk/demo:"
+printf '%s$ husk run --name demo -a --rootfs target/rootfs --hostname box -- sleep 1000 &%s\n' "$D" "$N"
+"$HUSK" run --name demo -a --rootfs target/rootfs --hostname box -- sleep 1000 &
+bg=$!
+for _ in $(seq 100); do [ -s /run/husk/demo ] && break; sleep 0.01; done
+run "$HUSK" list
+echo "Terminal 2 looks inside: the container's hostname, and ps shows PID 1 (husk), its"
+echo "sleep, and the exec'd shell (under the exec's own husk, whose parent is outside: 0):"
+run "$HUSK" exec demo -- sh -c '
+    echo "  hostname: $(hostname)"; ps -o pid,ppid,comm | sed "s/^/    /"
+    for t in mnt net pid uts; do echo "  $t: $(readlink /proc/self/ns/$t)"; done'
+target=$(cut -d' ' -f1 /run/husk/demo | head -1)
+echo "The container's first process (host pid $target), seen from outside:"
+for t in mnt net pid uts; do echo "  $t: $(readlink /proc/$target/ns/$t)"; done
+echo "Exit statuses come back out; a name that is not running is refused (status 125):"
+set +e
+"$HUSK" exec demo sh -c 'exit 42'
+echo "  husk exec demo sh -c 'exit 42' -> $?"
+kill -TERM $bg
+wait $bg
+"$HUSK" exec demo true
+echo "  after the container ended: $?"
+set -e
+run "$HUSK" list --json
+
+
+say "12. What it costs: --timings"
 run "$HUSK" run --timings -a --proc -- true
+
 echo
-echo "Done. 'make test' runs the tests; 'make bench' measures husk against tini, dumb-init, catatonit."
+echo "Done. 'make test' runs the tests; 'make bench' measures husk against tini, dumb-init, catatonit,"
+echo "unshare, bwrap, crun, runc and nsenter."

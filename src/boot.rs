@@ -229,7 +229,7 @@ fn ko_files(out: &mut Msg, dir: &[u8]) {
     let mut names = Msg::new();
     let mut d = Msg::new();
     d.s(dir).c(0);
-    let r = fs::for_each_entry(sys::cstr(&d.0), |n| {
+    let r = fs::for_each_entry(sys::cstr(&d.0), &mut |n: &[u8]| {
         if let Some(name) = n.strip_suffix(b".ko") {
             names.s(name).c(b',');
         }

@@ -383,7 +383,7 @@ fn signal_descendants(sig: u32, pid1: bool) -> usize {
 /// (pid, ppid) of every process in /proc.
 fn proc_tree() -> sys::Result<Vec<(Pid, Pid)>> {
     let mut pids = Vec::new();
-    fs::for_each_entry(c"/proc", |name| {
+    fs::for_each_entry(c"/proc", &mut |name| {
         if let Some(p) = crate::out::parse_u64(name) {
             pids.push(p as Pid);
         }

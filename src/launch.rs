@@ -14,6 +14,7 @@ use crate::out::Msg;
 use crate::path::CPath;
 use crate::security::{self, Ident, Prepared};
 use crate::spec::{self, IdMap, Spec, NEWNS, NEWPID, NEWUSER};
+use crate::state;
 use crate::status::exit_code;
 use crate::sync::{self, FRAME};
 use crate::sys::fs::{self, Kind};
@@ -223,16 +224,28 @@ pub fn run(argv: CVec, envp: CVec, spec: &Spec, t_start: u64) -> i32 {
         e.print();
         return 125;
     }
+    // --name: a name in use is refused before anything exists.
+    let mut claim = match spec.name.map(state::prepare).transpose() {
+        Ok(c) => c,
+        Err(e) => {
+            e.print();
+            return 125;
+        }
+    };
     // Namespaces to join are opened now, so that a bad path fails before anything exists.
     let mut joins: Vec<(Fd, u32)> = Vec::new();
     for j in &spec.joins {
-        match fs::open(CPath::new(&[&j.path]).c(), g::O_RDONLY) {
+        match state::open_ns(j) {
             Ok(fd) => joins.push((fd, j.flag)),
             Err(e) => {
-                Error::sys("open namespace", &j.path, e).print();
+                e.print();
                 return 125;
             }
         }
+    }
+    // husk exec: the target's namespaces, opened already (`exec`).
+    if let Some(e) = &spec.enter {
+        joins.extend(e.fds.iter().map(|&(fd, f)| (Fd::own(fd as usize), f)));
     }
     // setns(pid) changes only where our children are born: it is done here, in P.
     for (fd, flag) in &joins {
@@ -243,7 +256,9 @@ pub fn run(argv: CVec, envp: CVec, spec: &Spec, t_start: u64) -> i32 {
             }
         }
     }
+    let before = joins.len();
     joins.retain(|(_, f)| *f != NEWPID);
+    let joined_pid = joins.len() != before;
     // The user namespace first: it grants the rights the others need.
     if let Some(i) = joins.iter().position(|(_, f)| *f == NEWUSER) {
         joins.swap(0, i);
@@ -272,7 +287,7 @@ pub fn run(argv: CVec, envp: CVec, spec: &Spec, t_start: u64) -> i32 {
             return 125;
         }
     };
-    let pidns = spec.ns & NEWPID != 0 || spec.joins.iter().any(|j| j.flag == NEWPID);
+    let pidns = spec.ns & NEWPID != 0 || joined_pid;
     if !pidns {
         // No PID 1 of our own inside: orphans of CMD's tree come to us.
         let _ = sys::prctl(linux_raw_sys::prctl::PR_SET_CHILD_SUBREAPER, 1, 0);
@@ -294,7 +309,7 @@ pub fn run(argv: CVec, envp: CVec, spec: &Spec, t_start: u64) -> i32 {
                 needs_go,
                 pidns,
                 prepared: &prepared,
-                groups_denied: spec.ns & NEWUSER != 0 && caller_uid != 0,
+                nondumpable: spec.root_may_be_host_root(caller_uid),
                 host: &host,
             })
         }
@@ -332,7 +347,9 @@ pub fn run(argv: CVec, envp: CVec, spec: &Spec, t_start: u64) -> i32 {
     }
     // Once the maps are written (the kernel checks /proc/PID ownership, which a
     // non-dumpable process loses): the container must not open our /proc/PID/exe either.
-    let _ = sys::prctl(linux_raw_sys::prctl::PR_SET_DUMPABLE, 0, 0);
+    if spec.root_may_be_host_root(caller_uid) {
+        let _ = sys::prctl(linux_raw_sys::prctl::PR_SET_DUMPABLE, 0, 0);
+    }
     // The child's verdict: an error frame, its timings, or end-of-file at exec.
     let mut frame = [0u8; FRAME];
     let mut child_times = Vec::new();
@@ -356,6 +373,14 @@ pub fn run(argv: CVec, envp: CVec, spec: &Spec, t_start: u64) -> i32 {
         }
     }
     drop(psock);
+    // The container runs: record it (removed when `claim` drops, as run returns). The
+    // cgroup path is empty until husk makes cgroups.
+    if let Some(Err(e)) = claim.as_mut().map(|c| c.commit(pid, spec.ns, b"")) {
+        e.print();
+        let _ = signal::kill(pid, crate::signals::SIGKILL);
+        let _ = process::wait(pid, false);
+        return 125;
+    }
     if spec.timings {
         t.phases.extend(child_times);
         if times_at != 0 && !(pidns && spec.init) {
@@ -384,8 +409,8 @@ struct Child<'a> {
     /// A new or joined pid namespace: husk stays its PID 1 unless --no-init.
     pidns: bool,
     prepared: &'a Prepared,
-    /// setgroups is denied (an unprivileged caller's user namespace).
-    groups_denied: bool,
+    /// husk as PID 1 must hide its /proc/1/exe (see Spec::root_may_be_host_root).
+    nondumpable: bool,
     /// The network husk set up outside, for the child to finish inside.
     host: &'a crate::net::setup::Host,
 }
@@ -434,6 +459,9 @@ fn setup_and_run(c: &Child) -> core::result::Result<u8, (Error, u8)> {
             ))
         })?;
     }
+    if let Some(e) = &spec.enter {
+        crate::exec::enter(e).map_err(fail)?;
+    }
     if !c.joins.is_empty() {
         t.lap(sync::P_JOIN);
     }
@@ -474,13 +502,15 @@ fn setup_and_run(c: &Child) -> core::result::Result<u8, (Error, u8)> {
         // What Docker masks: /proc/kcore, /proc/keys, /sys/firmware, ... (after pivot_root).
         security::mask_paths(b"").map_err(|f| fail(f.error()))?;
     }
-    // Supplementary groups are cleared with --uid/--gid, except where setgroups is denied.
+    // Supplementary groups are cleared with --uid/--gid, except where setgroups is denied
+    // (a user namespace an unprivileged user made: created here, or joined by husk exec).
     let no_groups: &[u32] = &[];
+    let ids = spec.uid.is_some() || spec.gid.is_some();
+    let denied = || fs::read_file(c"/proc/self/setgroups").is_ok_and(|v| v.starts_with(b"deny"));
     let id = Ident {
         uid: spec.uid,
         gid: spec.gid,
-        groups: (!c.groups_denied && (spec.uid.is_some() || spec.gid.is_some()))
-            .then_some(no_groups),
+        groups: (ids && !denied()).then_some(no_groups),
     };
     let p = c.prepared;
     let name = cmd.get(0);
@@ -496,7 +526,9 @@ fn setup_and_run(c: &Child) -> core::result::Result<u8, (Error, u8)> {
         sec(security::close_fds(p.preserve_fds))?;
         // /proc/1/exe is the host's husk binary: a non-dumpable process's is unreadable to
         // the container (runc's CVE-2019-5736 wrote the host runtime through it).
-        let _ = sys::prctl(linux_raw_sys::prctl::PR_SET_DUMPABLE, 0, 0);
+        if c.nondumpable {
+            let _ = sys::prctl(linux_raw_sys::prctl::PR_SET_DUMPABLE, 0, 0);
+        }
         t.lap(sync::P_SECURITY);
         let sfd = signal::signalfd(SigSet::FULL, false)
             .map_err(|e| fail(Error::sys("signalfd", b"", e)))?;

@@ -14,6 +14,7 @@ pub mod caps;
 pub mod cgroup;
 pub mod cli;
 pub mod error;
+pub mod exec;
 pub mod init;
 pub mod launch;
 pub mod mount;
@@ -25,6 +26,7 @@ pub mod seccomp;
 pub mod security;
 pub mod signals;
 pub mod spec;
+pub mod state;
 pub mod status;
 pub mod sync;
 pub mod sys;
@@ -40,6 +42,8 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 const HELP: &str = "\
 usage: husk [init] [OPTIONS] [--] CMD [ARG]...   run CMD under a minimal init (PID 1)
        husk run [OPTIONS] [--] CMD [ARG]...      run CMD in a container
+       husk exec [OPTIONS] (PID|NAME) [--] CMD   run CMD in a running container
+       husk list [--json]                        the containers started with --name
        husk ns [PID]                             show the namespaces of PID
 
 husk is a tiny, static container launcher and init. Commands:
@@ -100,6 +104,12 @@ pub fn main(argv: CVec, envp: CVec) -> i32 {
                 e.print();
                 125
             }
+        },
+        Some(b"exec") => exec::run(argv, envp, &args, t_start),
+        Some(b"list") => match args.get(2).copied() {
+            None => state::list(false),
+            Some(b"--json") => state::list(true),
+            _ => print("usage: husk list [--json]\n"),
         },
         Some(b"ns") => match args.get(2).copied() {
             Some(b"-h" | b"--help") => print("usage: husk ns [PID]\n\nEach namespace of PID (default: husk itself) with its inode; * marks those that differ\nfrom PID 1's, ? those PID 1's cannot be read.\n"),

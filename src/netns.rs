@@ -87,7 +87,7 @@ pub fn cmd(args: &[&'static [u8]], argv: CVec, envp: CVec) -> i32 {
         }
         Ok(Some((LIST, ..))) => {
             let mut m = Msg::new();
-            let _ = fs::for_each_entry(CPath::new(&[DIR]).c(), |n| {
+            let _ = fs::for_each_entry(CPath::new(&[DIR]).c(), &mut |n: &[u8]| {
                 m.s(n).nl();
             });
             m.out();

@@ -299,7 +299,7 @@ pub fn close_by_proc(first: u32) -> crate::sys::Result<()> {
 
 fn by_proc(first: u32, cloexec: bool) -> crate::sys::Result<()> {
     let mut fds = Vec::new();
-    fs::for_each_entry(c"/proc/self/fd", |name| {
+    fs::for_each_entry(c"/proc/self/fd", &mut |name: &[u8]| {
         if let Some(fd) = crate::out::parse_u64(name).filter(|&fd| fd >= first as u64) {
             fds.push(fd as i32);
         }

@@ -140,6 +140,10 @@ pub struct Spec {
     pub verbosity: u8,
     /// Capabilities, no_new_privs, seccomp, descriptors (cli::security).
     pub sec: crate::cli::security::SecSpec,
+    /// --name: recorded in /run/husk/NAME (`state`); for exec, the target container.
+    pub name: Option<&'static [u8]>,
+    /// `husk exec`: what to take from the target besides the namespaces in `joins`.
+    pub enter: Option<crate::exec::Enter>,
     /// Index of CMD in the argument vector.
     pub cmd: usize,
     pub net: crate::net::Net,
@@ -155,6 +159,20 @@ impl Spec {
     }
     pub fn has_mount_ns(&self) -> bool {
         self.ns & NEWNS != 0
+    }
+    /// The container's root may be the host's root: no new user namespace, or one whose
+    /// map (or --map-root by root) includes outside uid 0. Only such a container could
+    /// write the host's husk binary through /proc/PID/exe (runc's CVE-2019-5736), so only
+    /// then are the husk processes it can see made non-dumpable — which also hides their
+    /// /proc/PID/ns and exe from anyone without CAP_SYS_PTRACE, a rootless owner included.
+    pub fn root_may_be_host_root(&self, caller_uid: u32) -> bool {
+        if self.ns & NEWUSER == 0 {
+            return true;
+        }
+        if self.map_root {
+            return caller_uid == 0;
+        }
+        self.uid_maps.iter().any(|m| m.outside == 0)
     }
 }
 

@@ -347,15 +347,11 @@ fn parent_death_signal() {
         "-c",
         &format!("{h} -p SIGUSR1 -- {p} signals & echo $!; exec sleep 100"),
     ]));
-    // The pid (from sh) and "ready" (from the probe) race each other.
+    // sh's echo and the probe's "ready" race each other.
     let (a, b) = (l.line(), l.line());
-    let pid = if a == "ready" {
-        b
-    } else {
-        assert_eq!(b, "ready");
-        a
-    };
+    let (pid, ready) = if a == "ready" { (b, a) } else { (a, b) };
     let husk_pid: i32 = pid.parse().unwrap();
+    assert_eq!(ready, "ready");
     kill(l.pid(), libc::SIGKILL); // husk's parent dies ...
     assert_eq!(
         l.line(),
@@ -394,9 +390,8 @@ fn grace_terminates_what_remains() {
         "--",
         "sh",
         "-c",
-        // Wait for the exec: before it, the subshell may not ignore SIGTERM yet.
-        "(trap '' TERM; exec sleep 100 >/dev/null 2>&1) & p=$!; \
-         until [ \"$(cat /proc/$p/comm)\" = sleep ]; do :; done; echo $p",
+        // Ignored before the fork, so that no SIGTERM can come before the trap.
+        "trap '' TERM; sleep 100 >/dev/null 2>&1 & echo $!",
     ]));
     let pid: i32 = stdout(&o).trim().parse().unwrap();
     assert!(!alive(pid), "sleep {pid} was SIGKILLed");

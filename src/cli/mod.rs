@@ -7,6 +7,7 @@
 use crate::error::{Error, Result};
 
 pub mod cgroup;
+pub mod exec;
 pub mod init;
 pub mod net;
 pub mod run;

@@ -16,7 +16,8 @@ Namespaces (as unshare):
   -a, --all               pid, mount, uts, ipc, net and cgroup
   --join TYPE=PATH|PID|NAME
                           join a namespace instead (TYPE: user mnt pid net uts ipc
-                          cgroup; NAME: a network namespace in /var/run/netns)
+                          cgroup; NAME: a container, for net a namespace in
+                          /var/run/netns)
 Network (with -n, --netns or --join net=):
   --netns NAME            join /var/run/netns/NAME, or create it there and keep it
   --veth [HOST][:CHILD]   a veth pair to the host (default hk<pid>:eth0), with:
@@ -40,6 +41,7 @@ Filesystem (each implies --mount; mounts are private to the container):
   --proc                  a fresh /proc without --rootfs (unshare --mount-proc)
 Other:
   --no-init               exec CMD as PID 1 of the new pid namespace
+  --name NAME             record the container in /run/husk/NAME (husk exec, list)
   --timings               print the microseconds of each phase to stderr
   -v, --verbose           log each step
 ";
@@ -81,6 +83,7 @@ crate::options!(OPTS {
     NO_INIT = "- no-init",
     TIMINGS = "- timings",
     VERBOSE = "v verbose",
+    NAME = "- name",
 });
 
 fn bad(op: &'static str, v: &[u8], why: &'static str) -> Error {
@@ -160,11 +163,9 @@ fn parse_join(v: &[u8]) -> Result<Join> {
         path.push(b'/');
         path.extend_from_slice(target);
     } else {
-        return Err(bad(
-            "--join",
-            v,
-            "a NAME is only for net (a namespace in /var/run/netns)",
-        ));
+        // A container started with --name NAME (husk exec's records).
+        crate::state::check_name(target)?;
+        path = [crate::state::DIR, target].concat();
     }
     Ok(Join { flag, path })
 }
@@ -302,6 +303,7 @@ pub fn parse(args: &[&'static [u8]], start: usize, caller_uid: u32) -> Result<Op
             Some(NO_INIT) => s.init = false,
             Some(TIMINGS) => s.timings = true,
             Some(VERBOSE) => s.verbosity += 1,
+            Some(NAME) => s.name = Some(crate::state::check_name(l.value("--name")?)?),
             _ => match arg {
                 Arg::Operand(_) => {
                     l.unread_operand();
@@ -476,7 +478,11 @@ mod tests {
         assert_eq!(s.joins[2].path, b"/var/run/netns/blue");
         assert!(p(&["--join", "time=1", "x"]).is_err());
         assert!(p(&["--join", "net", "x"]).is_err());
-        assert!(p(&["--join", "uts=box", "x"]).is_err());
+        let s = p(&["--join", "uts=box", "--name", "web", "x"]).unwrap();
+        assert_eq!(s.joins[0].path, b"/run/husk/box");
+        assert_eq!(s.name, Some(&b"web"[..]));
+        assert!(p(&["--join", "uts=a b", "x"]).is_err());
+        assert!(p(&["--name", "..", "x"]).is_err());
         assert!(
             p(&["--join", "net=1", "-n", "x"]).is_err(),
             "join and create"

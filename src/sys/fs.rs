@@ -46,7 +46,8 @@ pub fn read_to_end(fd: &Fd) -> Result<Vec<u8>> {
 }
 
 /// Calls `f` with the name of every entry of the directory `path` (without . and ..).
-pub fn for_each_entry(path: &CStr, mut f: impl FnMut(&[u8])) -> Result<()> {
+/// (One instance for every caller: the closure is called through a `dyn`.)
+pub fn for_each_entry(path: &CStr, f: &mut dyn FnMut(&[u8])) -> Result<()> {
     let fd = open(path, g::O_RDONLY | g::O_DIRECTORY)?;
     for_each_entry_in(&fd, |name, _| f(name))
 }

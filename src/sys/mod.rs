@@ -6,6 +6,7 @@
 #![allow(unsafe_code)]
 
 pub mod alloc;
+pub mod enter;
 pub mod fs;
 pub mod machine;
 pub mod mount;

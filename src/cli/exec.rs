@@ -1,0 +1,129 @@
+//! `husk exec`: `husk run`'s parser (its namespace letters and process options mean the
+//! same here), then the target: a pid or a container name.
+use crate::error::{Error, Result};
+use crate::out::parse_u64;
+use crate::spec::Spec;
+
+pub const HELP: &str = "\
+usage: husk exec [OPTIONS] (PID|NAME) [--] CMD [ARG]...
+
+Run CMD in a container started with --name NAME, or with any process (as nsenter): in
+its namespaces, cgroup, root and cwd, with its capability bounding set, no_new_privs.
+
+  -n -m -u -i -p -C -U    only these namespaces (-m: and the root, -C: and the cgroup)
+  --uid UID  --gid GID    (in a joined user namespace: 0)
+  -e K=V  --env-clear  --cwd DIR   as in husk run
+";
+
+/// After `husk run`'s parser (called with `caller_uid` 0, so that nothing is implied):
+/// refuses what only `husk run` means, takes the target from the first operand unless
+/// `--name` gave it (then `s.name` is set), and moves `s.cmd` past it. Returns the target
+/// pid, 0 for a name. Options come before the target.
+#[inline(never)]
+pub fn target(args: &[&'static [u8]], s: &mut Spec) -> Result<u32> {
+    if s.rootfs.is_some()
+        || s.hostname.is_some()
+        || !(s.binds.is_empty() && s.tmpfs.is_empty() && s.joins.is_empty())
+        || !(s.rlimits.is_empty() && s.uid_maps.is_empty() && s.gid_maps.is_empty())
+        || s.map_root
+        || s.read_only
+        || s.proc_
+        || s.timings
+        || !s.init
+    {
+        return Err(Error::usage(
+            "exec",
+            "an option of husk run only (see husk exec --help)",
+        ));
+    }
+    let mut pid = 0;
+    if s.name.is_none() {
+        let t = args[s.cmd];
+        match parse_u64(t) {
+            Some(p @ 1..=0x3fff_ffff) => pid = p as u32,
+            Some(_) => return Err(Error::bad("exec", t, "not a process id")),
+            None => s.name = Some(crate::state::check_name(t)?),
+        }
+        s.cmd += 1;
+        if args.get(s.cmd) == Some(&&b"--"[..]) {
+            s.cmd += 1;
+        }
+    }
+    match args.get(s.cmd) {
+        Some(c) if !c.is_empty() => Ok(pid),
+        _ => Err(Error::usage("exec", "no command given")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::*;
+
+    fn p(args: &[&str]) -> Result<(Spec, u32)> {
+        let v: std::vec::Vec<&'static [u8]> = args
+            .iter()
+            .map(|s| &*std::boxed::Box::leak(s.as_bytes().to_vec().into_boxed_slice()))
+            .collect();
+        let args = std::boxed::Box::leak(v.into_boxed_slice());
+        let mut s = crate::cli::run::parse(args, 0, 0)?.unwrap();
+        let pid = target(args, &mut s)?;
+        Ok((s, pid))
+    }
+
+    #[test]
+    fn targets() {
+        let (s, pid) = p(&["1234", "--", "sh"]).unwrap();
+        assert_eq!((pid, s.name, s.ns, s.cmd), (1234, None, 0, 2));
+        let (s, pid) = p(&["web", "sh", "-c", "x"]).unwrap();
+        assert_eq!((pid, s.name, s.cmd), (0, Some(&b"web"[..]), 1));
+        // With --name, the first operand is CMD (even a number).
+        let (s, pid) = p(&["--name", "7", "42"]).unwrap();
+        assert_eq!((pid, s.name, s.cmd), (0, Some(&b"7"[..]), 2));
+        let (s, pid) = p(&["--name", "7", "--", "42"]).unwrap();
+        assert_eq!((pid, s.name, s.cmd), (0, Some(&b"7"[..]), 3));
+        let (s, _) = p(&[
+            "-e", "A=1", "--cwd", "/tmp", "--uid", "5", "--gid=6", "web", "true",
+        ])
+        .unwrap();
+        assert_eq!(
+            (s.env, s.cwd, s.uid, s.gid),
+            (std::vec![&b"A=1"[..]], Some(&b"/tmp"[..]), Some(5), Some(6))
+        );
+    }
+
+    #[test]
+    fn namespace_letters() {
+        let (s, _) = p(&["-nmuipCU", "1", "x"]).unwrap();
+        assert_eq!(s.ns, ALL | NEWUSER);
+        let (s, _) = p(&["--net", "--uts", "1", "x"]).unwrap();
+        assert_eq!(s.ns, NEWNET | NEWUTS);
+        let (s, _) = p(&["-m", "--cgroup", "1", "x"]).unwrap();
+        assert_eq!(s.ns, NEWNS | NEWCGROUP);
+        let (s, _) = p(&["-U", "1", "x"]).unwrap();
+        assert_eq!(s.ns, NEWUSER);
+    }
+
+    #[test]
+    fn bad_input() {
+        for bad in [
+            &["1"][..],
+            &["1", "--"],
+            &["1", ""],
+            &["a/b", "true"],
+            &["..", "true"],
+            &["--name", "", "true"],
+            &["0", "true"],
+            &["--uid", "x", "1", "true"],
+            &["-e", "NOEQ", "1", "true"],
+            &["--cwd", "rel", "1", "true"],
+            &["--rootfs", "/", "1", "true"],
+            &["--hostname", "h", "1", "true"],
+            &["--map-root", "1", "true"],
+            &["--no-init", "1", "true"],
+            &["--bogus", "1", "true"],
+        ] {
+            assert!(p(bad).is_err(), "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,793 @@
+//! `husk run --name`, `husk list`, `husk exec`: the records in /run/husk, and what the
+//! kernel shows of an exec'd process (/proc/PID/ns, /proc/PID/cgroup, its parent, its
+//! root) compared with the target's.
+mod common;
+use common::*;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+const DIR: &str = "/run/husk";
+
+fn husk_cmd(sub: &str) -> Command {
+    let mut c = Command::new(husk());
+    c.arg(sub);
+    c
+}
+
+/// A name no other test (or test process) uses.
+fn name(tag: &str) -> String {
+    format!("t{}-{tag}", std::process::id())
+}
+
+fn record(name: &str) -> String {
+    std::fs::read_to_string(format!("{DIR}/{name}")).unwrap_or_default()
+}
+
+/// The first child of `pid` (what the kernel says, not what husk records).
+fn child_of(pid: i32) -> i32 {
+    for _ in 0..500 {
+        if let Ok(c) = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")) {
+            if let Some(c) = c.split_whitespace().next() {
+                return c.parse().unwrap();
+            }
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    panic!("{pid} has no child");
+}
+
+fn ppid_of(pid: i32) -> i32 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    let after = &stat[stat.rfind(')').unwrap() + 2..];
+    after.split(' ').nth(1).unwrap().parse().unwrap()
+}
+
+/// A named container running `sleep` (after printing "ready"); its first process's pid,
+/// checked against the record.
+struct Container {
+    name: String,
+    run: Lines,
+    pid: i32,
+}
+
+impl Container {
+    fn start(tag: &str, flags: &[&str]) -> Container {
+        Container::start_as(tag, flags, None)
+    }
+
+    fn start_as(tag: &str, flags: &[&str], uid: Option<u32>) -> Container {
+        let name = name(tag);
+        let mut c = husk_cmd("run");
+        let (k, v) = marker(tag);
+        c.env(k, v).args(["--name", &name]).args(flags);
+        c.args(["--", "sh", "-c", "echo ready; exec sleep 100"]);
+        if let Some(uid) = uid {
+            use std::os::unix::process::CommandExt;
+            c.uid(uid).gid(uid);
+        }
+        let run = Lines::spawn(&mut c);
+        assert_eq!(run.line(), "ready");
+        let pid = child_of(run.pid());
+        if uid.is_none() {
+            // husk records the container once its first process reports it is set up,
+            // which may be just after CMD printed.
+            for _ in 0..500 {
+                if !record(&name).is_empty() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(2));
+            }
+            let rec = record(&name);
+            assert_eq!(
+                rec.split(' ').next(),
+                Some(pid.to_string().as_str()),
+                "{rec}"
+            );
+        }
+        Container { name, run, pid }
+    }
+
+    /// Ends the container as a user would (SIGTERM to husk) and checks that nothing is
+    /// left: its record, its processes.
+    fn stop(self) {
+        kill(self.run.pid(), libc::SIGTERM);
+        let code = self.run.wait();
+        assert_eq!(code, 143, "sh killed by the forwarded SIGTERM");
+        assert!(
+            !Path::new(&format!("{DIR}/{}", self.name)).exists(),
+            "the record is removed when the container ends"
+        );
+        let leftovers: Vec<_> = std::fs::read_dir(DIR)
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.contains(&self.name))
+            .collect();
+        assert!(leftovers.is_empty(), "{leftovers:?}");
+        assert!(!alive(self.pid));
+    }
+}
+
+fn exec(args: &[&str]) -> (i32, String, String) {
+    let o = run(husk_cmd("exec").args(args));
+    (code(&o), stdout(&o), stderr(&o))
+}
+
+const NS: [&str; 7] = ["cgroup", "ipc", "mnt", "net", "pid", "user", "uts"];
+
+/// A v1 `pids` and a v2 cgroup below our own (this host is hybrid), for a process to be
+/// moved into; removed on drop.
+struct TestCgroups(Vec<String>);
+
+impl TestCgroups {
+    fn new(tag: &str) -> TestCgroups {
+        let own = std::fs::read_to_string("/proc/self/cgroup").unwrap();
+        let mut dirs = Vec::new();
+        for line in own.lines() {
+            let mut f = line.splitn(3, ':');
+            let (_, ctl, path) = (f.next(), f.next().unwrap(), f.next().unwrap());
+            let root = match ctl {
+                "pids" => "/sys/fs/cgroup/pids",
+                "" if Path::new("/sys/fs/cgroup/unified").exists() => "/sys/fs/cgroup/unified",
+                "" => "/sys/fs/cgroup",
+                _ => continue,
+            };
+            let d = format!(
+                "{root}{}/husk-{}-{tag}",
+                path.trim_end_matches('/'),
+                std::process::id()
+            );
+            std::fs::create_dir(&d).unwrap();
+            dirs.push(d);
+        }
+        assert!(!dirs.is_empty());
+        TestCgroups(dirs)
+    }
+
+    fn add(&self, pid: i32) {
+        for d in &self.0 {
+            std::fs::write(format!("{d}/cgroup.procs"), pid.to_string()).unwrap();
+        }
+    }
+}
+
+impl Drop for TestCgroups {
+    fn drop(&mut self) {
+        for d in &self.0 {
+            for _ in 0..100 {
+                if std::fs::remove_dir(d).is_ok() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            assert!(!Path::new(d).exists(), "{d} left behind");
+        }
+    }
+}
+
+#[test]
+fn exec_shares_every_namespace_the_cgroups_root_and_cwd() {
+    if skip_unless_root("exec_shares_every_namespace_the_cgroups_root_and_cwd") {
+        return;
+    }
+    let r = rootfs().display().to_string();
+    let before = mount_snapshot();
+    let c = Container::start(
+        "all",
+        &["-a", "--rootfs", &r, "--hostname", "box", "--cwd", "/tmp"],
+    );
+    let cg = TestCgroups::new("all");
+    cg.add(c.pid);
+    // The exec'd shell prints its own view, then waits, so that we look at it from outside.
+    let e = Lines::spawn(husk_cmd("exec").args([&c.name, "--", "sh", "-c"]).arg(
+        "for t in cgroup ipc mnt net pid user uts; do readlink /proc/self/ns/$t; done; \
+         hostname; pwd; ls /; echo done; exec sleep 100",
+    ));
+    let inside: Vec<String> = (0..7).map(|_| e.line()).collect();
+    let host_view = ns_inodes(&c.pid.to_string());
+    let want: Vec<String> = NS.iter().map(|t| host_view[*t].clone()).collect();
+    assert_eq!(inside, want, "every namespace, read from inside");
+    assert_eq!(e.line(), "box");
+    assert_eq!(e.line(), "/tmp", "the target's working directory");
+    let mut listing = Vec::new();
+    loop {
+        let l = e.line();
+        if l == "done" {
+            break;
+        }
+        listing.push(l);
+    }
+    assert!(listing.contains(&"bin".to_string()) && !listing.contains(&"home".to_string()));
+    // The same from outside: the shell is a child of the exec's in-container husk.
+    let sh = child_of(child_of(e.pid()));
+    assert_eq!(ns_inodes(&sh.to_string()), ns_inodes(&c.pid.to_string()));
+    let cgroups = |p: i32| std::fs::read_to_string(format!("/proc/{p}/cgroup")).unwrap();
+    assert_eq!(cgroups(sh), cgroups(c.pid), "the same cgroups, v1 and v2");
+    assert!(cgroups(sh).contains("husk-"), "{}", cgroups(sh));
+    let root = |p: i32| std::fs::read_link(format!("/proc/{p}/root")).unwrap();
+    assert_eq!(root(sh), root(c.pid));
+    drop(e);
+    c.stop();
+    drop(cg);
+    assert_eq!(mount_snapshot(), before);
+    assert_eq!(leftover_processes("all"), Vec::<u32>::new());
+}
+
+#[test]
+fn ps_inside_shows_the_exec_under_the_containers_pid1_and_ns_agrees() {
+    if skip_unless_root("ps_inside_shows_the_exec_under_the_containers_pid1_and_ns_agrees") {
+        return;
+    }
+    // No rootfs: husk itself is reachable inside, for `husk ns`. CAP_SYS_PTRACE lets it
+    // read /proc/1/ns of the container's husk, which is non-dumpable (CVE-2019-5736).
+    let c = Container::start(
+        "ps",
+        &[
+            "-p",
+            "--proc",
+            "-u",
+            "-n",
+            "-i",
+            "-m",
+            "--cap-add",
+            "SYS_PTRACE",
+        ],
+    );
+    let h = husk().display().to_string();
+    let (code, out, err) = exec(&[
+        "--cap-add",
+        "SYS_PTRACE",
+        &c.name,
+        "--",
+        "sh",
+        "-c",
+        &format!("ps -o pid,ppid,comm; echo; {h} ns"),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let (ps, ns) = out.split_once("\n\n").unwrap();
+    let rows: Vec<Vec<&str>> = ps
+        .lines()
+        .skip(1)
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    // PID 1 is the container's husk; the exec'd sh and ps are in its pid namespace, under
+    // the exec's own husk (whose parent, outside, shows as 0).
+    assert_eq!(rows[0], ["1", "0", "husk"], "{ps}");
+    let sh = rows.iter().find(|r| r[2] == "sh").expect(ps);
+    let shim = rows.iter().find(|r| r[0] == sh[1]).expect(ps);
+    assert_eq!((shim[1], shim[2]), ("0", "husk"), "{ps}");
+    assert!(rows.iter().any(|r| r[2] == "ps" && r[1] == sh[0]), "{ps}");
+    assert!(rows.iter().any(|r| r[2] == "sleep" && r[1] == "1"), "{ps}");
+    // `husk ns` run by the exec'd process: nothing differs from the container's PID 1.
+    assert!(ns.starts_with("NAMESPACE"), "{ns}");
+    for t in ["cgroup", "ipc", "mnt", "net", "pid", "user", "uts"] {
+        assert!(ns.lines().any(|l| l.starts_with(t)), "{t} in {ns}");
+    }
+    assert!(
+        !ns.lines().any(|l| l.ends_with('*') || l.ends_with('?')),
+        "{ns}"
+    );
+    c.stop();
+}
+
+#[test]
+fn a_killed_exec_leaves_cmd_to_the_containers_pid1() {
+    if skip_unless_root("a_killed_exec_leaves_cmd_to_the_containers_pid1") {
+        return;
+    }
+    let c = Container::start("orphan", &["-p", "--proc"]);
+    let e =
+        Lines::spawn(husk_cmd("exec").args([&c.name, "--", "sh", "-c", "echo ready; sleep 0.5"]));
+    assert_eq!(e.line(), "ready");
+    let (husk_pid, shim) = (e.pid(), child_of(e.pid()));
+    let sh = child_of(shim);
+    kill(husk_pid, libc::SIGKILL);
+    assert_eq!(e.wait_signaled(), libc::SIGKILL);
+    // The in-container husk dies with husk exec; sh is adopted by the container's PID 1 ...
+    let mut adopted = false;
+    for _ in 0..500 {
+        if alive(sh) && ppid_of(sh) == c.pid {
+            adopted = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    assert!(adopted, "sh's parent is the container's PID 1");
+    assert!(
+        !alive(shim) || ppid_of(shim) != husk_pid,
+        "the exec's husk died with it"
+    );
+    // ... which reaps it when it ends.
+    for _ in 0..500 {
+        if !alive(sh) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(!alive(sh), "sh was reaped, not left a zombie");
+    c.stop();
+}
+
+#[test]
+fn exit_statuses_pass_through() {
+    if skip_unless_root("exit_statuses_pass_through") {
+        return;
+    }
+    let c = Container::start("codes", &["-p", "--proc", "-u"]);
+    for (script, want) in [
+        ("exit 0", 0),
+        ("exit 3", 3),
+        ("exit 255", 255),
+        ("kill -TERM $$", 143),
+        ("kill -KILL $$", 137),
+    ] {
+        assert_eq!(exec(&[&c.name, "sh", "-c", script]).0, want, "{script}");
+    }
+    let (code, _, err) = exec(&[&c.name, "/no/such/cmd"]);
+    assert_eq!(code, 127);
+    assert!(err.contains("husk: exec /no/such/cmd: ENOENT"), "{err}");
+    assert_eq!(exec(&[&c.name, "/etc/passwd"]).0, 126);
+    // By pid, with --env, --cwd, --uid, --gid (and only the uts namespace).
+    let pid = c.pid.to_string();
+    let (code, out, err) = exec(&[
+        "-u",
+        "-e",
+        "A=b",
+        "--cwd",
+        "/tmp",
+        "--uid",
+        "65534",
+        "--gid",
+        "65534",
+        &pid,
+        "--",
+        "sh",
+        "-c",
+        "echo $A; pwd; id -u; id -g; readlink /proc/self/ns/pid",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let own_pid_ns = std::fs::read_link("/proc/self/ns/pid").unwrap();
+    assert_eq!(
+        out,
+        format!("b\n/tmp\n65534\n65534\n{}\n", own_pid_ns.display())
+    );
+    c.stop();
+}
+
+#[test]
+fn exec_into_a_rootless_container_as_its_unprivileged_owner() {
+    if skip_unless_root("exec_into_a_rootless_container_as_its_unprivileged_owner") {
+        return;
+    }
+    // Without --name (an unprivileged user cannot write /run/husk): by pid.
+    let mut c = husk_cmd("run");
+    let (k, v) = marker("rootless");
+    c.env(&k, &v)
+        .args(["-p", "--proc", "-u", "--hostname", "rl", "--", "sh", "-c"]);
+    c.arg("echo ready; exec sleep 100");
+    use std::os::unix::process::CommandExt;
+    c.uid(65534).gid(65534);
+    let run = Lines::spawn(&mut c);
+    assert_eq!(run.line(), "ready");
+    let pid = child_of(run.pid());
+    let mut e = husk_cmd("exec");
+    e.uid(65534).gid(65534).env(&k, &v);
+    e.args([&pid.to_string(), "--", "sh", "-c"]);
+    e.arg("id -u; hostname; cat /proc/self/uid_map; for t in cgroup ipc mnt net pid user uts; do readlink /proc/self/ns/$t; done");
+    let o = common::run(&mut e);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let out = stdout(&o);
+    let mut l = out.lines();
+    assert_eq!(
+        l.next(),
+        Some("0"),
+        "root of the container's user namespace"
+    );
+    assert_eq!(l.next(), Some("rl"));
+    assert_eq!(
+        l.next().unwrap().split_whitespace().collect::<Vec<_>>(),
+        ["0", "65534", "1"]
+    );
+    let want = ns_inodes(&pid.to_string());
+    let got: Vec<&str> = l.collect();
+    assert_eq!(
+        got,
+        NS.iter().map(|t| want[*t].as_str()).collect::<Vec<_>>()
+    );
+    kill(run.pid(), libc::SIGTERM);
+    assert_eq!(run.wait(), 143);
+    assert_eq!(leftover_processes("rootless"), Vec::<u32>::new());
+}
+
+#[test]
+fn exec_works_on_any_process_like_nsenter() {
+    if skip_unless_root("exec_works_on_any_process_like_nsenter") {
+        return;
+    }
+    let (k, v) = marker("plain");
+    let u = Lines::spawn(Command::new("unshare").env(&k, &v).args([
+        "-u",
+        "-n",
+        "sh",
+        "-c",
+        "hostname plain; echo ready; exec sleep 100",
+    ]));
+    assert_eq!(u.line(), "ready");
+    let pid = u.pid().to_string();
+    let (code, out, err) = exec(&[&pid, "sh", "-c", "hostname; readlink /proc/self/ns/net"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, format!("plain\n{}\n", ns_inodes(&pid)["net"]));
+    drop(u);
+    assert_eq!(leftover_processes("plain"), Vec::<u32>::new());
+}
+
+/// Runs `husk exec` with pidfd_open failing ENOSYS (a kernel before 5.3), through a
+/// seccomp filter installed just before exec: husk falls back to /proc/PID/ns files.
+#[test]
+fn without_pidfd_the_namespace_files_are_used() {
+    if skip_unless_root("without_pidfd_the_namespace_files_are_used") {
+        return;
+    }
+    let c = Container::start("nopidfd", &["-a"]);
+    let mut e = husk_cmd("exec");
+    e.args([
+        &c.name,
+        "--",
+        "sh",
+        "-c",
+        "for t in cgroup ipc mnt net pid user uts; do readlink /proc/self/ns/$t; done",
+    ]);
+    use std::os::unix::process::CommandExt;
+    unsafe {
+        e.pre_exec(|| {
+            // ld [nr]; jeq pidfd_open; ret ERRNO|ENOSYS; ret ALLOW (x86_64 only test host).
+            let filter = [
+                libc::sock_filter {
+                    code: 0x20,
+                    jt: 0,
+                    jf: 0,
+                    k: 0,
+                },
+                libc::sock_filter {
+                    code: 0x15,
+                    jt: 0,
+                    jf: 1,
+                    k: libc::SYS_pidfd_open as u32,
+                },
+                libc::sock_filter {
+                    code: 0x06,
+                    jt: 0,
+                    jf: 0,
+                    k: 0x0005_0000 | libc::ENOSYS as u32,
+                },
+                libc::sock_filter {
+                    code: 0x06,
+                    jt: 0,
+                    jf: 0,
+                    k: 0x7fff_0000,
+                },
+            ];
+            let prog = libc::sock_fprog {
+                len: 4,
+                filter: filter.as_ptr() as *mut _,
+            };
+            if libc::prctl(libc::PR_SET_SECCOMP, libc::SECCOMP_MODE_FILTER, &prog) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let o = common::run(&mut e);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let want = ns_inodes(&c.pid.to_string());
+    assert_eq!(
+        stdout(&o).lines().collect::<Vec<_>>(),
+        NS.iter().map(|t| want[*t].as_str()).collect::<Vec<_>>()
+    );
+    c.stop();
+}
+
+#[test]
+fn join_accepts_a_container_name() {
+    if skip_unless_root("join_accepts_a_container_name") {
+        return;
+    }
+    let c = Container::start("join", &["-u", "-i", "--hostname", "joined"]);
+    let o = run(husk_cmd("run").args([
+        &format!("--join=uts={}", c.name),
+        &format!("--join=ipc={}", c.name),
+        "--",
+        "sh",
+        "-c",
+        "hostname; readlink /proc/self/ns/ipc",
+    ]));
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let ipc = ns_inodes(&c.pid.to_string())["ipc"].clone();
+    assert_eq!(stdout(&o), format!("joined\n{ipc}\n"));
+    let o = run(husk_cmd("run").args(["--join", "uts=no-such-container", "--", "true"]));
+    assert_eq!(code(&o), 125);
+    assert!(stderr(&o).contains("no such container"), "{}", stderr(&o));
+    c.stop();
+}
+
+#[test]
+fn a_name_in_use_is_refused_and_its_owner_unharmed() {
+    if skip_unless_root("a_name_in_use_is_refused_and_its_owner_unharmed") {
+        return;
+    }
+    let c = Container::start("dup", &["-p", "--proc"]);
+    let rec = record(&c.name);
+    let before = mount_snapshot();
+    let (k, v) = marker("dup2");
+    let o = run(husk_cmd("run")
+        .env(&k, &v)
+        .args(["--name", &c.name, "-p", "--", "true"]));
+    assert_eq!(code(&o), 125);
+    assert_eq!(
+        stderr(&o),
+        format!(
+            "husk: --name '{}': in use by a running container (see husk list)\n",
+            c.name
+        )
+    );
+    assert_eq!(
+        record(&c.name),
+        rec,
+        "the first container's record is untouched"
+    );
+    assert_eq!(mount_snapshot(), before);
+    assert_eq!(leftover_processes("dup2"), Vec::<u32>::new());
+    assert_eq!(
+        exec(&[&c.name, "true"]).0,
+        0,
+        "the first container still runs"
+    );
+    c.stop();
+}
+
+#[test]
+fn a_stale_record_is_not_listed_not_entered_and_replaced() {
+    if skip_unless_root("a_stale_record_is_not_listed_not_entered_and_replaced") {
+        return;
+    }
+    std::fs::create_dir_all(DIR).unwrap();
+    // A dead process's pid, and a live pid with another start time (a reused pid).
+    let mut dead = Command::new("true").spawn().unwrap();
+    let dead_pid = dead.id();
+    dead.wait().unwrap();
+    let me = std::process::id();
+    for (tag, rec) in [
+        ("stale-dead", format!("{dead_pid} 12345 0\n\n/\n")),
+        ("stale-reused", format!("{me} 1 0\n\n/\n")),
+    ] {
+        let n = name(tag);
+        let path = format!("{DIR}/{n}");
+        std::fs::write(&path, &rec).unwrap();
+        let list = stdout(&run(&mut husk_cmd("list")));
+        assert!(!list.contains(&n), "{list}");
+        let (code, _, err) = exec(&[&n, "true"]);
+        assert_eq!(code, 125);
+        assert_eq!(
+            err,
+            format!("husk: container '{n}': not running any more\n")
+        );
+        // A run with that name replaces the record, and removes it at the end.
+        let run = Lines::spawn(husk_cmd("run").args([
+            "--name",
+            &n,
+            "-u",
+            "--",
+            "sh",
+            "-c",
+            "echo ready; exec sleep 100",
+        ]));
+        assert_eq!(run.line(), "ready");
+        let pid = child_of(run.pid());
+        for _ in 0..500 {
+            if record(&n).starts_with(&format!("{pid} ")) {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        assert!(record(&n).starts_with(&format!("{pid} ")), "{}", record(&n));
+        kill(run.pid(), libc::SIGTERM);
+        assert_eq!(run.wait(), 143);
+        assert!(!Path::new(&path).exists());
+    }
+}
+
+/// Just enough JSON for `husk list --json`: values are strings, numbers, arrays, objects.
+#[derive(Debug, PartialEq)]
+enum Json {
+    Str(String),
+    Num(u64),
+    Arr(Vec<Json>),
+    Obj(BTreeMap<String, Json>),
+}
+
+fn parse_json(s: &str) -> Json {
+    fn value(b: &[u8], i: &mut usize) -> Json {
+        let c = b[*i];
+        *i += 1;
+        match c {
+            b'[' => {
+                let mut v = Vec::new();
+                if b[*i] == b']' {
+                    *i += 1;
+                    return Json::Arr(v);
+                }
+                loop {
+                    v.push(value(b, i));
+                    *i += 1;
+                    if b[*i - 1] == b']' {
+                        return Json::Arr(v);
+                    }
+                    assert_eq!(b[*i - 1], b',');
+                }
+            }
+            b'{' => {
+                let mut m = BTreeMap::new();
+                loop {
+                    let Json::Str(k) = value(b, i) else {
+                        panic!("key")
+                    };
+                    assert_eq!(b[*i], b':');
+                    *i += 1;
+                    m.insert(k, value(b, i));
+                    *i += 1;
+                    if b[*i - 1] == b'}' {
+                        return Json::Obj(m);
+                    }
+                    assert_eq!(b[*i - 1], b',');
+                }
+            }
+            b'"' => {
+                let mut out = Vec::new();
+                loop {
+                    let c = b[*i];
+                    *i += 1;
+                    match c {
+                        b'"' => return Json::Str(String::from_utf8(out).unwrap()),
+                        b'\\' => {
+                            let e = b[*i];
+                            *i += 1;
+                            match e {
+                                b'u' => {
+                                    let hex = std::str::from_utf8(&b[*i..*i + 4]).unwrap();
+                                    out.push(u8::from_str_radix(hex, 16).unwrap());
+                                    *i += 4;
+                                }
+                                b'n' => out.push(b'\n'),
+                                b'"' | b'\\' | b'/' => out.push(e),
+                                _ => panic!("escape {e}"),
+                            }
+                        }
+                        c => {
+                            assert!(c >= 0x20, "raw control byte in a string");
+                            out.push(c)
+                        }
+                    }
+                }
+            }
+            b'0'..=b'9' => {
+                let start = *i - 1;
+                while b[*i].is_ascii_digit() {
+                    *i += 1;
+                }
+                Json::Num(std::str::from_utf8(&b[start..*i]).unwrap().parse().unwrap())
+            }
+            c => panic!("unexpected {}", c as char),
+        }
+    }
+    let mut i = 0;
+    let v = value(s.as_bytes(), &mut i);
+    assert_eq!(&s[i..], "\n", "one value, then a newline");
+    v
+}
+
+#[test]
+fn json_parser_self_check() {
+    assert_eq!(parse_json("[]\n"), Json::Arr(vec![]));
+    let v = parse_json("[{\"a\\\"\\\\\\u0001\":\"x\",\"n\":12}]\n");
+    let Json::Arr(v) = v else { panic!() };
+    let Json::Obj(o) = &v[0] else { panic!() };
+    assert_eq!(o["a\"\\\u{1}"], Json::Str("x".into()));
+    assert_eq!(o["n"], Json::Num(12));
+}
+
+#[test]
+fn list_shows_live_containers_as_text_and_json() {
+    if skip_unless_root("list_shows_live_containers_as_text_and_json") {
+        return;
+    }
+    let a = Container::start("list-a", &["-p", "--proc", "-n", "-u"]);
+    // A name with the characters JSON must escape.
+    let odd = Container::start("list\"b\\", &["-i"]);
+    let text = stdout(&run(&mut husk_cmd("list")));
+    let mut lines = text.lines();
+    assert!(lines.next().unwrap().starts_with("NAME "));
+    let row = |n: &str| -> Vec<String> {
+        text.lines()
+            .find(|l| l.starts_with(&format!("{n} ")))
+            .unwrap_or_else(|| panic!("{n} not in\n{text}"))
+            .split_whitespace()
+            .map(String::from)
+            .collect()
+    };
+    let ra = row(&a.name);
+    assert_eq!(ra[1], a.pid.to_string());
+    assert!(ra[2].ends_with('s') && ra[2][..ra[2].len() - 1].parse::<u64>().unwrap() < 60);
+    assert_eq!(ra[3], "mnt,pid,net,uts");
+    assert_eq!(ra[4], "/");
+    assert_eq!(row(&odd.name)[3], "ipc");
+    let json = stdout(&run(husk_cmd("list").arg("--json")));
+    let Json::Arr(all) = parse_json(&json) else {
+        panic!("{json}")
+    };
+    let find = |n: &str| {
+        all.iter()
+            .find_map(|c| match c {
+                Json::Obj(o) if o["name"] == Json::Str(n.into()) => Some(o),
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("{n} not in {json}"))
+    };
+    let o = find(&a.name);
+    assert_eq!(o["pid"], Json::Num(a.pid as u64));
+    assert_eq!(o["namespaces"], Json::Str("mnt,pid,net,uts".into()));
+    assert_eq!(o["rootfs"], Json::Str("/".into()));
+    assert_eq!(o["cgroup"], Json::Str("".into()));
+    assert!(matches!(o["uptime"], Json::Num(n) if n < 60));
+    assert_eq!(find(&odd.name)["pid"], Json::Num(odd.pid as u64));
+    a.stop();
+    odd.stop();
+    let json = stdout(&run(husk_cmd("list").arg("--json")));
+    assert!(!json.contains(&name("list")), "{json}");
+}
+
+#[test]
+fn bad_input_is_refused_and_leaves_nothing() {
+    if skip_unless_root("bad_input_is_refused_and_leaves_nothing") {
+        return;
+    }
+    let before = mount_snapshot();
+    let (k, v) = marker("exec-bad");
+    let missing = name("missing");
+    // A pid that is surely free: one of ours, reaped.
+    let mut gone = Command::new("true").spawn().unwrap();
+    let gone_pid = gone.id().to_string();
+    gone.wait().unwrap();
+    let cases: &[(&[&str], &str)] = &[
+        (&[&missing, "true"], "no such container (see husk list)"),
+        (&["--name", &missing, "true"], "no such container"),
+        (&[&gone_pid, "true"], "ESRCH"),
+        (&["a/b", "true"], "container name 'a/b'"),
+        (&["..", "true"], "container name '..'"),
+        (&["1"], "no command given"),
+        (&[], "expected"),
+        (&["0", "true"], "not a process id"),
+        (
+            &["--rootfs", "/", "1", "true"],
+            "an option of husk run only",
+        ),
+        (&["--frob", "1", "true"], "unknown option '--frob'"),
+    ];
+    for (args, msg) in cases {
+        let o = run(husk_cmd("exec").env(&k, &v).args(*args));
+        let err = stderr(&o);
+        assert_eq!(code(&o), 125, "{args:?}: {err}");
+        assert!(
+            err.starts_with("husk: ") && err.contains(msg) && err.lines().count() == 1,
+            "{args:?}: {err}"
+        );
+    }
+    for bad in ["a/b", "", ".", "x".repeat(65).as_str(), "a b"] {
+        let o = run(husk_cmd("run").env(&k, &v).args(["--name", bad, "true"]));
+        assert_eq!(code(&o), 125, "{bad}");
+        assert!(stderr(&o).contains("container name"), "{}", stderr(&o));
+    }
+    assert_eq!(mount_snapshot(), before);
+    assert_eq!(leftover_processes("exec-bad"), Vec::<u32>::new());
+}
