@@ -225,7 +225,7 @@ pub fn run(argv: CVec, envp: CVec, spec: &Spec, t_start: u64) -> i32 {
         return 125;
     }
     // --name: a name in use is refused before anything exists.
-    let mut claim = match spec.name.map(state::prepare).transpose() {
+    let claim = match spec.name.map(state::prepare).transpose() {
         Ok(c) => c,
         Err(e) => {
             e.print();
@@ -271,7 +271,87 @@ pub fn run(argv: CVec, envp: CVec, spec: &Spec, t_start: u64) -> i32 {
         }
     };
     t.lap(sync::P_CHECK);
+    // cgroups: where each controller lives, the plan (pure), then the directories.
+    let plan = match (!spec.cg.is_empty())
+        .then(|| {
+            crate::cgroup::act::read_layout()
+                .and_then(|l| crate::cgroup::plan(&spec.cg, &l, sys::getpid() as u32))
+        })
+        .transpose()
+    {
+        Ok(p) => p,
+        Err(e) => {
+            e.print();
+            return 125;
+        }
+    };
+    let mut cg = match plan
+        .as_ref()
+        .map(crate::cgroup::act::Cgroup::create)
+        .transpose()
+    {
+        Ok(c) => c,
+        Err(e) => {
+            e.print();
+            return 125;
+        }
+    };
+    if cg.is_some() {
+        t.lap(sync::P_CGROUP);
+    }
+    let ctx = Outer {
+        spec,
+        cmd,
+        env,
+        joins,
+        joined_pid,
+        prepared: &prepared,
+        caller_uid,
+        claim,
+    };
+    let code = contain(ctx, &mut t, &mut host, cg.as_ref());
+    if let Some(c) = cg.as_mut() {
+        // An OOM kill is the cgroup's to tell (the wait status says only SIGKILL).
+        if code == 137 && c.oom_killed(137 << 8) {
+            crate::cgroup::oom_message(cmd.get(0), c.memory_limit()).err();
+        }
+        if let Err(e) = c.remove() {
+            e.print();
+        }
+    }
+    code
+}
 
+/// What `run` decided before the cgroups existed, for [`contain`].
+struct Outer<'a> {
+    spec: &'a Spec,
+    cmd: CVec,
+    env: CVec,
+    joins: Vec<(Fd, u32)>,
+    joined_pid: bool,
+    prepared: &'a Prepared,
+    caller_uid: u32,
+    claim: Option<crate::state::Claim>,
+}
+
+/// Clones the container's first process (into its cgroups), finishes the setup outside,
+/// waits for the child's verdict and supervises it; returns the exit status.
+fn contain(
+    o: Outer,
+    t: &mut Timer,
+    host: &mut crate::net::setup::Host,
+    cg: Option<&crate::cgroup::act::Cgroup>,
+) -> i32 {
+    let Outer {
+        spec,
+        cmd,
+        env,
+        joins,
+        joined_pid,
+        prepared,
+        caller_uid,
+        mut claim,
+    } = o;
     let (psock, csock) = match ns::seqpacket_pair() {
         Ok(p) => p,
         Err(e) => {
@@ -295,7 +375,14 @@ pub fn run(argv: CVec, envp: CVec, spec: &Spec, t_start: u64) -> i32 {
     let maps = spec.ns & NEWUSER != 0
         && (spec.map_root || !spec.uid_maps.is_empty() || !spec.gid_maps.is_empty());
     let needs_go = maps || host.needs_go();
-    let pid = match ns::fork_with(spec.ns | host.extra_ns()) {
+    let flags = spec.ns | host.extra_ns();
+    // With cgroups, the child makes its cgroup namespace itself once inside its cgroups
+    // (on v1 it joins them after clone), so that the namespace is rooted there.
+    let cloned = match cg {
+        Some(c) => c.clone((flags & !spec::NEWCGROUP) as u64).map(|c| c.pid),
+        None => ns::fork_with(flags).map_err(|e| clone_error(spec, e)),
+    };
+    let pid = match cloned {
         Ok(0) => {
             drop(psock);
             drop(sfd);
@@ -310,12 +397,13 @@ pub fn run(argv: CVec, envp: CVec, spec: &Spec, t_start: u64) -> i32 {
                 pidns,
                 prepared: &prepared,
                 nondumpable: spec.root_may_be_host_root(caller_uid),
-                host: &host,
+                host,
+                cg,
             })
         }
         Ok(pid) => pid,
         Err(e) => {
-            clone_error(spec, e).print();
+            e.print();
             return 125;
         }
     };
@@ -413,6 +501,8 @@ struct Child<'a> {
     nondumpable: bool,
     /// The network husk set up outside, for the child to finish inside.
     host: &'a crate::net::setup::Host,
+    /// The container's cgroups (v1: the child joins them itself, first thing).
+    cg: Option<&'a crate::cgroup::act::Cgroup<'a>>,
 }
 
 /// The container's first process. Never returns: it execs CMD, or stays as its init, or
@@ -440,6 +530,13 @@ fn setup_and_run(c: &Child) -> core::result::Result<u8, (Error, u8)> {
         crate::signals::SIGKILL as usize,
         0,
     );
+    if let Some(cg) = c.cg {
+        // A task that moves itself skips the RCU grace period a move by the parent waits.
+        cg.join().map_err(fail)?;
+        if spec.ns & spec::NEWCGROUP != 0 {
+            ns::unshare(spec::NEWCGROUP).map_err(|e| fail(Error::sys("unshare", b"cgroup", e)))?;
+        }
+    }
     if c.needs_go {
         let mut f = [0u8; FRAME];
         match sys::read(sock.raw(), &mut f) {

@@ -140,6 +140,8 @@ pub struct Spec {
     pub verbosity: u8,
     /// Capabilities, no_new_privs, seccomp, descriptors (cli::security).
     pub sec: crate::cli::security::SecSpec,
+    /// Memory, swap, cpu and pids limits (cli::cgroup).
+    pub cg: crate::cli::cgroup::CgroupSpec,
     /// --name: recorded in /run/husk/NAME (`state`); for exec, the target container.
     pub name: Option<&'static [u8]>,
     /// `husk exec`: what to take from the target besides the namespaces in `joins`.

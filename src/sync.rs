@@ -18,7 +18,7 @@ pub const TIMES: u8 = 3;
 /// carries indexes into it. `net` is husk's side of the network (bridge, pair, host
 /// address), `ifup` the child's (lo, its end, routes).
 pub const PHASES: &str =
-    "parse check clone maps join hostname mounts pivot setup security exec net ifup";
+    "parse check clone maps join hostname mounts pivot setup security exec net ifup cgroup";
 pub const P_PARSE: u8 = 0;
 pub const P_CHECK: u8 = 1;
 pub const P_CLONE: u8 = 2;
@@ -32,6 +32,7 @@ pub const P_SECURITY: u8 = 9;
 pub const P_EXEC: u8 = 10;
 pub const P_NET: u8 = 11;
 pub const P_IFUP: u8 = 12;
+pub const P_CGROUP: u8 = 13;
 
 pub fn go() -> [u8; FRAME] {
     let mut f = [0u8; FRAME];

@@ -581,3 +581,113 @@ fn killing_husk_kills_the_container() {
         assert_eq!(left, Vec::<u32>::new(), "{flags:?}");
     }
 }
+
+/// Our own cgroup in a v1 hierarchy (husk's default parent), e.g. /sys/fs/cgroup/memory/a/b.
+fn own_cgroup(ctl: &str) -> std::path::PathBuf {
+    let me = std::fs::read_to_string("/proc/self/cgroup").unwrap();
+    let path = me
+        .lines()
+        .find_map(|l| {
+            let mut f = l.splitn(3, ':');
+            let (_, ctls, p) = (f.next()?, f.next()?, f.next()?);
+            ctls.split(',').any(|c| c == ctl).then(|| p.to_string())
+        })
+        .unwrap();
+    std::path::PathBuf::from(format!("/sys/fs/cgroup/{ctl}{path}"))
+}
+
+fn husk_cgroups_under(ctl: &str) -> Vec<String> {
+    std::fs::read_dir(own_cgroup(ctl))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("husk-"))
+        .collect()
+}
+
+fn cgroups_available() -> bool {
+    std::path::Path::new("/sys/fs/cgroup/memory/memory.limit_in_bytes").exists()
+}
+
+#[test]
+fn memory_limit_oom_kill_is_reported() {
+    if skip_unless_root("memory_limit_oom_kill_is_reported") || !cgroups_available() {
+        return;
+    }
+    let p = probe().display().to_string();
+    let (c, out, err) = out_of(&["--memory", "4M", "--", &p, "hog", "64"]);
+    assert_eq!(c, 137, "{out}{err}");
+    assert!(
+        err.contains("was killed by the OOM killer (memory limit 4 MiB)"),
+        "{err}"
+    );
+    // Under the limit, the same program lives.
+    let (c, out, _) = out_of(&["--memory", "64M", "-p", "--", &p, "hog", "8"]);
+    assert_eq!((c, out.as_str()), (0, "survived 8\n"));
+    assert_eq!(
+        husk_cgroups_under("memory"),
+        Vec::<String>::new(),
+        "nothing left"
+    );
+}
+
+#[test]
+fn pids_and_cpu_limits_are_the_kernels() {
+    if skip_unless_root("pids_and_cpu_limits_are_the_kernels") || !cgroups_available() {
+        return;
+    }
+    // What the kernel says from inside: the limits in the container's own cgroup files,
+    // forks refused at the limit (pids.events), throttling under a 20% quota (cpu.stat).
+    let script = "p=$(grep :pids: /proc/self/cgroup | cut -d: -f3); c=$(grep -E ':cpu(,|:)' /proc/self/cgroup | cut -d: -f3); \
+        cat /sys/fs/cgroup/pids$p/pids.max; cat /sys/fs/cgroup/cpu$c/cpu.cfs_quota_us; \
+        (for i in 1 2 3 4 5 6 7 8 9 10; do sleep 1 & done) 2>/dev/null; \
+        grep -c max /sys/fs/cgroup/pids$p/pids.events; \
+        end=$(($(date +%s) + 1)); while [ $(date +%s) -lt $end ]; do :; done; \
+        awk '/nr_throttled/ {print ($2 > 0)}' /sys/fs/cgroup/cpu$c/cpu.stat";
+    let (c, out, err) = out_of(&["--pids", "6", "--cpus", "0.2", "--", "sh", "-c", script]);
+    assert_eq!(c, 0, "{err}");
+    let v: Vec<&str> = out.lines().collect();
+    assert_eq!(v[0], "6", "pids.max: {out}");
+    assert_eq!(v[1], "20000", "20% of a 100 ms period: {out}");
+    let refused: u32 = v[2].parse().unwrap();
+    assert!(refused >= 1, "pids.events counts refused forks: {out}");
+    assert_eq!(v[3], "1", "throttled: {out}");
+    for ctl in ["pids", "cpu"] {
+        assert_eq!(
+            husk_cgroups_under(ctl),
+            Vec::<String>::new(),
+            "nothing left in {ctl}"
+        );
+    }
+}
+
+#[test]
+fn bad_cgroup_input_creates_nothing() {
+    if skip_unless_root("bad_cgroup_input_creates_nothing") || !cgroups_available() {
+        return;
+    }
+    for (args, msg) in [
+        (&["--memory", "0", "true"][..], "--memory '0'"),
+        (&["--memory", "1x", "true"], "--memory '1x'"),
+        (&["--cpus", "0", "true"], "--cpus '0'"),
+        (&["--pids", "-1", "true"], "--pids '-1'"),
+        (
+            &[
+                "--cgroup-parent",
+                "/no/such/parent",
+                "--memory",
+                "4M",
+                "true",
+            ],
+            "no/such/parent",
+        ),
+    ] {
+        let (c, _, err) = out_of(args);
+        assert_eq!(c, 125, "{args:?}: {err}");
+        assert!(
+            err.starts_with("husk: ") && err.contains(msg) && err.lines().count() == 1,
+            "{args:?}: {err}"
+        );
+    }
+    assert_eq!(husk_cgroups_under("memory"), Vec::<String>::new());
+}

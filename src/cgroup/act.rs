@@ -314,7 +314,29 @@ impl<'p> Cgroup<'p> {
     /// reaping of the container's init by a moment: retried for up to ~0.1 s. Then removes
     /// the stale `husk-<pid>` siblings whose husk is dead and which are empty (left by a
     /// husk that was SIGKILLed). Returns the first error, after trying every cgroup.
+    /// Kills what is left in the container's cgroups: what outlived CMD with no pid
+    /// namespace to end it (a daemon it started, say). cgroup.kill (v2, Linux 5.14+) does
+    /// it atomically; elsewhere each pid of cgroup.procs, a few rounds against forks.
+    pub fn kill_rest(&self) {
+        for (d, l) in self.each() {
+            let at = l.dir.raw();
+            if d.v2 && fs::write_at(at, c"cgroup.kill", b"1", false).is_ok() {
+                continue;
+            }
+            for _ in 0..8 {
+                let procs = fs::read_at(at, c"cgroup.procs").unwrap_or_default();
+                if procs.is_empty() {
+                    break;
+                }
+                for pid in procs.split(|&b| b == b'\n').filter_map(parse_u64) {
+                    let _ = sys::signal::kill(pid as i32, g::SIGKILL);
+                }
+            }
+        }
+    }
+
     pub fn remove(&mut self) -> Result<()> {
+        self.kill_rest();
         let mut res = Ok(());
         while let Some(l) = self.live.pop() {
             let d = &self.plan.dirs[self.live.len()];
@@ -323,6 +345,8 @@ impl<'p> Cgroup<'p> {
             let r = loop {
                 match rmdir_tree(l.parent.raw(), c(&name), 0) {
                     Err(Errno::EBUSY) if wait < 100_000 => {
+                        // Those killed above may be our (adopted) children: reap them.
+                        while let Ok(Some(_)) = process::wait(-1, true) {}
                         sys::time::sleep_us(wait);
                         wait *= 2;
                     }

@@ -49,7 +49,9 @@ Other:
 /// `husk run --help`: the options above, then the security ones with their defaults.
 pub fn help() -> crate::out::Msg {
     let mut m = crate::out::Msg::new();
-    m.s(HELP.as_bytes());
+    m.s(HELP.as_bytes())
+        .s(b"cgroups (removed when the container ends; an OOM kill is reported, status 137):\n");
+    m.s(super::cgroup::HELP.as_bytes());
     super::security::help(&mut m);
     m
 }
@@ -310,11 +312,13 @@ pub fn parse(args: &[&'static [u8]], start: usize, caller_uid: u32) -> Result<Op
                     break;
                 }
                 _ if super::security::parse_opt(arg, &mut l, &mut s.sec)? => {}
+                _ if super::cgroup::parse_opt(arg, &mut l, &mut s.cg)? => {}
                 other if super::net::option(&mut s, other, &mut l)? => {}
                 other => return Err(unknown(other, "(see husk run --help)")),
             },
         }
     }
+    s.cg.check()?;
     s.cmd = l.rest();
     if s.cmd >= args.len() {
         return Err(Error::usage(

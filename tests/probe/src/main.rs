@@ -8,6 +8,7 @@
 //!   probe orphans <n>      make n orphans (double fork), wait until each has been reaped
 //!                          by someone else, print "reaped <n>" (or "zombie <pid>", exit 1)
 //!   probe exit <n>         exit with status n
+//!   probe hog <MiB>        allocate and touch MiB mebibytes, print "survived", exit 0
 use std::io::Write;
 
 fn out(line: &str) {
@@ -116,6 +117,16 @@ fn main() {
         },
         "orphans" => orphans(arg(2).parse().unwrap_or(1)),
         "exit" => arg(2).parse().unwrap_or(0),
+        "hog" => {
+            let mib: usize = arg(2).parse().unwrap_or(64);
+            let mut v: Vec<Vec<u8>> = Vec::new();
+            for _ in 0..mib {
+                // Touch every page: untouched memory is not charged.
+                v.push(vec![1u8; 1 << 20]);
+            }
+            out(&format!("survived {}", v.len()));
+            0
+        }
         other => {
             eprintln!("probe: unknown command {other:?}");
             2
