@@ -395,7 +395,7 @@ fn contain(
                 mask: orig_mask,
                 needs_go,
                 pidns,
-                prepared: &prepared,
+                prepared,
                 nondumpable: spec.root_may_be_host_root(caller_uid),
                 host,
                 cg,
