@@ -68,33 +68,37 @@ fn basename(p: &[u8]) -> &[u8] {
 }
 
 fn print(s: &str) -> i32 {
-    Msg(s.as_bytes().to_vec()).out();
+    let _ = sys::write_all(1, s.as_bytes());
     0
 }
 
 fn version(as_tini: bool) -> i32 {
-    let mut m = Msg::new();
-    if as_tini {
-        // `docker info` reads the init's version in tini's format.
-        m.s(b"tini version 0.19.0_husk-").s(VERSION.as_bytes());
-    } else {
-        m.s(b"husk version ").s(VERSION.as_bytes());
-    }
-    m.nl().out();
-    0
+    // `docker info` reads the init's version in tini's format.
+    let _ = sys::write_all(1, if as_tini { b"tini version 0.19.0_husk-" } else { b"husk version " });
+    print(VERSION);
+    print("\n")
 }
 
 /// Entry point: dispatches on the name husk was invoked as and the first argument.
 pub fn main(argv: CVec, envp: CVec) -> i32 {
     let t_start = sys::time::now_us();
     let args: Vec<&'static [u8]> = argv.iter().collect();
-    let prog = basename(args.first().copied().unwrap_or(b"husk"));
-    if matches!(prog, b"init" | b"tini" | b"docker-init") {
-        return init_cmd(&args, 1, argv, envp, prog != b"init");
+    let prog = basename(args.first().copied().unwrap_or(b""));
+    if let Some(i) = out::word_index("init tini docker-init", prog, false) {
+        return init_cmd(&args, 1, argv, envp, i > 0);
     }
-    match args.get(1).copied() {
-        Some(b"init") => init_cmd(&args, 2, argv, envp, false),
-        Some(b"run") => match cli::run::parse(&args, 2, sys::ns::getuid()) {
+    let Some(&first) = args.get(1) else {
+        // A kernel's init=/sbin/husk with nothing after `--`: PID 1 must not exit.
+        if boot::detect() {
+            return init_cmd(&args, 1, argv, envp, false);
+        }
+        let _ = sys::write_all(2, HELP.as_bytes());
+        return 1;
+    };
+    let arg2 = args.get(2).copied();
+    match out::word_index("init run exec list ns netns help -h --help --version -V", first, false) {
+        Some(0) => init_cmd(&args, 2, argv, envp, false),
+        Some(1) => match cli::run::parse(&args, 2, sys::ns::getuid()) {
             Ok(Some(spec)) => launch::run(argv, envp, &spec, t_start),
             Ok(None) => {
                 cli::run::help().out();
@@ -105,26 +109,20 @@ pub fn main(argv: CVec, envp: CVec) -> i32 {
                 125
             }
         },
-        Some(b"exec") => exec::run(argv, envp, &args, t_start),
-        Some(b"list") => match args.get(2).copied() {
+        Some(2) => exec::run(argv, envp, &args, t_start),
+        Some(3) => match arg2 {
             None => state::list(false),
             Some(b"--json") => state::list(true),
             _ => print("usage: husk list [--json]\n"),
         },
-        Some(b"ns") => match args.get(2).copied() {
-            Some(b"-h" | b"--help") => print("usage: husk ns [PID]\n\nEach namespace of PID (default: husk itself) with its inode; * marks those that differ\nfrom PID 1's, ? those PID 1's cannot be read.\n"),
-            pid => launch::ns_cmd(pid),
-        },
-        Some(b"netns") => netns::cmd(&args, argv, envp),
-        Some(b"-h" | b"--help" | b"help") => print(HELP),
-        Some(b"--version" | b"-V") => version(false),
-        // A kernel's init=/sbin/husk with nothing after `--`: PID 1 must not exit.
-        None if boot::detect() => init_cmd(&args, 1, argv, envp, false),
-        None => {
-            Msg(HELP.as_bytes().to_vec()).err();
-            1
-        }
-        Some(_) => init_cmd(&args, 1, argv, envp, false),
+        Some(4) if arg2.is_some_and(|a| a.starts_with(b"-")) => print(
+            "usage: husk ns [PID]\n\nEach namespace of PID (default: husk itself) with its inode; * marks those that differ\nfrom PID 1's, ? those PID 1's cannot be read.\n",
+        ),
+        Some(4) => launch::ns_cmd(arg2),
+        Some(5) => netns::cmd(&args, argv, envp),
+        Some(6..=8) => print(HELP),
+        Some(_) => version(false),
+        None => init_cmd(&args, 1, argv, envp, false),
     }
 }
 

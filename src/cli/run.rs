@@ -175,20 +175,13 @@ fn parse_join(v: &[u8]) -> Result<Join> {
 fn parse_rlimit(v: &[u8]) -> Result<Rlimit> {
     let why = "expected NAME=SOFT[:HARD] (numbers or unlimited)";
     let (name, vals) = split(v, b'=').ok_or_else(|| bad("--rlimit", v, why))?;
-    let mut lower = [0u8; 16];
-    let name = {
-        let n = name.len().min(16);
-        for (d, s) in lower.iter_mut().zip(&name[..n]) {
-            *d = s.to_ascii_lowercase();
-        }
-        let l = &lower[..n];
-        l.strip_prefix(b"rlimit_").unwrap_or(l)
+    let name = match name.split_at_checked(7) {
+        Some((pre, rest)) if pre.eq_ignore_ascii_case(b"rlimit_") => rest,
+        _ => name,
     };
-    let resource = spec::RLIMIT_NAMES
-        .iter()
-        .find(|(n, _)| n.as_bytes() == name)
-        .map(|&(_, r)| r)
-        .ok_or_else(|| bad("--rlimit", v, "unknown limit (cpu fsize data stack core rss nproc nofile memlock as locks sigpending msgqueue nice rtprio rttime)"))?;
+    let resource = crate::out::word_index(spec::RLIMIT_NAMES, name, true).ok_or_else(|| {
+        bad("--rlimit", v, "unknown limit (cpu fsize data stack core rss nproc nofile memlock as locks sigpending msgqueue nice rtprio rttime)")
+    })? as u32;
     let val = |s: &[u8]| -> Option<u64> {
         if s == b"unlimited" || s == b"infinity" {
             Some(u64::MAX)
