@@ -14,9 +14,13 @@
 //! refusals are resolved to numbers here too, so the binary carries 4 bytes per refusal.
 use std::fmt::Write as _;
 
+#[path = "build/help.rs"]
+mod help;
+
 fn main() {
     link_flags();
     tables();
+    help::generate();
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-changed=link.ld");
 }

@@ -41,7 +41,8 @@ impl Timer {
     #[inline(never)]
     fn lap(&mut self, phase: u8) {
         let now = now_us();
-        self.phases.push((phase, now.wrapping_sub(self.last) as u32));
+        self.phases
+            .push((phase, now.wrapping_sub(self.last) as u32));
         self.last = now;
     }
 
@@ -93,10 +94,16 @@ fn check(spec: &Spec, cmd: &[u8], env: CVec) -> Result<()> {
     let found = |p: &[u8]| fs::open_in_root(&dir, CPath::new(&[p]).c(), g::O_PATH).is_ok();
     let candidates = init::exec_candidates(cmd, getenv(env.iter(), b"PATH"));
     if !candidates.iter().any(|p| found(p.bytes())) {
-        return Err(Error::bad("command", cmd, "not found in the rootfs (PATH searched in it)"));
+        return Err(Error::bad(
+            "command",
+            cmd,
+            "not found in the rootfs (PATH searched in it)",
+        ));
     }
     match spec.cwd {
-        Some(cwd) if !found(cwd) => Err(Error::bad("--cwd", cwd, "no such directory in the rootfs")),
+        Some(cwd) if !found(cwd) => {
+            Err(Error::bad("--cwd", cwd, "no such directory in the rootfs"))
+        }
         _ => Ok(()),
     }
 }
@@ -128,7 +135,10 @@ fn write_maps(pid: Pid, spec: &Spec) -> Result<()> {
     let (u, gm) = if spec.map_root {
         (own(uid), own(gid))
     } else {
-        (spec::render_maps(&spec.uid_maps), spec::render_maps(&spec.gid_maps))
+        (
+            spec::render_maps(&spec.uid_maps),
+            spec::render_maps(&spec.gid_maps),
+        )
     };
     if uid != 0 && !gm.is_empty() {
         write(b"setgroups", b"deny")?;
@@ -158,7 +168,10 @@ fn clone_error(spec: &Spec, e: Errno) -> Error {
 
 /// Runs `husk run`; returns the exit status.
 pub fn run(argv: CVec, envp: CVec, spec: &Spec, t_start: u64) -> i32 {
-    let mut t = Timer { phases: Vec::new(), last: t_start };
+    let mut t = Timer {
+        phases: Vec::new(),
+        last: t_start,
+    };
     t.lap(sync::P_PARSE);
     let mut cg = None;
     let mut host = None;
@@ -327,7 +340,10 @@ fn contain(mut o: Child, t: &mut Timer, mut claim: Option<state::Claim>) -> Resu
         }
     }
     drop(psock);
-    let opts = InitOpts { verbosity: spec.verbosity, ..InitOpts::default() };
+    let opts = InitOpts {
+        verbosity: spec.verbosity,
+        ..InitOpts::default()
+    };
     Ok(exit_code(init::supervise(&sfd, pid, &opts).unwrap_or(0)) as i32)
 }
 
@@ -371,7 +387,10 @@ fn child(c: Child) -> ! {
 /// becomes CMD's init (never returns).
 fn setup_and_run(c: &Child, sock: i32) -> Result<Errno> {
     let spec = c.spec;
-    let mut t = Timer { phases: Vec::new(), last: now_us() };
+    let mut t = Timer {
+        phases: Vec::new(),
+        last: now_us(),
+    };
     // If husk outside is killed, the container goes with it (its PID 1 first), so that
     // nothing of a killed run survives. (Racing with a parent that is already gone is
     // covered by the sync socket: the read below then sees end-of-file.)
@@ -428,7 +447,11 @@ fn setup_and_run(c: &Child, sock: i32) -> Result<Errno> {
     let no_groups: &[u32] = &[];
     let ids = spec.uid.is_some() || spec.gid.is_some();
     let denied = || fs::read_file(c"/proc/self/setgroups").is_ok_and(|v| v.starts_with(b"deny"));
-    let id = Ident { uid: spec.uid, gid: spec.gid, groups: (ids && !denied()).then_some(no_groups) };
+    let id = Ident {
+        uid: spec.uid,
+        gid: spec.gid,
+        groups: (ids && !denied()).then_some(no_groups),
+    };
     let p = c.prepared;
     let sec = |r: core::result::Result<(), security::Fail>| r.map_err(|f| f.error());
     let init = c.pidns && spec.init;
@@ -463,17 +486,25 @@ fn setup_and_run(c: &Child, sock: i32) -> Result<Errno> {
         let _ = sys::prctl(PR_SET_DUMPABLE, 0, 0);
     }
     t.lap(sync::P_SECURITY);
-    let filter = if p.filter_first() { None } else { p.filter.as_deref() };
+    let filter = if p.filter_first() {
+        None
+    } else {
+        p.filter.as_deref()
+    };
     // husk stays PID 1 of the new pid namespace, with CMD as its child.
     let sfd = signal::signalfd(SigSet::FULL, false).map_err(err("signalfd", b""))?;
     // An exec failure was printed by CMD's process: exit with its status, no frame.
-    let child = init::spawn(c.cmd, c.env, c.mask, true, false, filter).unwrap_or_else(|code| sys::exit(code as i32));
+    let child = init::spawn(c.cmd, c.env, c.mask, true, false, filter)
+        .unwrap_or_else(|code| sys::exit(code as i32));
     t.lap(sync::P_EXEC);
     if spec.timings {
         let _ = sys::write(sock, &sync::times(&t.phases));
     }
     let _ = sys::close(sock);
-    let opts = InitOpts { verbosity: spec.verbosity, ..InitOpts::default() };
+    let opts = InitOpts {
+        verbosity: spec.verbosity,
+        ..InitOpts::default()
+    };
     sys::exit(exit_code(init::supervise(&sfd, child, &opts).unwrap_or(0)) as i32)
 }
 
@@ -482,12 +513,18 @@ pub fn ns_cmd(pid: Option<&[u8]>) -> i32 {
     let pid = pid.unwrap_or(b"self");
     let inode = |p: &[u8], ty: &[u8]| -> Option<Vec<u8>> {
         let link = fs::readlink(CPath::new(&[b"/proc/", p, b"/ns/", ty]).c()).ok()?;
-        Some(link[link.iter().position(|&c| c == b'[')? + 1..].strip_suffix(b"]")?.to_vec())
+        Some(
+            link[link.iter().position(|&c| c == b'[')? + 1..]
+                .strip_suffix(b"]")?
+                .to_vec(),
+        )
     };
     let mut m = Msg::new();
     m.s(b"NAMESPACE          INODE       (* differs from PID 1)\n");
     let mut any = false;
-    for ty in b"cgroup ipc mnt net pid pid_for_children time time_for_children user uts".split(|&c| c == b' ') {
+    for ty in b"cgroup ipc mnt net pid pid_for_children time time_for_children user uts"
+        .split(|&c| c == b' ')
+    {
         let Some(ino) = inode(pid, ty) else { continue };
         any = true;
         m.s(ty);

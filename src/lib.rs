@@ -15,6 +15,7 @@ pub mod cgroup;
 pub mod cli;
 pub mod error;
 pub mod exec;
+pub mod help;
 pub mod init;
 pub mod launch;
 pub mod mount;
@@ -39,30 +40,6 @@ use sys::start::CVec;
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
-const HELP: &str = "\
-usage: husk [init] [OPTIONS] [--] CMD [ARG]...   run CMD under a minimal init (PID 1)
-       husk run [OPTIONS] [--] CMD [ARG]...      run CMD in a container
-       husk exec [OPTIONS] (PID|NAME) [--] CMD   run CMD in a running container
-       husk list [--json]                        the containers started with --name
-       husk ns [PID]                             show the namespaces of PID
-
-husk is a tiny, static container launcher and init. Commands:
-  init      run CMD, forward signals, reap zombies (tini and dumb-init compatible)
-  run       new namespaces, a pivoted root, id maps, limits; husk stays PID 1 inside
-  ns        each namespace of a process with its inode, marking those not PID 1's
-  netns     named network namespaces in /var/run/netns, shared with `ip netns`
-
-`husk CMD --help` describes each one; `husk --version` prints the version.
-";
-
-/// `-l`, as tini has it. The full text is in LICENSE; the binary carries the notice only
-/// (the whole text would cost a kilobyte of a 64 KiB budget).
-const LICENSE: &str = "husk: MIT License. Copyright (c) 2026 the husk developers.
-Permission is granted, free of charge, to deal in the software without restriction,
-under the conditions of the MIT License (the LICENSE file of the source, or
-https://opensource.org/license/mit); it is provided \"as is\", without warranty.
-";
-
 fn basename(p: &[u8]) -> &[u8] {
     p.rsplit(|&c| c == b'/').next().unwrap_or(p)
 }
@@ -74,7 +51,14 @@ fn print(s: &str) -> i32 {
 
 fn version(as_tini: bool) -> i32 {
     // `docker info` reads the init's version in tini's format.
-    let _ = sys::write_all(1, if as_tini { b"tini version 0.19.0_husk-" } else { b"husk version " });
+    let _ = sys::write_all(
+        1,
+        if as_tini {
+            b"tini version 0.19.0_husk-"
+        } else {
+            b"husk version "
+        },
+    );
     print(VERSION);
     print("\n")
 }
@@ -92,11 +76,15 @@ pub fn main(argv: CVec, envp: CVec) -> i32 {
         if boot::detect() {
             return init_cmd(&args, 1, argv, envp, false);
         }
-        let _ = sys::write_all(2, HELP.as_bytes());
+        help::write(2, help::TOP);
         return 1;
     };
     let arg2 = args.get(2).copied();
-    match out::word_index("init run exec list ns netns help -h --help --version -V", first, false) {
+    match out::word_index(
+        "init run exec list ns netns help -h --help --version -V",
+        first,
+        false,
+    ) {
         Some(0) => init_cmd(&args, 2, argv, envp, false),
         Some(1) => match cli::run::parse(&args, 2, sys::ns::getuid()) {
             Ok(Some(spec)) => launch::run(argv, envp, &spec, t_start),
@@ -113,14 +101,21 @@ pub fn main(argv: CVec, envp: CVec) -> i32 {
         Some(3) => match arg2 {
             None => state::list(false),
             Some(b"--json") => state::list(true),
-            _ => print("usage: husk list [--json]\n"),
+            _ => {
+                help::write(1, help::LIST);
+                0
+            }
         },
-        Some(4) if arg2.is_some_and(|a| a.starts_with(b"-")) => print(
-            "usage: husk ns [PID]\n\nEach namespace of PID (default: husk itself) with its inode; * marks those that differ\nfrom PID 1's, ? those PID 1's cannot be read.\n",
-        ),
+        Some(4) if arg2.is_some_and(|a| a.starts_with(b"-")) => {
+            help::write(1, help::NS);
+            0
+        }
         Some(4) => launch::ns_cmd(arg2),
         Some(5) => netns::cmd(&args, argv, envp),
-        Some(6..=8) => print(HELP),
+        Some(6..=8) => {
+            help::write(1, help::TOP);
+            0
+        }
         Some(_) => version(false),
         None => init_cmd(&args, 1, argv, envp, false),
     }
@@ -132,7 +127,11 @@ fn init_cmd(args: &[&[u8]], start: usize, argv: CVec, envp: CVec, as_tini: bool)
         Ok(Parsed::Run(o)) => o,
         Ok(Parsed::Help) => return print(cli::init::HELP),
         Ok(Parsed::Version) => return version(as_tini),
-        Ok(Parsed::License) => return print(LICENSE),
+        Ok(Parsed::License) => {
+            // -l, as tini has it: the notice (LICENSE in the source has the whole text).
+            help::write(1, help::LICENSE);
+            return 0;
+        }
         Err(e) => {
             e.print();
             if !booted {

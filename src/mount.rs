@@ -35,11 +35,13 @@ pub fn mkdirs(p: &[u8]) -> Result<()> {
     };
     match r {
         Ok(()) | Err(Errno::EEXIST) => Ok(()),
-        Err(e) => Err(Error::sys("create directory", p, e).hint(if e == Errno::EROFS {
-            "read-only file system: create the mount point in it first"
-        } else {
-            ""
-        })),
+        Err(e) => Err(
+            Error::sys("create directory", p, e).hint(if e == Errno::EROFS {
+                "read-only file system: create the mount point in it first"
+            } else {
+                ""
+            }),
+        ),
     }
 }
 
@@ -48,7 +50,8 @@ pub fn mkdirs(p: &[u8]) -> Result<()> {
 fn fs_on(fs: &CStr, dst: &CPath, flags: u32, data: &[u8]) -> Result<()> {
     mkdirs(dst.bytes())?;
     let data = CPath::new(&[data]);
-    mount(Some(fs), dst.c(), Some(fs), flags, Some(data.c())).map_err(|e| Error::sys("mount", dst.bytes(), e))
+    mount(Some(fs), dst.c(), Some(fs), flags, Some(data.c()))
+        .map_err(|e| Error::sys("mount", dst.bytes(), e))
 }
 
 fn tmpfs(dst: &CPath, mode: &[u8], size: u64, flags: u32) -> Result<()> {
@@ -63,7 +66,8 @@ fn tmpfs(dst: &CPath, mode: &[u8], size: u64, flags: u32) -> Result<()> {
 /// Read-only with mount_setattr (Linux 5.12): the other, possibly locked, flags stay.
 fn read_only(dst: &[u8], recursive: bool) -> Result<()> {
     let p = CPath::new(&[dst]);
-    mount_setattr(p.c(), recursive, MOUNT_ATTR_RDONLY, 0).map_err(|e| Error::sys("make read-only", dst, e))
+    mount_setattr(p.c(), recursive, MOUNT_ATTR_RDONLY, 0)
+        .map_err(|e| Error::sys("make read-only", dst, e))
 }
 
 /// A recursive bind mount of `src` on `dst` (a directory or an empty file, as `src` is).
@@ -78,7 +82,8 @@ fn bind(src: &[u8], dst: &CPath, ro: bool) -> Result<()> {
         fs::open_at(g::AT_FDCWD, dst.c(), g::O_WRONLY | g::O_CREAT, 0o644)
             .map_err(|e| Error::sys("create mount point", dst.bytes(), e))?;
     }
-    mount(Some(s.c()), dst.c(), None, g::MS_BIND | g::MS_REC, None).map_err(|e| Error::sys("bind mount on", dst.bytes(), e))?;
+    mount(Some(s.c()), dst.c(), None, g::MS_BIND | g::MS_REC, None)
+        .map_err(|e| Error::sys("bind mount on", dst.bytes(), e))?;
     if ro {
         read_only(dst.bytes(), true)?;
     }
@@ -89,7 +94,12 @@ fn bind(src: &[u8], dst: &CPath, ro: bool) -> Result<()> {
 /// namespace, where mknod is refused), symlinks, devpts, /dev/shm and /dev/mqueue.
 fn dev(root: &[u8], userns: bool) -> Result<()> {
     // Not nodev: its device nodes must open.
-    tmpfs(&under(root, b"/dev"), b"755", 64 << 10, g::MS_NOSUID | g::MS_NOEXEC)?;
+    tmpfs(
+        &under(root, b"/dev"),
+        b"755",
+        64 << 10,
+        g::MS_NOSUID | g::MS_NOEXEC,
+    )?;
     for (i, name) in DEVICES.split(' ').enumerate() {
         let host = CPath::new(&[b"/dev/", name.as_bytes()]);
         let node = under(root, host.bytes());
@@ -97,18 +107,39 @@ fn dev(root: &[u8], userns: bool) -> Result<()> {
             bind(host.bytes(), &node, false)?;
         } else {
             let d = DEVNO[i] as u32;
-            fs::mknod(node.c(), g::S_IFCHR | 0o666, d >> 8, d & 0xff).map_err(|e| Error::sys("mknod", node.bytes(), e))?;
+            fs::mknod(node.c(), g::S_IFCHR | 0o666, d >> 8, d & 0xff)
+                .map_err(|e| Error::sys("mknod", node.bytes(), e))?;
         }
     }
     for link in DEV_LINKS.split(' ') {
         let (name, target) = link.split_once('=').unwrap_or(("", ""));
         let l = under(root, CPath::new(&[b"/dev/", name.as_bytes()]).bytes());
-        fs::symlink(CPath::new(&[target.as_bytes()]).c(), l.c()).map_err(|e| Error::sys("symlink", l.bytes(), e))?;
+        fs::symlink(CPath::new(&[target.as_bytes()]).c(), l.c())
+            .map_err(|e| Error::sys("symlink", l.bytes(), e))?;
     }
-    let opts: &[u8] = if userns { b"newinstance,ptmxmode=0666,mode=620" } else { b"newinstance,ptmxmode=0666,mode=620,gid=5" };
-    fs_on(c"devpts", &under(root, b"/dev/pts"), g::MS_NOSUID | g::MS_NOEXEC, opts)?;
-    tmpfs(&under(root, b"/dev/shm"), b"1777", 0, g::MS_NOSUID | g::MS_NODEV)?;
-    match fs_on(c"mqueue", &under(root, b"/dev/mqueue"), NOSUID_NODEV_NOEXEC, b"") {
+    let opts: &[u8] = if userns {
+        b"newinstance,ptmxmode=0666,mode=620"
+    } else {
+        b"newinstance,ptmxmode=0666,mode=620,gid=5"
+    };
+    fs_on(
+        c"devpts",
+        &under(root, b"/dev/pts"),
+        g::MS_NOSUID | g::MS_NOEXEC,
+        opts,
+    )?;
+    tmpfs(
+        &under(root, b"/dev/shm"),
+        b"1777",
+        0,
+        g::MS_NOSUID | g::MS_NODEV,
+    )?;
+    match fs_on(
+        c"mqueue",
+        &under(root, b"/dev/mqueue"),
+        NOSUID_NODEV_NOEXEC,
+        b"",
+    ) {
         // Only the owner of the IPC namespace may mount its mqueue; the directory stays.
         Err(e) if e.errno != Errno::EPERM.into_raw() => Err(e),
         _ => Ok(()),
@@ -118,7 +149,8 @@ fn dev(root: &[u8], userns: bool) -> Result<()> {
 /// Sets up the container's mounts; `lap` marks the end of the mounts and of the pivot.
 pub fn setup(spec: &Spec, lap: &mut dyn FnMut(u8)) -> Result<()> {
     // Nothing the container mounts may propagate back to the host.
-    mount(None, c"/", None, g::MS_REC | g::MS_PRIVATE, None).map_err(|e| Error::sys("make mounts private under", b"/", e))?;
+    mount(None, c"/", None, g::MS_REC | g::MS_PRIVATE, None)
+        .map_err(|e| Error::sys("make mounts private under", b"/", e))?;
     let root = spec.rootfs.unwrap_or(b"");
     let userns = spec.in_userns();
     if !root.is_empty() {
@@ -139,7 +171,9 @@ pub fn setup(spec: &Spec, lap: &mut dyn FnMut(u8)) -> Result<()> {
         // otherwise the host's /sys is bound read-only.
         let sys = under(root, b"/sys");
         match fs_on(c"sysfs", &sys, NOSUID_NODEV_NOEXEC | g::MS_RDONLY, b"") {
-            Err(e) if e.errno == Errno::EPERM.into_raw() && (spec.ns & NEWNET == 0 || userns) => bind(b"/sys", &sys, true)?,
+            Err(e) if e.errno == Errno::EPERM.into_raw() && (spec.ns & NEWNET == 0 || userns) => {
+                bind(b"/sys", &sys, true)?
+            }
             r => r?,
         }
         // The nodes must be 0666 whatever umask we inherited.
@@ -152,7 +186,12 @@ pub fn setup(spec: &Spec, lap: &mut dyn FnMut(u8)) -> Result<()> {
         bind(b.src, &under(root, b.dst), b.ro)?;
     }
     for t in &spec.tmpfs {
-        tmpfs(&under(root, t.dst), b"1777", t.size, g::MS_NOSUID | g::MS_NODEV)?;
+        tmpfs(
+            &under(root, t.dst),
+            b"1777",
+            t.size,
+            g::MS_NOSUID | g::MS_NODEV,
+        )?;
     }
     lap(P_MOUNTS);
     if !root.is_empty() {

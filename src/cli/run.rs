@@ -5,51 +5,12 @@ use crate::out::{parse_size, parse_u64};
 use crate::spec::{self, check_maps, Bind, IdMap, Join, Rlimit, Spec, Tmpfs};
 use alloc::vec::Vec;
 
-pub const HELP: &str = "\
-usage: husk run [OPTIONS] [--] CMD [ARG]...
-
-Run CMD in new namespaces. With a new pid namespace husk stays PID 1 inside (reaping,
-forwarding signals) unless --no-init; without one it reaps as a subreaper outside.
-
-Namespaces (as unshare):
-  -n, --net  -m, --mount  -u, --uts  -p, --pid  -i, --ipc  -C, --cgroupns  -U, --user
-  -a, --all               pid, mount, uts, ipc, net and cgroup
-  --join TYPE=PATH|PID|NAME
-                          join a namespace instead (TYPE: user mnt pid net uts ipc
-                          cgroup; NAME: a container, for net a namespace in
-                          /var/run/netns)
-Network (with -n, --netns or --join net=):
-  --netns NAME            join /var/run/netns/NAME, or create it there and keep it
-  --veth [HOST][:CHILD]   a veth pair to the host (default hk<pid>:eth0), with:
-    --ip ADDR/LEN  --host-ip ADDR/LEN  --route default|CIDR  --mtu N  --mac MAC
-    --bridge NAME (HOST joins it; made if missing, then kept)
-User namespace:
-  -r, --map-root          the caller is root inside (default when not run as root)
-  --uid-map IN:OUT:N      map ids IN.. inside to OUT.. outside (repeatable)
-  --gid-map IN:OUT:N
-Process:
-  --hostname NAME         (implies --uts)
-  --uid UID  --gid GID    run CMD as this user / group
-  -e, --env K=V           set a variable (repeatable)   --env-clear   start empty
-  --cwd DIR               working directory
-  --rlimit NAME=SOFT[:HARD]  e.g. nofile=1024:4096, core=0, as=unlimited
-Filesystem (each implies --mount; mounts are private to the container):
-  --rootfs DIR            pivot into DIR: new /proc, read-only /sys, a small /dev
-  --bind SRC[:DST][:ro]   bind mount (recursive; :ro is read-only, recursively)
-  --tmpfs DST[:SIZE]      a tmpfs
-  --read-only             the root file system is read-only
-  --proc                  a fresh /proc without --rootfs (unshare --mount-proc)
-Other:
-  --no-init               exec CMD as PID 1 of the new pid namespace
-  --name NAME             record the container in /run/husk/NAME (husk exec, list)
-  --timings               print the microseconds of each phase to stderr
-  -v, --verbose           log each step
-";
-
-/// `husk run --help`: the options above, then the security ones with their defaults.
+/// `husk run --help`: help/run.txt, the cgroup options, then the security ones with their
+/// defaults.
 pub fn help() -> crate::out::Msg {
+    let text = crate::help::expand();
     let mut m = crate::out::Msg::new();
-    m.s(HELP.as_bytes())
+    m.s(&text[crate::help::RUN.0 as usize..crate::help::RUN.1 as usize])
         .s(b"cgroups (removed when the container ends; an OOM kill is reported, status 137):\n");
     m.s(super::cgroup::HELP.as_bytes());
     super::security::help(&mut m);

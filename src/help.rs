@@ -1,0 +1,57 @@
+//! The help texts (help/*.txt), compressed at build time by build/help.rs and expanded
+//! here when asked for.
+use alloc::vec::Vec;
+
+include!(concat!(env!("OUT_DIR"), "/help.rs"));
+
+/// The whole text of every help file, decompressed (see build/help.rs for the format).
+pub fn expand() -> Vec<u8> {
+    let mut out = Vec::with_capacity(TEXT_LEN);
+    let mut i = 0;
+    while i < BLOB.len() {
+        let b = BLOB[i];
+        if b < 0x80 {
+            out.push(b);
+            i += 1;
+        } else {
+            let len = (b >> 3 & 15) as usize + 3;
+            let back = ((b as usize & 7) << 8 | BLOB[i + 1] as usize) + 1;
+            for _ in 0..len {
+                out.push(out[out.len() - back]);
+            }
+            i += 2;
+        }
+    }
+    out
+}
+
+/// Writes one help text (a span from the generated constants) to `fd`.
+pub fn write(fd: i32, span: (u16, u16)) {
+    let text = expand();
+    let _ = crate::sys::write_all(fd, &text[span.0 as usize..span.1 as usize]);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip() {
+        let t = expand();
+        assert_eq!(t.len(), TEXT_LEN);
+        assert_eq!(
+            &t[RUN.0 as usize..RUN.1 as usize],
+            include_bytes!("../help/run.txt")
+        );
+        assert_eq!(
+            &t[TOP.0 as usize..TOP.1 as usize],
+            include_bytes!("../help/top.txt")
+        );
+        assert!(
+            BLOB.len() < TEXT_LEN * 2 / 3,
+            "{} of {}",
+            BLOB.len(),
+            TEXT_LEN
+        );
+    }
+}
