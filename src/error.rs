@@ -76,13 +76,8 @@ impl Error {
         m.s(b": ");
         if self.errno != 0 {
             m.s(errno_name(self.errno));
-            let hint = if self.hint.is_empty() {
-                errno_text(self.errno).as_bytes()
-            } else {
-                self.hint
-            };
-            if !hint.is_empty() {
-                m.s(b" (").s(hint).c(b')');
+            if !self.hint.is_empty() {
+                m.s(b" (").s(self.hint).c(b')');
             }
         } else {
             m.s(self.hint);
@@ -130,33 +125,6 @@ pub fn errno_parse(name: &[u8]) -> Option<i32> {
     }
 }
 
-/// A short description of the errnos husk meets most; empty for the rest.
-pub fn errno_text(e: i32) -> &'static str {
-    match Errno::new(e) {
-        Errno::EPERM => "operation not permitted",
-        Errno::ENOENT => "no such file or directory",
-        Errno::ESRCH => "no such process",
-        Errno::EACCES => "permission denied",
-        Errno::EEXIST => "already exists",
-        Errno::ENOTDIR => "not a directory",
-        Errno::EISDIR => "is a directory",
-        Errno::EINVAL => "invalid argument",
-        Errno::ENOSPC => "no space left",
-        Errno::EROFS => "read-only file system",
-        Errno::ENOSYS => "not implemented by this kernel",
-        Errno::EBUSY => "busy",
-        Errno::ENOMEM => "out of memory",
-        Errno::EAGAIN => "resource temporarily unavailable",
-        Errno::ENOEXEC => "exec format error",
-        Errno::E2BIG => "argument list too long",
-        Errno::ENAMETOOLONG => "name too long",
-        Errno::ELOOP => "too many symbolic links",
-        Errno::EOPNOTSUPP => "not supported",
-        Errno::ENODEV => "no such device",
-        Errno::EUSERS => "too many users",
-        _ => "",
-    }
-}
 
 #[cfg(test)]
 mod tests {
@@ -203,7 +171,7 @@ mod tests {
         let e = Error::sys("exec", b"nope", Errno::ENOENT);
         assert_eq!(
             text(&e),
-            "husk: exec nope: ENOENT (no such file or directory)\n"
+            "husk: exec nope: ENOENT\n"
         );
         let e = Error::sys("frob", b"", Errno::new(72));
         assert_eq!(text(&e), "husk: frob: EMULTIHOP\n");
