@@ -125,7 +125,6 @@ pub fn errno_parse(name: &[u8]) -> Option<i32> {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -169,10 +168,7 @@ mod tests {
             "husk: mount /proc on /root/proc: EPERM (need CAP_SYS_ADMIN)\n"
         );
         let e = Error::sys("exec", b"nope", Errno::ENOENT);
-        assert_eq!(
-            text(&e),
-            "husk: exec nope: ENOENT\n"
-        );
+        assert_eq!(text(&e), "husk: exec nope: ENOENT\n");
         let e = Error::sys("frob", b"", Errno::new(72));
         assert_eq!(text(&e), "husk: frob: EMULTIHOP\n");
         let e = Error::bad("-e", b"300", "not an exit code (0-255)");

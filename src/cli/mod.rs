@@ -124,10 +124,22 @@ pub fn find(table: &str, arg: Arg) -> Option<usize> {
         let e = e.as_bytes();
         match arg {
             Arg::Short(c) => e.first() == Some(&c) && c != b'-',
-            Arg::Long(l) => e.len() > 2 && e[2..].split(|&b| b == b' ').any(|n| n == l),
+            Arg::Long(l) => {
+                e.len() > 2
+                    && e[2..]
+                        .split(|&b| b == b' ')
+                        .any(|n| n == l || n.strip_prefix(b"--") == Some(l))
+            }
             Arg::Operand(_) => false,
         }
     })
+}
+
+/// The first long name of entry `id` of an option table, as written there (`--uid-map`
+/// when the table spells it so): what errors about that option call it.
+pub fn opt_name(table: &'static str, id: usize) -> &'static str {
+    let e = table.split('|').nth(id).unwrap_or("");
+    e.get(2..).and_then(|n| n.split(' ').next()).unwrap_or(e)
 }
 
 /// The error for an option no parser knows.

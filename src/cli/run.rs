@@ -17,6 +17,9 @@ pub fn help() -> crate::out::Msg {
     m
 }
 
+// Flags first (the namespaces in the order of NS_OPTS), then the options that take a
+// value, from JOIN on: their value is read before the match, and errors name them as the
+// table spells them.
 crate::options!(OPTS {
     HELP_ = "h help",
     NET = "n net",
@@ -27,27 +30,39 @@ crate::options!(OPTS {
     CGROUPNS = "C cgroupns cgroup",
     USER = "U user",
     ALL = "a all",
-    JOIN = "- join",
     MAP_ROOT = "r map-root map-root-user",
-    UID_MAP = "- uid-map",
-    GID_MAP = "- gid-map",
-    HOSTNAME = "- hostname",
-    UID = "- uid",
-    GID = "- gid",
-    ENV = "e env",
     ENV_CLEAR = "- env-clear",
-    CWD = "- cwd workdir",
-    RLIMIT = "- rlimit",
-    ROOTFS = "- rootfs",
-    BIND = "- bind",
-    TMPFS = "- tmpfs",
     READ_ONLY = "- read-only",
     PROC = "- proc mount-proc",
     NO_INIT = "- no-init",
     TIMINGS = "- timings",
     VERBOSE = "v verbose",
-    NAME = "- name",
+    JOIN = "- --join",
+    UID_MAP = "- --uid-map",
+    GID_MAP = "- --gid-map",
+    HOSTNAME = "- --hostname",
+    UID = "- --uid",
+    GID = "- --gid",
+    ENV = "e --env",
+    CWD = "- --cwd --workdir",
+    RLIMIT = "- --rlimit",
+    ROOTFS = "- --rootfs",
+    BIND = "- --bind",
+    TMPFS = "- --tmpfs",
+    NAME = "- --name",
 });
+
+/// The namespace flags of NET..=ALL, in table order.
+const NS_OPTS: [u32; 8] = [
+    spec::NEWNET,
+    spec::NEWNS,
+    spec::NEWUTS,
+    spec::NEWPID,
+    spec::NEWIPC,
+    spec::NEWCGROUP,
+    spec::NEWUSER,
+    spec::ALL,
+];
 
 fn bad(op: &'static str, v: &[u8], why: &'static str) -> Error {
     Error::bad(op, v, why)
@@ -208,58 +223,42 @@ pub fn parse(args: &[&'static [u8]], start: usize, caller_uid: u32) -> Result<Op
     };
     let mut l = Lexer::new(args, start);
     while let Some(arg) = l.next_arg()? {
-        match find(OPTS, arg) {
+        let id = find(OPTS, arg);
+        let op = id.map_or("", |i| super::opt_name(OPTS, i));
+        let v: &'static [u8] = match id {
+            Some(i) if i >= JOIN => l.value(op)?,
+            _ => b"",
+        };
+        match id {
             Some(HELP_) => return Ok(None),
-            Some(NET) => s.ns |= spec::NEWNET,
-            Some(MOUNT) => s.ns |= spec::NEWNS,
-            Some(UTS) => s.ns |= spec::NEWUTS,
-            Some(PID) => s.ns |= spec::NEWPID,
-            Some(IPC) => s.ns |= spec::NEWIPC,
-            Some(CGROUPNS) => s.ns |= spec::NEWCGROUP,
-            Some(USER) => s.ns |= spec::NEWUSER,
-            Some(ALL) => s.ns |= spec::ALL,
-            Some(JOIN) => s.joins.push(parse_join(l.value("--join")?)?),
+            Some(i @ NET..=ALL) => s.ns |= NS_OPTS[i - NET],
             Some(MAP_ROOT) => s.map_root = true,
-            Some(UID_MAP) => s
-                .uid_maps
-                .push(parse_map(l.value("--uid-map")?, "--uid-map")?),
-            Some(GID_MAP) => s
-                .gid_maps
-                .push(parse_map(l.value("--gid-map")?, "--gid-map")?),
-            Some(HOSTNAME) => {
-                let v = l.value("--hostname")?;
-                if v.is_empty() || v.len() > 64 {
-                    return Err(bad("--hostname", v, "must be 1 to 64 bytes"));
-                }
-                s.hostname = Some(v);
-            }
-            Some(UID) => s.uid = Some(parse_id(l.value("--uid")?, "--uid")?),
-            Some(GID) => s.gid = Some(parse_id(l.value("--gid")?, "--gid")?),
-            Some(ENV) => {
-                let v = l.value("--env")?;
-                if !v.contains(&b'=') || v[0] == b'=' {
-                    return Err(bad("--env", v, "expected KEY=VALUE"));
-                }
-                s.env.push(v);
-            }
             Some(ENV_CLEAR) => s.env_clear = true,
-            Some(CWD) => s.cwd = Some(absolute(l.value("--cwd")?, "--cwd")?),
-            Some(RLIMIT) => s.rlimits.push(parse_rlimit(l.value("--rlimit")?)?),
-            Some(ROOTFS) => {
-                let v = l.value("--rootfs")?;
-                if v.is_empty() {
-                    return Err(bad("--rootfs", v, "empty path"));
-                }
-                s.rootfs = Some(v);
-            }
-            Some(BIND) => s.binds.push(parse_bind(l.value("--bind")?)?),
-            Some(TMPFS) => s.tmpfs.push(parse_tmpfs(l.value("--tmpfs")?)?),
             Some(READ_ONLY) => s.read_only = true,
             Some(PROC) => s.proc_ = true,
             Some(NO_INIT) => s.init = false,
             Some(TIMINGS) => s.timings = true,
             Some(VERBOSE) => s.verbosity += 1,
-            Some(NAME) => s.name = Some(crate::state::check_name(l.value("--name")?)?),
+            Some(JOIN) => s.joins.push(parse_join(v)?),
+            Some(UID_MAP) => s.uid_maps.push(parse_map(v, op)?),
+            Some(GID_MAP) => s.gid_maps.push(parse_map(v, op)?),
+            Some(HOSTNAME) if v.is_empty() || v.len() > 64 => {
+                return Err(bad(op, v, "must be 1 to 64 bytes"))
+            }
+            Some(HOSTNAME) => s.hostname = Some(v),
+            Some(UID) => s.uid = Some(parse_id(v, op)?),
+            Some(GID) => s.gid = Some(parse_id(v, op)?),
+            Some(ENV) if !v.contains(&b'=') || v[0] == b'=' => {
+                return Err(bad(op, v, "expected KEY=VALUE"))
+            }
+            Some(ENV) => s.env.push(v),
+            Some(CWD) => s.cwd = Some(absolute(v, op)?),
+            Some(RLIMIT) => s.rlimits.push(parse_rlimit(v)?),
+            Some(ROOTFS) if v.is_empty() => return Err(bad(op, v, "empty path")),
+            Some(ROOTFS) => s.rootfs = Some(v),
+            Some(BIND) => s.binds.push(parse_bind(v)?),
+            Some(TMPFS) => s.tmpfs.push(parse_tmpfs(v)?),
+            Some(NAME) => s.name = Some(crate::state::check_name(v)?),
             _ => match arg {
                 Arg::Operand(_) => {
                     l.unread_operand();
