@@ -340,11 +340,14 @@ fn contain(mut o: Child, t: &mut Timer, mut claim: Option<state::Claim>) -> Resu
         }
     }
     drop(psock);
-    let opts = InitOpts {
-        verbosity: spec.verbosity,
-        ..InitOpts::default()
-    };
-    Ok(exit_code(init::supervise(&sfd, pid, &opts).unwrap_or(0)) as i32)
+    Ok(supervise(&sfd, pid, spec))
+}
+
+/// Forwards signals to `pid` and reaps until it exits (the init's loop); its exit status.
+#[inline(never)]
+fn supervise(sfd: &Fd, pid: Pid, spec: &Spec) -> i32 {
+    let opts = InitOpts { verbosity: spec.verbosity, ..InitOpts::default() };
+    exit_code(init::supervise(sfd, pid, &opts).unwrap_or(0)) as i32
 }
 
 /// What the container's first process works from: all decided before clone.
@@ -501,11 +504,7 @@ fn setup_and_run(c: &Child, sock: i32) -> Result<Errno> {
         let _ = sys::write(sock, &sync::times(&t.phases));
     }
     let _ = sys::close(sock);
-    let opts = InitOpts {
-        verbosity: spec.verbosity,
-        ..InitOpts::default()
-    };
-    sys::exit(exit_code(init::supervise(&sfd, child, &opts).unwrap_or(0)) as i32)
+    sys::exit(supervise(&sfd, child, spec))
 }
 
 /// `husk ns [PID]`: each namespace of PID with its inode, `*` where it differs from PID 1's.
