@@ -198,7 +198,13 @@ pub fn setup(spec: &Spec, lap: &mut dyn FnMut(u8)) -> Result<()> {
         // pivot_root(".", "."): the old root ends up stacked on the new one, then detached.
         let r = CPath::new(&[root]);
         fs::chdir(r.c()).map_err(|e| Error::sys("chdir", root, e))?;
-        pivot_root(c".", c".").map_err(|e| Error::sys("pivot_root to", root, e))?;
+        pivot_root(c".", c".").map_err(|e| {
+            Error::sys("pivot_root to", root, e).hint(if e == Errno::EINVAL {
+                "the current root is an initramfs: switch_root to a real root file system first"
+            } else {
+                ""
+            })
+        })?;
         umount(c".", g::MNT_DETACH).map_err(|e| Error::sys("detach the old root", b"", e))?;
         fs::chdir(c"/").map_err(|e| Error::sys("chdir", b"/", e))?;
         lap(P_PIVOT);
