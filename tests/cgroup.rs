@@ -490,6 +490,10 @@ fn what_remains_is_killed(l: &Layout) {
     assert!(alive(pid), "the daemon outlived its parent");
     let d = p.dirs.iter().find(|d| d.ctls & PIDS != 0).unwrap();
     assert_eq!(read(d, "cgroup.procs").trim(), pid.to_string());
+    // Moved into a cgroup of its own inside the container's.
+    let inner = format!("{}/inner", path(d));
+    fs::create_dir(&inner).unwrap();
+    fs::write(format!("{inner}/cgroup.procs"), pid.to_string()).unwrap();
     cg.remove().unwrap();
     assert!(!Path::new(&path(d)).exists());
     assert!(!alive(pid), "the daemon was killed with its cgroup");

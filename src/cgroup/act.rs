@@ -18,10 +18,10 @@
 //! moment waits a whole RCU grace period: 6–16 ms on this VM. A thread moving itself (`0`
 //! written to v1's `tasks`) skips that lock: ~0.1 ms. v2 has no such file for a domain
 //! cgroup, hence CLONE_INTO_CGROUP there.
-use super::{oom_kill, Dir, Layout, Plan, MEMORY, NAMES};
+use super::{oom_kill, Dir, Layout, Plan, MEMORY};
 use crate::cli::cgroup::SWAP;
 use crate::error::{Error, Result};
-use crate::out::{parse_u64, word, Msg};
+use crate::out::{fmt_u64, parse_u64, word, Msg};
 use crate::state::cut;
 use crate::sys::process::{self, Cloned};
 use crate::sys::{self, cstr, fs, Errno, Fd, RawFd};
@@ -138,9 +138,8 @@ impl<'p> Cgroup<'p> {
         // it: EBUSY when the parent holds processes, ENOENT when it does not have it.
         for k in 0..3 {
             if d.v2 && d.ctls & 1 << k != 0 {
-                let mut m = Msg::new();
-                m.c(b'+').s(word(NAMES, k).unwrap_or_default());
-                set(at, shown, c"../cgroup.subtree_control", &m.0, fixture)?;
+                let ctl = word("+memory +cpu +pids", k).unwrap_or_default();
+                set(at, shown, c"../cgroup.subtree_control", ctl, fixture)?;
             }
         }
         for k in 0..4 {
@@ -149,9 +148,8 @@ impl<'p> Cgroup<'p> {
             };
             // A fixture lacks optional files, as a kernel without swap accounting does.
             let optional = k == SWAP && self.plan.swap_optional;
-            let mut v = Msg::new();
-            v.u(n);
-            if let Err(e) = set(at, shown, file, &v.0, fixture && !optional) {
+            let mut b = [0; 20];
+            if let Err(e) = set(at, shown, file, fmt_u64(n, &mut b), fixture && !optional) {
                 if !optional || e.errno != Errno::ENOENT.into_raw() {
                     return Err(e);
                 }
@@ -214,72 +212,63 @@ impl<'p> Cgroup<'p> {
         self.plan.lim[0]
     }
 
-    /// Removes the cgroups (with any the container made inside them, children first),
-    /// after killing what is left in them: what outlived CMD with no pid namespace to end
-    /// it (a daemon it started, say): through cgroup.kill on v2 (atomic), each pid of v1's
-    /// cgroup.procs a few rounds (against forks). Then removes the stale `husk-<pid>`
-    /// siblings whose husk is dead and which are empty (left by a husk that was
-    /// SIGKILLed). Returns the first error, after trying every cgroup.
+    /// Removes the cgroups, with any the container made inside them (children first), and
+    /// what is left in them killed: what outlived CMD with no pid namespace to end it (a
+    /// daemon it started, say). Then removes the stale `husk-<pid>` siblings whose husk is
+    /// dead and which are empty (left by a husk that was SIGKILLed). Returns the first
+    /// error, after trying every cgroup.
     pub fn remove(&mut self) -> Result<()> {
         let mut res = Ok(());
         while let Some(l) = self.live.pop() {
-            let at = l.dir.raw();
-            for _ in 0..8 {
-                if l.d.v2 && set(at, b"", c"cgroup.kill", b"1", false).is_ok() {
-                    break;
-                }
-                let procs = fs::read_at(at, c"cgroup.procs").unwrap_or_default();
-                let mut p = &procs[..];
-                if p.is_empty() {
-                    break;
-                }
-                while !p.is_empty() {
-                    if let Some(pid) = parse_u64(cut(&mut p, b'\n')) {
-                        let _ = sys::signal::kill(pid as i32, g::SIGKILL);
-                    }
-                }
-            }
-            let parent = fs::open_at(at, c"..", DIR, 0);
-            let r = rmdir_tree(g::AT_FDCWD, cstr(&l.d.path), 0);
+            let parent = fs::open_at(l.dir.raw(), c"..", DIR, 0);
+            let r = rmdir_tree(g::AT_FDCWD, cstr(&l.d.path), true, 0);
             if let (Err(e), Ok(())) = (r, &res) {
                 res = Err(Error::sys("remove cgroup", l.d.shown(), e)
                     .hint("processes remain; the next husk removes it once empty"));
             }
             if let Ok(p) = parent {
-                prune(&p, true, 0);
+                prune(&p, true, false, 0);
             }
         }
         res
     }
 }
 
-/// rmdir `parent/name`, and when it has child cgroups, them first. A cgroup stays busy
-/// (EBUSY) until its last process is released, which can lag the reaping of the
-/// container's init by a moment: retried for up to ~0.1 s.
-fn rmdir_tree(parent: RawFd, name: &CStr, depth: u32) -> sys::Result<()> {
+/// rmdir `parent/name`, a cgroup. While it is busy (EBUSY; a plain directory in tests says
+/// ENOTEMPTY), removes the cgroups inside it and, with `kill`, kills its processes:
+/// through cgroup.kill on v2 (atomic), else each pid of cgroup.procs; retried (against
+/// forks, and the moment a killed process takes to be released) for up to ~0.1 s.
+/// Without `kill`, it is tried once more after its children.
+fn rmdir_tree(parent: RawFd, name: &CStr, kill: bool, depth: u32) -> sys::Result<()> {
     let mut wait = 50;
     loop {
         match fs::rmdir_at(parent, name) {
-            // cgroupfs says EBUSY for a cgroup with children or processes; a plain directory
-            // (tests) ENOTEMPTY.
-            Err(Errno::EBUSY | Errno::ENOTEMPTY) if wait < 100_000 => {
-                if let Ok(d) = fs::open_at(parent, name, DIR, 0) {
-                    prune(&d, false, depth + 1);
-                }
-                // Those killed may be our (adopted) children: reap them.
-                while let Ok(Some(_)) = process::wait(-1, true) {}
-                sys::time::sleep_us(wait);
-                wait *= 2;
-            }
+            Err(Errno::EBUSY | Errno::ENOTEMPTY) if wait < 100_000 => {}
             Err(Errno::ENOENT) => return Ok(()),
             r => return r,
         }
+        if let Ok(d) = fs::open_at(parent, name, DIR, 0) {
+            if kill && set(d.raw(), b"", c"cgroup.kill", b"1", false).is_err() {
+                let procs = fs::read_at(d.raw(), c"cgroup.procs").unwrap_or_default();
+                let mut p = &procs[..];
+                while !p.is_empty() {
+                    if let Some(pid) = parse_u64(cut(&mut p, b'\n')) {
+                        let _ = sys::signal::kill(pid as i32, g::SIGKILL);
+                    }
+                }
+            }
+            prune(&d, false, kill, depth + 1);
+        }
+        // Those killed may be our (adopted) children: reap them.
+        while let Ok(Some(_)) = process::wait(-1, true) {}
+        sys::time::sleep_us(wait);
+        wait = if kill { wait * 2 } else { 100_000 };
     }
 }
 
-/// Removes the child cgroups of `dir` (up to 16 levels down): all of them, or with
-/// `stale` the `husk-<pid>` ones whose husk is dead (and that are empty).
-fn prune(dir: &Fd, stale: bool, depth: u32) {
+/// Removes the child cgroups of `dir` (up to 16 levels down): all of them, or with `stale`
+/// the `husk-<pid>` ones whose husk is dead; `kill`: see [`rmdir_tree`].
+fn prune(dir: &Fd, stale: bool, kill: bool, depth: u32) {
     let _ = fs::for_each_entry_in(dir, |n, t| {
         let pid = n.strip_prefix(b"husk-").and_then(parse_u64);
         // ESRCH: no such process. (A husk in another pid namespace sharing this parent
@@ -287,7 +276,7 @@ fn prune(dir: &Fd, stale: bool, depth: u32) {
         let dead =
             pid.is_some_and(|p| p < 1 << 22 && sys::signal::kill(p as i32, 0) == Err(Errno::ESRCH));
         if t == g::DT_DIR as u8 && depth < 16 && (dead || !stale) {
-            let _ = rmdir_tree(dir.raw(), cstr(&z(n)), depth);
+            let _ = rmdir_tree(dir.raw(), cstr(&z(n)), kill, depth);
         }
     });
 }

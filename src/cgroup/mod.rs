@@ -199,18 +199,21 @@ pub fn plan(spec: &CgroupSpec, layout: &Layout, id: u32) -> Result<Plan> {
         while !f.is_empty() && cut(&mut f, b' ') != b"-" {}
         let fstype = cut(&mut f, b' ');
         cut(&mut f, b' ');
-        let is2 = fstype == b"cgroup2";
+        let Some(kind) = word_index("cgroup cgroup2", fstype, false) else {
+            continue;
+        };
+        let is2 = kind == 1;
         // A v1 hierarchy holds one of our controllers or more, or none (cpuset,
         // name=systemd); `key` tells hierarchies apart.
-        let (ctls, key) = if is2 {
-            ((MEMORY | CPU | PIDS) & !v1, 8)
-        } else {
-            let c = ctl_bits(f);
-            (c, c)
-        };
-        if !(is2 || fstype == b"cgroup") || key == 0 || key & seen != 0 {
+        let key = if is2 { 8 } else { ctl_bits(f) };
+        if key == 0 || key & seen != 0 {
             continue;
         }
+        let ctls = if is2 {
+            (MEMORY | CPU | PIDS) & !v1
+        } else {
+            key
+        };
         let Some(own) = own(&layout.cgroup, key, root) else {
             continue;
         };
@@ -237,12 +240,13 @@ pub fn plan(spec: &CgroupSpec, layout: &Layout, id: u32) -> Result<Plan> {
         m.s(b"/husk-").u(id as u64).c(0);
         // No limit (a parent alone): in every v1 hierarchy and in the v2 one with no
         // controller, for grouping.
-        let ctls = ctls
-            & match (need, is2) {
-                (0, true) => 0,
-                (0, false) => !0,
-                _ => need,
-            };
+        let ctls = if need != 0 {
+            ctls & need
+        } else if is2 {
+            0
+        } else {
+            ctls
+        };
         if need == 0 || ctls != 0 {
             p.dirs.push(Dir {
                 v2: is2,
