@@ -19,7 +19,6 @@
 //! written to v1's `tasks`) skips that lock: ~0.1 ms. v2 has no such file for a domain
 //! cgroup, hence CLONE_INTO_CGROUP there.
 use super::{oom_kill, Dir, Layout, Plan, MEMORY};
-use crate::cli::cgroup::SWAP;
 use crate::error::{Error, Result};
 use crate::out::{fmt_u64, parse_u64, word, Msg};
 use crate::state::cut;
@@ -56,11 +55,20 @@ fn fail(op: &'static str, obj: &[u8], e: Errno) -> Error {
 
 /// Writes `val` to the control file `file` of the cgroup `dir` (at `path`), or says why
 /// not. `fixture`: create the file, appending (the kernel takes each write on its own,
-/// whatever the offset).
+/// whatever the offset). `optional`: a missing file is no error (nor created).
 #[inline(never)]
-fn set(dir: RawFd, path: &[u8], file: &CStr, val: &[u8], fixture: bool) -> Result<()> {
-    let flags = g::O_WRONLY | if fixture { g::O_CREAT | g::O_APPEND } else { 0 };
+fn set(
+    dir: RawFd,
+    path: &[u8],
+    file: &CStr,
+    val: &[u8],
+    fixture: bool,
+    optional: bool,
+) -> Result<()> {
+    let create = fixture && !optional;
+    let flags = g::O_WRONLY | if create { g::O_CREAT | g::O_APPEND } else { 0 };
     match fs::open_at(dir, file, flags, 0o644).and_then(|f| sys::write(f.raw(), val)) {
+        Err(Errno::ENOENT) if optional => Ok(()),
         Err(e) => Err(refused(path, file, val, e)),
         Ok(_) => Ok(()),
     }
@@ -139,21 +147,16 @@ impl<'p> Cgroup<'p> {
         for k in 0..3 {
             if d.v2 && d.ctls & 1 << k != 0 {
                 let ctl = word("+memory +cpu +pids", k).unwrap_or_default();
-                set(at, shown, c"../cgroup.subtree_control", ctl, fixture)?;
+                set(at, shown, c"../cgroup.subtree_control", ctl, fixture, false)?;
             }
         }
         for k in 0..4 {
-            let Some((file, n)) = self.plan.write(d, k) else {
+            let Some((file, n, optional)) = self.plan.write(d, k) else {
                 continue;
             };
             // A fixture lacks optional files, as a kernel without swap accounting does.
-            let optional = k == SWAP && self.plan.swap_optional;
             let mut b = [0; 20];
-            if let Err(e) = set(at, shown, file, fmt_u64(n, &mut b), fixture && !optional) {
-                if !optional || e.errno != Errno::ENOENT.into_raw() {
-                    return Err(e);
-                }
-            }
+            set(at, shown, file, fmt_u64(n, &mut b), fixture, optional)?;
         }
         if !d.v2 {
             let flags = g::O_WRONLY | if fixture { g::O_CREAT } else { 0 };
@@ -248,7 +251,7 @@ fn rmdir_tree(parent: RawFd, name: &CStr, kill: bool, depth: u32) -> sys::Result
             r => return r,
         }
         if let Ok(d) = fs::open_at(parent, name, DIR, 0) {
-            if kill && set(d.raw(), b"", c"cgroup.kill", b"1", false).is_err() {
+            if kill && set(d.raw(), b"", c"cgroup.kill", b"1", false, false).is_err() {
                 let procs = fs::read_at(d.raw(), c"cgroup.procs").unwrap_or_default();
                 let mut p = &procs[..];
                 while !p.is_empty() {

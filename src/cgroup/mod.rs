@@ -30,7 +30,7 @@
 //!   a new cgroup's swap is unlimited.
 //! - CPU: quota = cpus × 100 ms, per the period of a new cgroup, which is always 100 ms
 //!   (the kernel's default_cfs_period): only the quota is written.
-use crate::cli::cgroup::{CgroupSpec, CPUS, SWAP, UNLIMITED};
+use crate::cli::cgroup::{CgroupSpec, SWAP, UNLIMITED};
 use crate::error::{Error, Result};
 use crate::out::{word, word_index, Msg};
 use crate::state::cut;
@@ -64,18 +64,36 @@ pub struct Layout {
     pub cgroup: Vec<u8>,
 }
 
-/// husk's own cgroup (a path in /proc/self/cgroup: `ID:CONTROLLERS:PATH`) in the hierarchy
-/// of `key` (v1: its controllers' bits; v2, whose ID is 0: 8) relative to a mount of its
-/// subtree `root`: `""` or `/x/y`, or `None` when the mount does not show it.
-fn own<'a>(mut cg: &'a [u8], key: u8, root: &[u8]) -> Option<&'a [u8]> {
-    while !cg.is_empty() {
-        let mut path = cut(&mut cg, b'\n');
-        let v2 = (cut(&mut path, b':') == b"0") as u8;
-        if ctl_bits(cut(&mut path, b':')) | v2 << 3 == key {
-            let root = root.strip_suffix(b"/").unwrap_or(root);
-            let rest = path.strip_prefix(root)?;
-            let rest = rest.strip_suffix(b"/").unwrap_or(rest);
-            return (rest.is_empty() || rest[0] == b'/').then_some(rest);
+/// The first mount in `mountinfo` of the hierarchy of `bits` (its controllers; v2: none)
+/// that shows husk's cgroup `path` (a bind-mount may show a subtree): the mount point, and
+/// the path relative to it (`""` or `/x/y`).
+fn mount_of<'a>(
+    mut mi: &'a [u8],
+    v2: bool,
+    bits: u8,
+    path: &'a [u8],
+) -> Option<(&'a [u8], &'a [u8])> {
+    while !mi.is_empty() {
+        // ID PARENT MAJ:MIN ROOT MOUNT OPTS [OPTIONAL...] - FSTYPE SOURCE SUPEROPTS
+        let mut f = cut(&mut mi, b'\n');
+        for _ in 0..3 {
+            cut(&mut f, b' ');
+        }
+        let root = cut(&mut f, b' ');
+        let mount = cut(&mut f, b' ');
+        while !f.is_empty() && cut(&mut f, b' ') != b"-" {}
+        let fstype = cut(&mut f, b' ');
+        cut(&mut f, b' ');
+        // (No cgroup2 option is named like a controller.)
+        if word_index("cgroup cgroup2", fstype, false) != Some(v2 as usize) || ctl_bits(f) != bits {
+            continue;
+        }
+        let root = root.strip_suffix(b"/").unwrap_or(root);
+        let path = path.strip_suffix(b"/").unwrap_or(path);
+        if let Some(rest) = path.strip_prefix(root) {
+            if rest.is_empty() || rest[0] == b'/' {
+                return Some((mount, rest));
+            }
         }
     }
     None
@@ -117,12 +135,8 @@ impl Dir {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Plan {
     pub dirs: Vec<Dir>,
-    /// The limits, by [`Plan::write`] index: memory, CPU quota, pids, memory + swap (each 0
-    /// for none).
+    /// The spec's limits (see [`CgroupSpec::lim`]), for [`Plan::write`].
     pub lim: [u64; 4],
-    /// The swap limit is Docker's default, not asked for: skipped where swap is not
-    /// accounted.
-    pub swap_optional: bool,
     /// Create the control files the kernel would provide (not the optional ones): only
     /// for tests on a plain directory standing in for a cgroup file system.
     pub fixture: bool,
@@ -134,10 +148,23 @@ pids.max\0pids.max\0memory.memsw.limit_in_bytes\0memory.swap.max\0";
 
 impl Plan {
     /// Write `k` (0..4: memory, CPU quota, pids, swap) for `d`, if it has one: the control
-    /// file and the value. Swap comes last: on v1 the memory + swap limit cannot be set
-    /// below the memory limit.
-    pub fn write(&self, d: &Dir, k: usize) -> Option<(&'static CStr, u64)> {
-        let n = self.lim[k];
+    /// file, the value, and whether the file may be missing (a swap limit not asked for,
+    /// where swap is not accounted). Swap comes last: on v1 the memory + swap limit cannot
+    /// be set below the memory limit.
+    pub fn write(&self, d: &Dir, k: usize) -> Option<(&'static CStr, u64, bool)> {
+        let [mem, cpus, pids, swap] = self.lim;
+        // CPU: per the period of a new cgroup, always 100 ms (the kernel's default).
+        // Swap: Docker's default is as much swap as memory.
+        let n = [
+            mem,
+            cpus * 100,
+            pids,
+            match swap {
+                0 => 2 * mem,
+                UNLIMITED => 0,
+                t => t,
+            },
+        ][k];
         let bit = if k == SWAP { MEMORY } else { 1 << k };
         if d.ctls & bit == 0 || n == 0 {
             return None;
@@ -148,7 +175,8 @@ impl Plan {
         }
         let file = CStr::from_bytes_until_nul(t).unwrap_or(c"");
         // v1 limits memory + swap, v2 swap alone.
-        Some((file, n - (k == SWAP && d.v2) as u64 * self.lim[0]))
+        let v2swap = k == SWAP && d.v2;
+        Some((file, n - v2swap as u64 * mem, k == SWAP && swap == 0))
     }
 }
 
@@ -158,101 +186,77 @@ impl Plan {
 /// A cgroup mount whose root does not show husk's own cgroup (a bind-mount of another
 /// subtree) is left out, so is each further mount of a hierarchy already seen.
 pub fn plan(spec: &CgroupSpec, layout: &Layout, id: u32) -> Result<Plan> {
-    let mut lim = spec.lim;
-    let need = lim[..3]
+    let need = spec.lim[..3]
         .iter()
         .enumerate()
         .fold(0, |b, (i, &n)| b | ((n != 0) as u8) << i);
-    // CPU: per the period of a new cgroup, always 100 ms (the kernel's default).
-    lim[CPUS] *= 100;
-    lim[SWAP] = match lim[SWAP] {
-        // Docker's default: as much swap as memory.
-        0 => 2 * lim[0],
-        UNLIMITED => 0,
-        t => t,
-    };
     let mut p = Plan {
         dirs: Vec::new(),
-        lim,
-        swap_optional: spec.lim[SWAP] == 0,
+        lim: spec.lim,
         fixture: false,
     };
     let parent = spec.parent.unwrap_or_default();
-    // The controllers of v1 hierarchies: the others are v2's.
-    let mut v1 = 0;
-    let mut cg = &layout.cgroup[..];
-    while !cg.is_empty() {
-        let mut line = cut(&mut cg, b'\n');
-        cut(&mut line, b':');
-        v1 |= ctl_bits(cut(&mut line, b':'));
-    }
-    let (mut seen, mut have) = (0, 0);
-    let mut text = &layout.mountinfo[..];
-    while !text.is_empty() {
-        // ID PARENT MAJ:MIN ROOT MOUNT OPTS [OPTIONAL...] - FSTYPE SOURCE SUPEROPTS
-        let mut f = cut(&mut text, b'\n');
-        for _ in 0..3 {
-            cut(&mut f, b' ');
-        }
-        let root = cut(&mut f, b' ');
-        let mount = cut(&mut f, b' ');
-        while !f.is_empty() && cut(&mut f, b' ') != b"-" {}
-        let fstype = cut(&mut f, b' ');
-        cut(&mut f, b' ');
-        let Some(kind) = word_index("cgroup cgroup2", fstype, false) else {
-            continue;
-        };
-        let is2 = kind == 1;
-        // A v1 hierarchy holds one of our controllers or more, or none (cpuset,
-        // name=systemd); `key` tells hierarchies apart.
-        let key = if is2 { 8 } else { ctl_bits(f) };
-        if key == 0 || key & seen != 0 {
-            continue;
-        }
-        let ctls = if is2 {
-            (MEMORY | CPU | PIDS) & !v1
-        } else {
-            key
-        };
-        let Some(own) = own(&layout.cgroup, key, root) else {
-            continue;
-        };
-        seen |= key;
-        have |= ctls;
-        // mountinfo escapes space, tab, newline and backslash as `\ooo` (so every
-        // backslash starts one).
-        let mut m = Msg::new();
-        let mut i = 0;
-        while i < mount.len() {
-            let mut c = mount[i];
-            if let (b'\\', Some(&[a, b, d])) = (c, mount.get(i + 1..i + 4)) {
-                c = (a & 7) << 6 | (b & 7) << 3 | d & 7;
-                i += 3;
+    // The controllers of v1 hierarchies (first pass): the others are v2's.
+    let (mut v1, mut have) = (0, 0);
+    for pass in 0..2 {
+        let mut cg = &layout.cgroup[..];
+        while !cg.is_empty() {
+            // ID:CONTROLLERS:PATH, v2's is 0::PATH.
+            let mut own = cut(&mut cg, b'\n');
+            let is2 = cut(&mut own, b':') == b"0";
+            let bits = ctl_bits(cut(&mut own, b':'));
+            if pass == 0 {
+                v1 |= bits;
+                continue;
             }
-            m.c(c);
-            i += 1;
-        }
-        // `--cgroup-parent /a` starts from the root, `a` (and the default) from our own.
-        if parent.first() != Some(&b'/') {
-            m.s(own);
-        }
-        tidy(parent, &mut m);
-        m.s(b"/husk-").u(id as u64).c(0);
-        // No limit (a parent alone): in every v1 hierarchy and in the v2 one with no
-        // controller, for grouping.
-        let ctls = if need != 0 {
-            ctls & need
-        } else if is2 {
-            0
-        } else {
-            ctls
-        };
-        if need == 0 || ctls != 0 {
-            p.dirs.push(Dir {
-                v2: is2,
-                ctls,
-                path: m.0,
-            });
+            // A hierarchy with one of ours (not cpuset, name=systemd...), mounted where its
+            // mount shows our cgroup.
+            let Some((mount, own)) =
+                mount_of(&layout.mountinfo, is2, bits, own).filter(|_| is2 || bits != 0)
+            else {
+                continue;
+            };
+            let ctls = if is2 {
+                (MEMORY | CPU | PIDS) & !v1
+            } else {
+                bits
+            };
+            have |= ctls;
+            // mountinfo escapes space, tab, newline and backslash as `\ooo` (so every
+            // backslash starts one).
+            let mut m = Msg::new();
+            let mut i = 0;
+            while i < mount.len() {
+                let mut c = mount[i];
+                if let (b'\\', Some(&[a, b, d])) = (c, mount.get(i + 1..i + 4)) {
+                    c = (a & 7) << 6 | (b & 7) << 3 | d & 7;
+                    i += 3;
+                }
+                m.c(c);
+                i += 1;
+            }
+            // `--cgroup-parent /a` starts from the root, `a` (and the default) from our own.
+            if parent.first() != Some(&b'/') {
+                m.s(own);
+            }
+            tidy(parent, &mut m);
+            m.s(b"/husk-").u(id as u64).c(0);
+            // No limit (a parent alone): in every v1 hierarchy and in the v2 one with no
+            // controller, for grouping.
+            let ctls = if need != 0 {
+                ctls & need
+            } else if is2 {
+                0
+            } else {
+                ctls
+            };
+            if need == 0 || ctls != 0 {
+                p.dirs.push(Dir {
+                    v2: is2,
+                    ctls,
+                    path: m.0,
+                });
+            }
         }
     }
     let lacking = need & !have;

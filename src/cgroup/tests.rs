@@ -97,8 +97,13 @@ fn grouping(l: &Layout) -> StdVec<(String, bool, u8)> {
 fn writes(p: &Plan, d: &Dir) -> StdVec<(String, u64)> {
     (0..4)
         .filter_map(|k| p.write(d, k))
-        .map(|(f, n)| (s(f.to_bytes()).into(), n))
+        .map(|(f, n, _)| (s(f.to_bytes()).into(), n))
         .collect()
+}
+
+/// Whether the swap write of `d` may find no file.
+fn swap_optional(p: &Plan, d: &Dir) -> bool {
+    p.write(d, 3).unwrap().2
 }
 
 fn w(f: &str, n: u64) -> (String, u64) {
@@ -111,13 +116,13 @@ fn detects_this_hosts_hybrid_layout() {
     assert_eq!(
         grouping(&l),
         [
-            dir("/sys/fs/cgroup/cpu/husk-1", false, CPU),
+            dir("/sys/fs/cgroup/pids/husk-1", false, PIDS),
             dir(
                 "/sys/fs/cgroup/memory/process_api/4173ded64671e41ffe74309e9c859f72/husk-1",
                 false,
                 MEMORY
             ),
-            dir("/sys/fs/cgroup/pids/husk-1", false, PIDS),
+            dir("/sys/fs/cgroup/cpu/husk-1", false, CPU),
             dir("/sys/fs/cgroup/unified/husk-1", true, 0),
         ],
         "cpuacct, cpuset, name=systemd... carry none of ours; v1 holds every controller"
@@ -148,13 +153,13 @@ fn detects_pure_v1_with_comounted_cpu() {
     assert_eq!(
         grouping(&l),
         [
-            dir("/sys/fs/cgroup/cpu,cpuacct/user.slice/husk-1", false, CPU),
-            dir("/sys/fs/cgroup/memory/user.slice/husk-1", false, MEMORY),
             dir(
                 "/sys/fs/cgroup/pids/user.slice/user-0.slice/session-1.scope/husk-1",
                 false,
                 PIDS
             ),
+            dir("/sys/fs/cgroup/memory/user.slice/husk-1", false, MEMORY),
+            dir("/sys/fs/cgroup/cpu,cpuacct/user.slice/husk-1", false, CPU),
         ]
     );
 }
@@ -176,8 +181,8 @@ fn detects_bind_mounted_subtrees_and_escapes() {
         grouping(&layout(mi, cg)),
         [
             dir("/sys/fs/cgroup/memory/husk-1", false, MEMORY),
-            dir("/tmp/my cg\\/abcd/husk-1", true, 0),
             dir("/mnt/pids/docker/abc/sub/husk-1", false, PIDS),
+            dir("/tmp/my cg\\/abcd/husk-1", true, 0),
         ]
     );
     // Not /docker/abc's subtree.
@@ -194,18 +199,18 @@ fn plans_v1_on_this_host() {
     assert_eq!(
         dirs(&p),
         [
-            dir("/sys/fs/cgroup/cpu/husk-4242", false, CPU),
+            dir("/sys/fs/cgroup/pids/husk-4242", false, PIDS),
             dir(
                 "/sys/fs/cgroup/memory/process_api/4173ded64671e41ffe74309e9c859f72/husk-4242",
                 false,
                 MEMORY
             ),
-            dir("/sys/fs/cgroup/pids/husk-4242", false, PIDS),
+            dir("/sys/fs/cgroup/cpu/husk-4242", false, CPU),
         ],
         "under our own cgroup in each hierarchy; v2 (no controllers) left out"
     );
     assert_eq!(p.dirs[1].path.last(), Some(&0));
-    assert_eq!(writes(&p, &p.dirs[0]), [w("cpu.cfs_quota_us", 20000)]);
+    assert_eq!(writes(&p, &p.dirs[2]), [w("cpu.cfs_quota_us", 20000)]);
     assert_eq!(
         writes(&p, &p.dirs[1]),
         [
@@ -214,11 +219,15 @@ fn plans_v1_on_this_host() {
         ],
         "swap defaults to as much as memory"
     );
-    assert!(p.swap_optional, "skipped where swap is not accounted");
-    assert_eq!(writes(&p, &p.dirs[2]), [w("pids.max", 16)]);
+    assert!(
+        swap_optional(&p, &p.dirs[1]),
+        "skipped where swap is not accounted"
+    );
+    assert!(!p.write(&p.dirs[1], 0).unwrap().2);
+    assert_eq!(writes(&p, &p.dirs[0]), [w("pids.max", 16)]);
     // Explicit swap: required; -1: nothing to write.
     let p = plan(&spec(4 << 20, 0, 0, 6 << 20, None), &l, 1).unwrap();
-    assert!(!p.swap_optional);
+    assert!(!swap_optional(&p, &p.dirs[0]));
     assert_eq!(
         writes(&p, &p.dirs[0]),
         [
@@ -256,13 +265,13 @@ fn plans_v1_comounted_and_parents() {
     assert_eq!(
         dirs(&p),
         [
-            dir("/sys/fs/cgroup/cpu,cpuacct/user.slice/g/husk-7", false, CPU),
-            dir("/sys/fs/cgroup/memory/user.slice/g/husk-7", false, MEMORY),
             dir(
                 "/sys/fs/cgroup/pids/user.slice/user-0.slice/session-1.scope/g/husk-7",
                 false,
                 PIDS
             ),
+            dir("/sys/fs/cgroup/memory/user.slice/g/husk-7", false, MEMORY),
+            dir("/sys/fs/cgroup/cpu,cpuacct/user.slice/g/husk-7", false, CPU),
         ]
     );
     assert!(p.dirs.iter().all(|d| writes(&p, d).is_empty()));
