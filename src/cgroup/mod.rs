@@ -131,7 +131,7 @@ impl Dir {
     }
 }
 
-/// Everything to create, in order.
+/// Everything to create, in order (that of /proc/self/cgroup).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Plan {
     pub dirs: Vec<Dir>,
@@ -155,17 +155,17 @@ impl Plan {
         let [mem, cpus, pids, swap] = self.lim;
         // CPU: per the period of a new cgroup, always 100 ms (the kernel's default).
         // Swap: Docker's default is as much swap as memory.
-        let n = [
-            mem,
-            cpus * 100,
-            pids,
-            match swap {
-                0 => 2 * mem,
-                UNLIMITED => 0,
-                t => t,
-            },
+        let total = match swap {
+            0 => 2 * mem,
+            UNLIMITED => 0,
+            t => t,
+        };
+        let (n, bit) = [
+            (mem, MEMORY),
+            (cpus * 100, CPU),
+            (pids, PIDS),
+            (total, MEMORY),
         ][k];
-        let bit = if k == SWAP { MEMORY } else { 1 << k };
         if d.ctls & bit == 0 || n == 0 {
             return None;
         }
@@ -209,8 +209,8 @@ pub fn plan(spec: &CgroupSpec, layout: &Layout, id: u32) -> Result<Plan> {
                 v1 |= bits;
                 continue;
             }
-            // A hierarchy with one of ours (not cpuset, name=systemd...), mounted where its
-            // mount shows our cgroup.
+            // A hierarchy with a controller of ours (not cpuset, name=systemd...), and a
+            // mount of it that shows our cgroup.
             let Some((mount, own)) =
                 mount_of(&layout.mountinfo, is2, bits, own).filter(|_| is2 || bits != 0)
             else {
