@@ -8,14 +8,14 @@ use crate::error::{Error, Result};
 use crate::out::{parse_fixed, parse_size, parse_u64, word_index, Msg};
 
 /// The lines `husk run --help` shows for these options.
-pub const HELP: &str =
-    "  --memory SIZE   memory limit: bytes, or with k, M, G, T (powers of 1024): 512k, 4M
-  --memory-swap SIZE  memory + swap limit (default: twice --memory; -1: unlimited)
-  --cpus N        CPU time limit in CPUs, from 0.01 (0.5: 50 ms of every 100 ms)
-  --pids N        at most N processes and threads
-  --cgroup-parent PATH  create the container's cgroup under PATH: from each hierarchy's
-                  root if PATH starts with /, else from husk's own cgroup (the default)
-";
+pub const HELP: &str = concat!(
+    "  --memory SIZE   memory limit (bytes, or with k, M, G, T: 512k, 4M)\n",
+    "  --memory-swap SIZE  memory + swap (default: twice --memory; -1: unlimited)\n",
+    "  --cpus N        CPU time, in CPUs (0.5: 50 ms of every 100 ms)\n",
+    "  --pids N        at most N processes and threads\n",
+    "  --cgroup-parent PATH  the parent cgroup: from each hierarchy's root if PATH starts\n",
+    "                  with /, else from husk's own cgroup (the default)\n",
+);
 
 /// `--memory-swap -1`.
 pub const UNLIMITED: u64 = u64::MAX;
