@@ -609,11 +609,19 @@ fn cgroups_available() -> bool {
     std::path::Path::new("/sys/fs/cgroup/memory/memory.limit_in_bytes").exists()
 }
 
+/// The cgroup tests check that no husk-<pid> cgroup is left under our own: one at a time.
+static CGROUP_TESTS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    CGROUP_TESTS.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 #[test]
 fn memory_limit_oom_kill_is_reported() {
     if skip_unless_root("memory_limit_oom_kill_is_reported") || !cgroups_available() {
         return;
     }
+    let _one = one_at_a_time();
     let p = probe().display().to_string();
     let (c, out, err) = out_of(&["--memory", "4M", "--", &p, "hog", "64"]);
     assert_eq!(c, 137, "{out}{err}");
@@ -636,6 +644,7 @@ fn pids_and_cpu_limits_are_the_kernels() {
     if skip_unless_root("pids_and_cpu_limits_are_the_kernels") || !cgroups_available() {
         return;
     }
+    let _one = one_at_a_time();
     // What the kernel says from inside: the limits in the container's own cgroup files,
     // forks refused at the limit (pids.events), throttling under a 20% quota (cpu.stat).
     let script = "p=$(grep :pids: /proc/self/cgroup | cut -d: -f3); c=$(grep -E ':cpu(,|:)' /proc/self/cgroup | cut -d: -f3); \
@@ -666,6 +675,7 @@ fn bad_cgroup_input_creates_nothing() {
     if skip_unless_root("bad_cgroup_input_creates_nothing") || !cgroups_available() {
         return;
     }
+    let _one = one_at_a_time();
     for (args, msg) in [
         (&["--memory", "0", "true"][..], "--memory '0'"),
         (&["--memory", "1x", "true"], "--memory '1x'"),

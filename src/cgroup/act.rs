@@ -11,8 +11,6 @@
 //!    the host's cgroup file system: runc's CVE-2024-21626 was such a descriptor, leaked).
 //!    A cgroup namespace must then be unshared by the child after `join`, not asked of the
 //!    clone: on v1 its root would be husk's own cgroup, not the container's.
-//!    (With a clone of the caller's own: [`Cgroup::enter`] in the parent instead, before the
-//!    child is let go; on v1 that costs an RCU grace period, see below.)
 //! 3. after the container's end: [`Cgroup::oom_killed`], then [`Cgroup::remove`].
 //!
 //! Why the child joins v1 cgroups itself: moving another process (a pid written to
@@ -20,124 +18,82 @@
 //! moment waits a whole RCU grace period: 6–16 ms on this VM. A thread moving itself (`0`
 //! written to v1's `tasks`) skips that lock: ~0.1 ms. v2 has no such file for a domain
 //! cgroup, hence CLONE_INTO_CGROUP there.
-use super::{ctl_name, missing, oom_kills, Dir, Layout, Plan, MEMORY};
+use super::{oom_kill, Dir, Layout, Plan, MEMORY};
 use crate::error::{Error, Result};
-use crate::out::{parse_u64, Msg};
+use crate::out::{fmt_u64, parse_u64, word, Msg};
+use crate::state::cut;
 use crate::sys::process::{self, Cloned};
-use crate::sys::{self, fs, Errno, Fd, Pid, RawFd};
+use crate::sys::{self, cstr, fs, Errno, Fd, RawFd};
 use alloc::vec::Vec;
 use core::ffi::CStr;
 use linux_raw_sys::general as g;
 
-/// The layout of this process: /proc/self/mountinfo, /proc/self/cgroup and the v2 root's
-/// cgroup.controllers.
+/// The layout of this process: /proc/self/mountinfo and /proc/self/cgroup.
 pub fn read_layout() -> Result<Layout> {
-    let (mi, cg) = match (
-        fs::read_file(c"/proc/self/mountinfo"),
-        fs::read_file(c"/proc/self/cgroup"),
-    ) {
-        (Ok(mi), Ok(cg)) => (mi, cg),
-        (Err(e), _) | (_, Err(e)) => {
-            return Err(Error::sys("read", b"/proc/self/cgroup", e).hint("is /proc mounted?"))
-        }
-    };
-    let mut l = Layout::parse(&mi, &cg);
-    if let Some(h) = l.v2() {
-        // Unreadable: no controller there, and the plan names the one it needed.
-        let t = fs::read_file(c(&z(&h.mount, b"/cgroup.controllers"))).unwrap_or_default();
-        l.set_v2_controllers(&t);
-    }
-    Ok(l)
+    let read = |p: &'static CStr| fs::read_file(p).map_err(|e| Error::sys("read", p.to_bytes(), e));
+    Ok(Layout {
+        mountinfo: read(c"/proc/self/mountinfo")?,
+        cgroup: read(c"/proc/self/cgroup")?,
+    })
 }
 
-/// `a` and `b` and a NUL.
+/// `a` and a NUL.
 #[inline(never)]
-fn z(a: &[u8], b: &[u8]) -> Vec<u8> {
+fn z(a: &[u8]) -> Vec<u8> {
     let mut m = Msg(a.to_vec());
-    m.s(b).c(0);
+    m.c(0);
     m.0
 }
 
-/// The C string in `v` (up to its first NUL; empty if there is none).
-fn c(v: &[u8]) -> &CStr {
-    CStr::from_bytes_until_nul(v).unwrap_or(c"")
-}
+const NOT_APPLIED: &[u8] = b"limit not applied";
 
-/// What failed, for the message (built once, by [`error`]).
-#[derive(Clone, Copy, Debug)]
-enum Step {
-    /// Opening the parent.
-    Parent,
-    /// The v2 parent lacks this controller.
-    Missing(u8),
-    /// The parent's cgroup.subtree_control.
-    Enable,
-    /// mkdir, or opening the new cgroup or its `tasks`.
-    Create,
-    /// The write at this index of the dir's writes.
-    Set(usize),
-    /// The parent's way in, cgroup.procs.
-    Move,
-    /// The child's way in, `tasks`.
-    Join,
-}
-
-type Fail = (Step, Errno);
-
-/// The error for `f` in the cgroup of `d`.
+/// The error for a step of [`Cgroup::create`] or [`Cgroup::join`].
 #[inline(never)]
-fn error(d: &Dir, (step, e): Fail) -> Error {
-    let mut obj = Msg::new();
-    let op = match step {
-        Step::Parent | Step::Enable => {
-            obj.s(d.parent());
-            if let Step::Parent = step {
-                "cgroup parent"
-            } else {
-                "enable controllers in"
-            }
-        }
-        Step::Missing(bit) => {
-            obj.s(ctl_name(bit)).s(b" in ").s(d.parent());
-            "cgroup controller"
-        }
-        Step::Set(i) => {
-            obj.s(&d.path);
-            if let Some(w) = d.writes.get(i) {
-                obj.c(b'/').s(w.file.to_bytes()).s(b" to ").s(&w.value().0);
-            }
-            "set"
-        }
-        Step::Create => {
-            obj.s(&d.path);
-            "create cgroup"
-        }
-        Step::Move | Step::Join => {
-            obj.s(&d.path);
-            "move the container into"
-        }
+fn fail(op: &'static str, obj: &[u8], e: Errno) -> Error {
+    Error::new(op.as_bytes(), obj, e.into_raw(), NOT_APPLIED)
+}
+
+/// Writes `val` to the control file `file` of the cgroup `dir` (at `path`), or says why
+/// not. `fixture`: create the file, appending (the kernel takes each write on its own,
+/// whatever the offset). `optional`: a missing file is no error (nor created).
+#[inline(never)]
+fn set(
+    dir: RawFd,
+    path: &[u8],
+    file: &CStr,
+    val: &[u8],
+    fixture: bool,
+    optional: bool,
+) -> Result<()> {
+    let create = fixture && !optional;
+    let flags = g::O_WRONLY | if create { g::O_CREAT | g::O_APPEND } else { 0 };
+    match fs::open_at(dir, file, flags, 0o644).and_then(|f| sys::write(f.raw(), val)) {
+        Err(Errno::ENOENT) if optional => Ok(()),
+        Err(e) => Err(refused(path, file, val, e)),
+        Ok(_) => Ok(()),
+    }
+}
+
+/// `husk: set PATH/FILE to VAL: ERRNO (hint)`.
+fn refused(path: &[u8], file: &CStr, val: &[u8], e: Errno) -> Error {
+    let mut m = Msg(path.to_vec());
+    m.c(b'/').s(file.to_bytes()).s(b" to ").s(val);
+    let hint = if e == Errno::EBUSY {
+        // cgroup v2's no-internal-processes rule, from cgroup.subtree_control.
+        &b"a cgroup with processes cannot pass controllers on: choose a --cgroup-parent \
+           without any; limit not applied"[..]
+    } else {
+        NOT_APPLIED
     };
-    let hint = match (step, e) {
-        (Step::Missing(_), _) => "not enabled above this parent; limit not applied",
-        (_, Errno::ENOENT) => "no such cgroup or file; limit not applied",
-        (_, Errno::EACCES | Errno::EPERM | Errno::EROFS) => "not writable; limit not applied",
-        // cgroup v2's no-internal-processes rule.
-        (Step::Enable, Errno::EBUSY) => {
-            "a cgroup with processes cannot pass controllers on: choose a \
-             --cgroup-parent without any; limit not applied"
-        }
-        _ => "limit not applied",
-    };
-    Error::new(op.as_bytes(), &obj.0, e.into_raw(), hint.as_bytes())
+    Error::new(b"set", &m.0, e.into_raw(), hint)
 }
 
 const DIR: u32 = g::O_RDONLY | g::O_DIRECTORY;
 
-/// The descriptors of the container's cgroup in one hierarchy.
-struct Live {
-    /// The parent, open for reading: mkdirat, unlinkat and the stale sweep go through it.
-    parent: Fd,
-    /// The cgroup itself, O_PATH: control files, CLONE_INTO_CGROUP.
+/// The container's cgroup in one hierarchy, created.
+struct Live<'p> {
+    d: &'p Dir,
+    /// The cgroup, O_PATH: control files (its parent's as `../`), CLONE_INTO_CGROUP.
     dir: Fd,
     /// v1: its `tasks` file, open for writing, for the child's [`Cgroup::join`]. Opened by
     /// husk (the kernel checks the opener's credentials), so it still works in a child
@@ -149,8 +105,8 @@ struct Live {
 /// removed on drop: call [`Cgroup::remove`].
 pub struct Cgroup<'p> {
     plan: &'p Plan,
-    /// For each of `plan.dirs` created so far, in order.
-    live: Vec<Live>,
+    /// Those of `plan.dirs` created so far, in order.
+    live: Vec<Live<'p>>,
 }
 
 impl<'p> Cgroup<'p> {
@@ -162,63 +118,50 @@ impl<'p> Cgroup<'p> {
             live: Vec::new(),
         };
         for d in &plan.dirs {
-            if let Err(f) = cg.add(d) {
+            if let Err(e) = cg.add(d) {
                 let _ = cg.remove();
-                return Err(error(d, f));
+                return Err(e);
             }
         }
         Ok(cg)
     }
 
-    fn add(&mut self, d: &Dir) -> core::result::Result<(), Fail> {
+    fn add(&mut self, d: &'p Dir) -> Result<()> {
         let fixture = self.plan.fixture;
-        let parent = fs::open_at(g::AT_FDCWD, c(&z(d.parent(), b"")), DIR, 0)
-            .map_err(|e| (Step::Parent, e))?;
-        if d.v2 && d.ctls != 0 {
-            let list = fs::read_at(parent.raw(), c"cgroup.controllers").unwrap_or_default();
-            if let Some(bit) = missing(&list, d.ctls) {
-                return Err((Step::Missing(bit), Errno::ENOENT));
-            }
-            fs::write_at(
-                parent.raw(),
-                c"cgroup.subtree_control",
-                &d.enable(),
-                fixture,
-            )
-            .map_err(|e| (Step::Enable, e))?;
-        }
-        let name = z(d.name(), b"");
-        let name = c(&name);
-        let mut r = fs::mkdir_at(parent.raw(), name, 0o755);
-        if r == Err(Errno::EEXIST) {
-            // Left by a husk that had our pid and was killed: ours if it is empty.
-            let _ = fs::rmdir_at(parent.raw(), name);
-            r = fs::mkdir_at(parent.raw(), name, 0o755);
-        }
-        r.map_err(|e| (Step::Create, e))?;
-        let dir = fs::open_at(parent.raw(), name, g::O_PATH | g::O_DIRECTORY, 0);
-        let dir = dir.map_err(|e| {
-            let _ = fs::rmdir_at(parent.raw(), name);
-            (Step::Create, e)
-        })?;
+        let (path, shown) = (cstr(&d.path), d.shown());
+        // Left by a husk that had our pid and was killed: ours if it is empty.
+        let _ = fs::rmdir_at(g::AT_FDCWD, path);
+        // (Should the open fail after the mkdir, the next husk sweeps the empty cgroup.)
+        let dir = fs::mkdir_at(g::AT_FDCWD, path, 0o755)
+            .and_then(|()| fs::open_at(g::AT_FDCWD, path, g::O_PATH | g::O_DIRECTORY, 0))
+            .map_err(|e| fail("create cgroup", shown, e))?;
         let at = dir.raw();
         // From here on, a failure removes it with the rest.
         self.live.push(Live {
-            parent,
+            d,
             dir,
             tasks: None,
         });
-        for (i, w) in d.writes.iter().enumerate() {
-            // A fixture lacks optional files, as a kernel without swap accounting does.
-            match fs::write_at(at, w.file, &w.value().0, fixture && !w.optional) {
-                Err(Errno::ENOENT) if w.optional => {}
-                Err(e) => return Err((Step::Set(i), e)),
-                Ok(()) => {}
+        // v2: enable each controller in the parent, one write each so that a refusal names
+        // it: EBUSY when the parent holds processes, ENOENT when it does not have it.
+        for k in 0..3 {
+            if d.v2 && d.ctls & 1 << k != 0 {
+                let ctl = word("+memory +cpu +pids", k).unwrap_or_default();
+                set(at, shown, c"../cgroup.subtree_control", ctl, fixture, false)?;
             }
+        }
+        for k in 0..4 {
+            let Some((file, n, optional)) = self.plan.write(d, k) else {
+                continue;
+            };
+            // A fixture lacks optional files, as a kernel without swap accounting does.
+            let mut b = [0; 20];
+            set(at, shown, file, fmt_u64(n, &mut b), fixture, optional)?;
         }
         if !d.v2 {
             let flags = g::O_WRONLY | if fixture { g::O_CREAT } else { 0 };
-            let t = fs::open_at(at, c"tasks", flags, 0o644).map_err(|e| (Step::Create, e))?;
+            let t = fs::open_at(at, c"tasks", flags, 0o644)
+                .map_err(|e| fail("create cgroup", shown, e))?;
             if let Some(l) = self.live.last_mut() {
                 l.tasks = Some(t);
             }
@@ -226,228 +169,152 @@ impl<'p> Cgroup<'p> {
         Ok(())
     }
 
-    /// The cgroups created, with their descriptors.
-    fn each(&self) -> impl Iterator<Item = (&'p Dir, &Live)> {
-        self.plan.dirs.iter().zip(&self.live)
-    }
-
     /// The v2 cgroup's directory, for CLONE_INTO_CGROUP.
     pub fn clone_fd(&self) -> Option<RawFd> {
-        self.each().find(|(d, _)| d.v2).map(|(_, l)| l.dir.raw())
-    }
-
-    /// The parent's way in: writes `pid` to cgroup.procs of each cgroup (with `v1`: the v1
-    /// ones too, else only v2), except the v2 one if the child was born there (`in_cgroup`
-    /// from the clone). Call right after the clone, before the child is let go.
-    pub fn enter(&self, pid: Pid, in_cgroup: bool, v1: bool) -> Result<()> {
-        let mut v = Msg::new();
-        v.u(pid as u64);
-        for (d, l) in self.each() {
-            if if d.v2 { !in_cgroup } else { v1 } {
-                fs::write_at(l.dir.raw(), c"cgroup.procs", &v.0, self.plan.fixture)
-                    .map_err(|e| error(d, (Step::Move, e)))?;
-            }
-        }
-        Ok(())
+        self.live.iter().find(|l| l.d.v2).map(|l| l.dir.raw())
     }
 
     /// The child's way in, first thing after the clone: moves itself into each v1 cgroup
     /// (`0` to `tasks`: no RCU grace period, see the module's notes). An error here belongs
     /// to the child: report it to the parent and exit.
     pub fn join(&self) -> Result<()> {
-        for (d, l) in self.each() {
+        for l in &self.live {
             if let Some(fd) = &l.tasks {
-                sys::write(fd.raw(), b"0").map_err(|e| error(d, (Step::Join, e)))?;
+                sys::write(fd.raw(), b"0").map_err(|e| fail("join cgroup", l.d.shown(), e))?;
             }
         }
         Ok(())
     }
 
     /// Clones the container's first process like [`process::clone3`] (fork-like: pid 0 in
-    /// the child; `flags`: CLONE_NEW*, CLONE_PIDFD), born in the v2 cgroup when there is one.
-    /// When the kernel could not do that (before 5.7), the parent moves it through
-    /// cgroup.procs; if that fails, the child is killed and reaped before the error returns.
-    /// The child must call [`join`](Cgroup::join) for the v1 cgroups.
+    /// the child; `flags`: CLONE_NEW*), born in the v2 cgroup when there is one. The child
+    /// must call [`join`](Cgroup::join) for the v1 cgroups.
     pub fn clone(&self, flags: u64) -> Result<Cloned> {
-        let r = process::clone3(flags, self.clone_fd()).map_err(|e| Error::sys("clone", b"", e))?;
-        if r.pid != 0 {
-            if let Err(e) = self.enter(r.pid, r.in_cgroup, false) {
-                let _ = sys::signal::kill(r.pid, g::SIGKILL);
-                let _ = process::wait(r.pid, false);
-                return Err(e);
-            }
-        }
-        Ok(r)
+        process::clone3(flags, self.clone_fd()).map_err(|e| Error::sys("clone", b"", e))
     }
 
     /// After the container's end: did the OOM killer end it? `status`: CMD's wait status as
-    /// husk saw it, SIGKILL (or exit 137 from an init inside the container) for an OOM kill.
-    /// v2: `oom_kill` in memory.events; v1: `oom_kill` in memory.oom_control (Linux 4.13+),
-    /// else memory.failcnt (the limit was hit: the best an older kernel tells).
+    /// husk saw it, SIGKILL (or exit 137 from an init inside the container) for an OOM kill,
+    /// and a kill counted by the kernel: `oom_kill` in v2's memory.events or v1's
+    /// memory.oom_control.
     pub fn oom_killed(&self, status: i32) -> bool {
-        let Some((d, l)) = self.each().find(|(d, _)| d.ctls & MEMORY != 0) else {
+        let Some(l) = self.live.iter().find(|l| l.d.ctls & MEMORY != 0) else {
             return false;
         };
-        if crate::status::exit_code(status) != 137 {
-            return false;
-        }
-        let at = l.dir.raw();
-        let file = if d.v2 {
+        let file = if l.d.v2 {
             c"memory.events"
         } else {
             c"memory.oom_control"
         };
-        let n = oom_kills(&fs::read_at(at, file).unwrap_or_default()).or_else(|| {
-            let t = fs::read_at(at, c"memory.failcnt").unwrap_or_default();
-            (!d.v2).then(|| parse_u64(t.strip_suffix(b"\n").unwrap_or(&t)).unwrap_or(0))
-        });
-        n.unwrap_or(0) != 0
+        crate::status::exit_code(status) == 137
+            && oom_kill(&fs::read_at(l.dir.raw(), file).unwrap_or_default())
     }
 
     /// The `--memory` limit, for [`oom_message`](super::oom_message).
     pub fn memory_limit(&self) -> u64 {
-        self.plan.memory
+        self.plan.lim[0]
     }
 
-    /// Removes the cgroups (with any the container made inside them, children first). A
-    /// cgroup stays busy (EBUSY) until its last process is released, which can lag the
-    /// reaping of the container's init by a moment: retried for up to ~0.1 s. Then removes
-    /// the stale `husk-<pid>` siblings whose husk is dead and which are empty (left by a
-    /// husk that was SIGKILLed). Returns the first error, after trying every cgroup.
-    /// Kills what is left in the container's cgroups: what outlived CMD with no pid
-    /// namespace to end it (a daemon it started, say). cgroup.kill (v2, Linux 5.14+) does
-    /// it atomically; elsewhere each pid of cgroup.procs, a few rounds against forks.
-    pub fn kill_rest(&self) {
-        for (d, l) in self.each() {
-            let at = l.dir.raw();
-            if d.v2 && fs::write_at(at, c"cgroup.kill", b"1", false).is_ok() {
-                continue;
-            }
-            for _ in 0..8 {
-                let procs = fs::read_at(at, c"cgroup.procs").unwrap_or_default();
-                if procs.is_empty() {
-                    break;
-                }
-                for pid in procs.split(|&b| b == b'\n').filter_map(parse_u64) {
-                    let _ = sys::signal::kill(pid as i32, g::SIGKILL);
-                }
-            }
-        }
-    }
-
+    /// Removes the cgroups, with any the container made inside them (children first), and
+    /// what is left in them killed: what outlived CMD with no pid namespace to end it (a
+    /// daemon it started, say). Then removes the stale `husk-<pid>` siblings whose husk is
+    /// dead and which are empty (left by a husk that was SIGKILLed). Returns the first
+    /// error, after trying every cgroup.
     pub fn remove(&mut self) -> Result<()> {
-        self.kill_rest();
         let mut res = Ok(());
         while let Some(l) = self.live.pop() {
-            let d = &self.plan.dirs[self.live.len()];
-            let name = z(d.name(), b"");
-            let mut wait = 50;
-            let r = loop {
-                match rmdir_tree(l.parent.raw(), c(&name), 0) {
-                    Err(Errno::EBUSY) if wait < 100_000 => {
-                        // Those killed above may be our (adopted) children: reap them.
-                        while let Ok(Some(_)) = process::wait(-1, true) {}
-                        sys::time::sleep_us(wait);
-                        wait *= 2;
-                    }
-                    Err(Errno::ENOENT) => break Ok(()),
-                    r => break r,
-                }
-            };
+            let parent = fs::open_at(l.dir.raw(), c"..", DIR, 0);
+            let r = rmdir_tree(g::AT_FDCWD, cstr(&l.d.path), true, 0);
             if let (Err(e), Ok(())) = (r, &res) {
-                res = Err(Error::sys("remove cgroup", &d.path, e)
+                res = Err(Error::sys("remove cgroup", l.d.shown(), e)
                     .hint("processes remain; the next husk removes it once empty"));
             }
-            prune(&l.parent, true, 0);
+            if let Ok(p) = parent {
+                prune(&p, true, false, 0);
+            }
         }
         res
     }
 }
 
-/// rmdir `parent/name`, and when it has child cgroups, them first.
-fn rmdir_tree(parent: RawFd, name: &CStr, depth: u32) -> sys::Result<()> {
-    let r = fs::rmdir_at(parent, name);
-    // cgroupfs says EBUSY for a cgroup with children; a plain directory (tests) ENOTEMPTY.
-    if matches!(r, Err(Errno::EBUSY | Errno::ENOTEMPTY)) {
-        if let Ok(d) = fs::open_at(parent, name, DIR, 0) {
-            prune(&d, false, depth + 1);
-            return fs::rmdir_at(parent, name);
+/// rmdir `parent/name`, a cgroup. While it is busy (EBUSY; a plain directory in tests says
+/// ENOTEMPTY), removes the cgroups inside it and, with `kill`, kills its processes:
+/// through cgroup.kill on v2 (atomic), else each pid of cgroup.procs; retried (against
+/// forks, and the moment a killed process takes to be released) for up to ~0.1 s.
+/// Without `kill`, it is tried once more after its children.
+fn rmdir_tree(parent: RawFd, name: &CStr, kill: bool, depth: u32) -> sys::Result<()> {
+    let mut wait = 50;
+    loop {
+        match fs::rmdir_at(parent, name) {
+            Err(Errno::EBUSY | Errno::ENOTEMPTY) if wait < 100_000 => {}
+            Err(Errno::ENOENT) => return Ok(()),
+            r => return r,
         }
+        if let Ok(d) = fs::open_at(parent, name, DIR, 0) {
+            if kill && set(d.raw(), b"", c"cgroup.kill", b"1", false, false).is_err() {
+                let procs = fs::read_at(d.raw(), c"cgroup.procs").unwrap_or_default();
+                let mut p = &procs[..];
+                while !p.is_empty() {
+                    if let Some(pid) = parse_u64(cut(&mut p, b'\n')) {
+                        let _ = sys::signal::kill(pid as i32, g::SIGKILL);
+                    }
+                }
+            }
+            prune(&d, false, kill, depth + 1);
+        }
+        // Those killed may be our (adopted) children: reap them.
+        while let Ok(Some(_)) = process::wait(-1, true) {}
+        sys::time::sleep_us(wait);
+        wait = if kill { wait * 2 } else { 100_000 };
     }
-    r
 }
 
-/// Removes the child cgroups of `dir` (up to 16 levels down): all of them, or with
-/// `stale` the `husk-<pid>` ones whose husk is dead (and that are empty).
-fn prune(dir: &Fd, stale: bool, depth: u32) {
+/// Removes the child cgroups of `dir` (up to 16 levels down): all of them, or with `stale`
+/// the `husk-<pid>` ones whose husk is dead; `kill`: see [`rmdir_tree`].
+fn prune(dir: &Fd, stale: bool, kill: bool, depth: u32) {
     let _ = fs::for_each_entry_in(dir, |n, t| {
-        let pid = n.strip_prefix(b"husk-").and_then(parse_u64).unwrap_or(0);
+        let pid = n.strip_prefix(b"husk-").and_then(parse_u64);
         // ESRCH: no such process. (A husk in another pid namespace sharing this parent
         // would look dead: its cgroup is spared while it holds processes.)
-        if t != g::DT_DIR as u8
-            || depth > 16
-            || stale
-                && !(pid > 0
-                    && pid <= i32::MAX as u64
-                    && sys::signal::kill(pid as i32, 0) == Err(Errno::ESRCH))
-        {
-            return;
+        let dead =
+            pid.is_some_and(|p| p < 1 << 22 && sys::signal::kill(p as i32, 0) == Err(Errno::ESRCH));
+        if t == g::DT_DIR as u8 && depth < 16 && (dead || !stale) {
+            let _ = rmdir_tree(dir.raw(), cstr(&z(n)), kill, depth);
         }
-        let _ = rmdir_tree(dir.raw(), c(&z(n, b"")), depth);
     });
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::cgroup::CgroupSpec;
     use std::string::String;
 
-    fn msg(d: &Dir, step: Step, e: Errno) -> String {
-        String::from_utf8(error(d, (step, e)).render().0).unwrap()
+    fn text(e: Error) -> String {
+        String::from_utf8(e.render().0).unwrap()
     }
 
     #[test]
     fn messages_name_what_failed() {
-        let l = Layout::parse(
-            b"1 0 0:1 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n",
-            b"0::/user.slice/s.scope\n",
-        );
-        let mut l = l;
-        l.set_v2_controllers(b"cpu memory pids\n");
-        let s = CgroupSpec {
-            memory: 4 << 20,
-            ..CgroupSpec::default()
-        };
-        let p = super::super::plan(&s, &l, 9).unwrap();
-        let d = &p.dirs[0];
+        let p = b"/sys/fs/cgroup/s.scope/husk-9";
         assert_eq!(
-            msg(d, Step::Enable, Errno::EBUSY),
-            "husk: enable controllers in /sys/fs/cgroup/user.slice/s.scope: EBUSY (a cgroup \
-             with processes cannot pass controllers on: choose a --cgroup-parent without any; \
-             limit not applied)\n"
+            text(refused(
+                p,
+                c"../cgroup.subtree_control",
+                b"+memory",
+                Errno::EBUSY
+            )),
+            "husk: set /sys/fs/cgroup/s.scope/husk-9/../cgroup.subtree_control to +memory: \
+             EBUSY (a cgroup with processes cannot pass controllers on: choose a \
+             --cgroup-parent without any; limit not applied)\n"
         );
         assert_eq!(
-            msg(d, Step::Parent, Errno::EACCES),
-            "husk: cgroup parent /sys/fs/cgroup/user.slice/s.scope: EACCES (not writable; limit \
-             not applied)\n"
+            text(refused(p, c"memory.max", b"4194304", Errno::EINVAL)),
+            "husk: set /sys/fs/cgroup/s.scope/husk-9/memory.max to 4194304: EINVAL (limit not \
+             applied)\n"
         );
         assert_eq!(
-            msg(d, Step::Missing(crate::cgroup::MEMORY), Errno::ENOENT),
-            "husk: cgroup controller memory in /sys/fs/cgroup/user.slice/s.scope: ENOENT (not \
-             enabled above this parent; limit not applied)\n"
+            text(fail("join cgroup", p, Errno::ENOSPC)),
+            "husk: join cgroup /sys/fs/cgroup/s.scope/husk-9: ENOSPC (limit not applied)\n"
         );
-        assert_eq!(
-            msg(d, Step::Set(0), Errno::EINVAL),
-            "husk: set /sys/fs/cgroup/user.slice/s.scope/husk-9/memory.max to 4194304: EINVAL \
-             (limit not applied)\n"
-        );
-        assert_eq!(
-            msg(d, Step::Join, Errno::ENOSPC),
-            "husk: move the container into /sys/fs/cgroup/user.slice/s.scope/husk-9: ENOSPC \
-             (limit not applied)\n"
-        );
-        // An EBUSY anywhere but the parent's subtree_control is not the v2 rule.
-        assert!(!msg(d, Step::Move, Errno::EBUSY).contains("--cgroup-parent"));
     }
 }

@@ -1,8 +1,8 @@
 use super::act::Cgroup;
 use super::*;
-use crate::cli::cgroup::CgroupSpec;
+use crate::cli::cgroup::{CgroupSpec, UNLIMITED};
 use std::string::String;
-use std::vec;
+use std::vec::Vec as StdVec;
 
 /// This development VM: cgroup v1 for every controller, cpu and cpuacct apart, and a
 /// controller-less cgroup2 at /sys/fs/cgroup/unified (hybrid).
@@ -40,7 +40,6 @@ const V2_MOUNTINFO: &str = "\
 14 1 0:21 / /proc rw,relatime - proc proc rw
 17 1 0:24 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime shared:9 - cgroup2 cgroup2 rw,nsdelegate,memory_recursiveprot
 ";
-const V2_CONTROLLERS: &str = "cpuset cpu io memory hugetlb pids rdma misc\n";
 
 /// A systemd host on pure v1 with cpu and cpuacct mounted together.
 const V1_MOUNTINFO: &str = "\
@@ -59,335 +58,330 @@ const V1_CGROUP: &str = "\
 1:name=systemd:/user.slice/user-0.slice/session-1.scope
 ";
 
-fn hier(v2: bool, ctls: u8, mount: &str, own: &str) -> Hier {
-    Hier {
-        v2,
-        ctls,
-        mount: mount.as_bytes().to_vec(),
-        own: own.as_bytes().to_vec(),
+fn layout(mi: &str, cg: &str) -> Layout {
+    Layout {
+        mountinfo: mi.as_bytes().to_vec(),
+        cgroup: cg.as_bytes().to_vec(),
     }
-}
-
-fn layout(mi: &str, cg: &str, v2ctl: &str) -> Layout {
-    let mut l = Layout::parse(mi.as_bytes(), cg.as_bytes());
-    l.set_v2_controllers(v2ctl.as_bytes());
-    l
 }
 
 fn s(v: &[u8]) -> &str {
     core::str::from_utf8(v).unwrap()
 }
 
+/// `--memory`, `--cpus` (thousandths), `--pids`, `--memory-swap`, `--cgroup-parent`.
+fn spec(mem: u64, cpus: u64, pids: u64, swap: u64, parent: Option<&'static str>) -> CgroupSpec {
+    CgroupSpec {
+        lim: [mem, cpus, pids, swap],
+        parent: parent.map(|p| p.as_bytes()),
+    }
+}
+
+/// The plan's directories: path, v2, controllers.
+fn dirs(p: &Plan) -> StdVec<(String, bool, u8)> {
+    p.dirs
+        .iter()
+        .map(|d| (s(d.shown()).into(), d.v2, d.ctls))
+        .collect()
+}
+
+fn dir(path: &str, v2: bool, ctls: u8) -> (String, bool, u8) {
+    (path.into(), v2, ctls)
+}
+
+/// A cgroup in each hierarchy, for grouping only: where husk sees each one.
+fn grouping(l: &Layout) -> StdVec<(String, bool, u8)> {
+    dirs(&plan(&spec(0, 0, 0, 0, Some("")), l, 1).unwrap())
+}
+
+fn writes(p: &Plan, d: &Dir) -> StdVec<(String, u64)> {
+    (0..4)
+        .filter_map(|k| p.write(d, k))
+        .map(|(f, n, _)| (s(f.to_bytes()).into(), n))
+        .collect()
+}
+
+/// Whether the swap write of `d` may find no file.
+fn swap_optional(p: &Plan, d: &Dir) -> bool {
+    p.write(d, 3).unwrap().2
+}
+
+fn w(f: &str, n: u64) -> (String, u64) {
+    (f.into(), n)
+}
+
 #[test]
 fn detects_this_hosts_hybrid_layout() {
-    let l = layout(HYBRID_MOUNTINFO, HYBRID_CGROUP, "");
+    let l = layout(HYBRID_MOUNTINFO, HYBRID_CGROUP);
     assert_eq!(
-        l.hiers,
-        vec![
-            hier(false, CPU, "/sys/fs/cgroup/cpu", ""),
-            hier(false, CPUACCT, "/sys/fs/cgroup/cpuacct", ""),
-            hier(
+        grouping(&l),
+        [
+            dir("/sys/fs/cgroup/pids/husk-1", false, PIDS),
+            dir(
+                "/sys/fs/cgroup/memory/process_api/4173ded64671e41ffe74309e9c859f72/husk-1",
                 false,
-                MEMORY,
-                "/sys/fs/cgroup/memory",
-                "/process_api/4173ded64671e41ffe74309e9c859f72"
+                MEMORY
             ),
-            hier(false, PIDS, "/sys/fs/cgroup/pids", ""),
-            hier(true, 0, "/sys/fs/cgroup/unified", ""),
-        ]
+            dir("/sys/fs/cgroup/cpu/husk-1", false, CPU),
+            dir("/sys/fs/cgroup/unified/husk-1", true, 0),
+        ],
+        "cpuacct, cpuset, name=systemd... carry none of ours; v1 holds every controller"
     );
-    // Even if the v2 root listed memory, v1 holds it.
-    let l = layout(HYBRID_MOUNTINFO, HYBRID_CGROUP, "memory io\n");
-    assert_eq!(l.v2().unwrap().ctls, 0);
-    assert_eq!(l.find(MEMORY).unwrap().mount, b"/sys/fs/cgroup/memory");
 }
 
 #[test]
 fn detects_pure_v2() {
-    let l = layout(V2_MOUNTINFO, "0::/\n", V2_CONTROLLERS);
-    assert_eq!(
-        l.hiers,
-        vec![hier(true, MEMORY | CPU | PIDS, "/sys/fs/cgroup", "")]
-    );
+    let l = layout(V2_MOUNTINFO, "0::/\n");
+    assert_eq!(grouping(&l), [dir("/sys/fs/cgroup/husk-1", true, 0)]);
     let l = layout(
         V2_MOUNTINFO,
         "0::/user.slice/user-1000.slice/session-2.scope\n",
-        "memory pids\n",
     );
     assert_eq!(
-        l.hiers,
-        vec![hier(
+        dirs(&plan(&spec(4 << 20, 0, 16, 0, None), &l, 1).unwrap()),
+        [dir(
+            "/sys/fs/cgroup/user.slice/user-1000.slice/session-2.scope/husk-1",
             true,
-            MEMORY | PIDS,
-            "/sys/fs/cgroup",
-            "/user.slice/user-1000.slice/session-2.scope"
+            MEMORY | PIDS
         )]
     );
 }
 
 #[test]
 fn detects_pure_v1_with_comounted_cpu() {
-    let l = layout(V1_MOUNTINFO, V1_CGROUP, "");
+    let l = layout(V1_MOUNTINFO, V1_CGROUP);
     assert_eq!(
-        l.hiers,
-        vec![
-            hier(
+        grouping(&l),
+        [
+            dir(
+                "/sys/fs/cgroup/pids/user.slice/user-0.slice/session-1.scope/husk-1",
                 false,
-                CPU | CPUACCT,
-                "/sys/fs/cgroup/cpu,cpuacct",
-                "/user.slice"
+                PIDS
             ),
-            hier(false, MEMORY, "/sys/fs/cgroup/memory", "/user.slice"),
-            hier(
-                false,
-                PIDS,
-                "/sys/fs/cgroup/pids",
-                "/user.slice/user-0.slice/session-1.scope"
-            ),
+            dir("/sys/fs/cgroup/memory/user.slice/husk-1", false, MEMORY),
+            dir("/sys/fs/cgroup/cpu,cpuacct/user.slice/husk-1", false, CPU),
         ]
     );
-    assert!(l.v2().is_none());
 }
 
 #[test]
 fn detects_bind_mounted_subtrees_and_escapes() {
     // A container's view without a cgroup namespace: its own cgroup bind-mounted at the
     // mount point; a second mount of a hierarchy is ignored; a mount that does not show
-    // our cgroup is skipped.
+    // our cgroup is skipped (and a later one that does is used).
     let mi = "\
 40 30 0:27 /docker/abc /sys/fs/cgroup/memory ro - cgroup cgroup rw,memory
 41 30 0:27 /docker/abc /mnt/again rw - cgroup cgroup rw,memory
 42 30 0:28 /other /sys/fs/cgroup/pids rw - cgroup cgroup rw,pids
-43 30 0:29 /docker /tmp/my\\040cg rw - cgroup2 cgroup2 rw
+43 30 0:29 /docker /tmp/my\\040cg\\134 rw - cgroup2 cgroup2 rw
+44 30 0:28 / /mnt/pids rw - cgroup cgroup rw,pids
 ";
     let cg = "3:memory:/docker/abc\n2:pids:/docker/abc/sub\n0::/docker/abcd\n";
-    let l = layout(mi, cg, "");
     assert_eq!(
-        l.hiers,
-        vec![
-            hier(false, MEMORY, "/sys/fs/cgroup/memory", ""),
-            hier(true, 0, "/tmp/my cg", "/abcd"),
+        grouping(&layout(mi, cg)),
+        [
+            dir("/sys/fs/cgroup/memory/husk-1", false, MEMORY),
+            dir("/mnt/pids/docker/abc/sub/husk-1", false, PIDS),
+            dir("/tmp/my cg\\/abcd/husk-1", true, 0),
         ]
     );
-    assert_eq!(under(b"/docker/abc/x", b"/docker/abc"), Some(&b"/x"[..]));
-    assert_eq!(under(b"/docker/abcx", b"/docker/abc"), None);
-    assert_eq!(under(b"/", b"/"), Some(&b""[..]));
-    assert_eq!(under(b"/a/", b"/"), Some(&b"/a"[..]));
-    assert_eq!(unescape(b"a\\040b\\134c\\0"), b"a b\\c\\0");
-    assert!(Layout::parse(b"garbage\n\n- -\n", b"x").hiers.is_empty());
-}
-
-fn spec(mem: u64, swap: u64, cpus: u64, pids: u64, parent: Option<&str>) -> CgroupSpec {
-    CgroupSpec {
-        memory: mem,
-        memory_swap: swap,
-        cpus_milli: cpus,
-        pids,
-        parent: parent.map(|p| p.as_bytes().to_vec()),
-    }
-}
-
-fn writes(d: &Dir) -> std::vec::Vec<(String, String, bool)> {
-    d.writes
-        .iter()
-        .map(|w| {
-            (
-                s(w.file.to_bytes()).into(),
-                s(&w.value().0).into(),
-                w.optional,
-            )
-        })
-        .collect()
-}
-
-fn w(f: &str, v: &str, opt: bool) -> (String, String, bool) {
-    (f.into(), v.into(), opt)
+    // Not /docker/abc's subtree.
+    let cg = "3:memory:/docker/abcx\n0::/\n";
+    let mi = "40 30 0:27 /docker/abc /m rw - cgroup cgroup rw,memory\n";
+    assert!(grouping(&layout(mi, cg)).is_empty());
+    assert!(grouping(&layout("garbage\n\n- -\n", "x")).is_empty());
 }
 
 #[test]
 fn plans_v1_on_this_host() {
-    let l = layout(HYBRID_MOUNTINFO, HYBRID_CGROUP, "");
-    let p = plan(&spec(4 << 20, 0, 200, 16, None), &l, 4242).unwrap();
-    assert_eq!(p.memory, 4 << 20);
-    let paths: std::vec::Vec<_> = p.dirs.iter().map(|d| String::from(s(&d.path))).collect();
+    let l = layout(HYBRID_MOUNTINFO, HYBRID_CGROUP);
+    let p = plan(&spec(4 << 20, 200, 16, 0, None), &l, 4242).unwrap();
     assert_eq!(
-        paths,
+        dirs(&p),
         [
-            "/sys/fs/cgroup/cpu/husk-4242",
-            "/sys/fs/cgroup/memory/process_api/4173ded64671e41ffe74309e9c859f72/husk-4242",
-            "/sys/fs/cgroup/pids/husk-4242",
+            dir("/sys/fs/cgroup/pids/husk-4242", false, PIDS),
+            dir(
+                "/sys/fs/cgroup/memory/process_api/4173ded64671e41ffe74309e9c859f72/husk-4242",
+                false,
+                MEMORY
+            ),
+            dir("/sys/fs/cgroup/cpu/husk-4242", false, CPU),
         ],
-        "under our own cgroup in each hierarchy; cpuacct apart and v2 (no controllers) left out"
+        "under our own cgroup in each hierarchy; v2 (no controllers) left out"
     );
-    assert!(p.dirs.iter().all(|d| !d.v2));
-    assert_eq!(s(p.dirs[1].name()), "husk-4242");
+    assert_eq!(p.dirs[1].path.last(), Some(&0));
+    assert_eq!(writes(&p, &p.dirs[2]), [w("cpu.cfs_quota_us", 20000)]);
     assert_eq!(
-        writes(&p.dirs[0]),
+        writes(&p, &p.dirs[1]),
         [
-            w("cpu.cfs_period_us", "100000", false),
-            w("cpu.cfs_quota_us", "20000", false)
-        ]
-    );
-    assert_eq!(
-        writes(&p.dirs[1]),
-        [
-            w("memory.limit_in_bytes", "4194304", false),
-            w("memory.memsw.limit_in_bytes", "8388608", true),
+            w("memory.limit_in_bytes", 4194304),
+            w("memory.memsw.limit_in_bytes", 8388608),
         ],
-        "swap defaults to as much as memory, skipped where swap is not accounted"
+        "swap defaults to as much as memory"
     );
-    assert_eq!(writes(&p.dirs[2]), [w("pids.max", "16", false)]);
+    assert!(
+        swap_optional(&p, &p.dirs[1]),
+        "skipped where swap is not accounted"
+    );
+    assert!(!p.write(&p.dirs[1], 0).unwrap().2);
+    assert_eq!(writes(&p, &p.dirs[0]), [w("pids.max", 16)]);
     // Explicit swap: required; -1: nothing to write.
-    let p = plan(&spec(4 << 20, 6 << 20, 0, 0, None), &l, 1).unwrap();
+    let p = plan(&spec(4 << 20, 0, 0, 6 << 20, None), &l, 1).unwrap();
+    assert!(!swap_optional(&p, &p.dirs[0]));
     assert_eq!(
-        writes(&p.dirs[0]),
+        writes(&p, &p.dirs[0]),
         [
-            w("memory.limit_in_bytes", "4194304", false),
-            w("memory.memsw.limit_in_bytes", "6291456", false),
+            w("memory.limit_in_bytes", 4194304),
+            w("memory.memsw.limit_in_bytes", 6291456),
         ]
     );
-    let p = plan(&spec(4 << 20, UNLIMITED, 0, 0, None), &l, 1).unwrap();
+    let p = plan(&spec(4 << 20, 0, 0, UNLIMITED, None), &l, 1).unwrap();
     assert_eq!(
-        writes(&p.dirs[0]),
-        [w("memory.limit_in_bytes", "4194304", false)]
+        writes(&p, &p.dirs[0]),
+        [w("memory.limit_in_bytes", 4194304)]
     );
 }
 
 #[test]
 fn plans_v1_comounted_and_parents() {
-    let l = layout(V1_MOUNTINFO, V1_CGROUP, "");
-    let p = plan(&spec(0, 0, 1500, 0, Some("batch/x")), &l, 7).unwrap();
-    assert_eq!(p.dirs.len(), 1);
-    assert_eq!(p.dirs[0].ctls, CPU | CPUACCT, "cpuacct comes with cpu");
+    let l = layout(V1_MOUNTINFO, V1_CGROUP);
+    let p = plan(&spec(0, 1500, 0, 0, Some("batch/x")), &l, 7).unwrap();
     assert_eq!(
-        s(&p.dirs[0].path),
-        "/sys/fs/cgroup/cpu,cpuacct/user.slice/batch/x/husk-7"
+        dirs(&p),
+        [dir(
+            "/sys/fs/cgroup/cpu,cpuacct/user.slice/batch/x/husk-7",
+            false,
+            CPU
+        )]
     );
-    assert_eq!(
-        s(p.dirs[0].parent()),
-        "/sys/fs/cgroup/cpu,cpuacct/user.slice/batch/x"
-    );
-    assert_eq!(
-        writes(&p.dirs[0])[1],
-        w("cpu.cfs_quota_us", "150000", false)
-    );
+    assert_eq!(writes(&p, &p.dirs[0]), [w("cpu.cfs_quota_us", 150000)]);
     // Absolute: from the hierarchy's root; slashes tidied.
-    let p = plan(&spec(0, 0, 0, 5, Some("//jobs//a/")), &l, 7).unwrap();
-    assert_eq!(s(&p.dirs[0].path), "/sys/fs/cgroup/pids/jobs/a/husk-7");
-    let p = plan(&spec(0, 0, 0, 5, Some("/")), &l, 7).unwrap();
-    assert_eq!(s(&p.dirs[0].path), "/sys/fs/cgroup/pids/husk-7");
-    // A parent alone: memory, cpu and pids, for grouping.
+    let p = plan(&spec(0, 0, 5, 0, Some("//jobs//a/")), &l, 7).unwrap();
+    assert_eq!(s(p.dirs[0].shown()), "/sys/fs/cgroup/pids/jobs/a/husk-7");
+    let p = plan(&spec(0, 0, 5, 0, Some("/")), &l, 7).unwrap();
+    assert_eq!(s(p.dirs[0].shown()), "/sys/fs/cgroup/pids/husk-7");
+    // A parent alone: memory, cpu and pids, for grouping, nothing written.
     let p = plan(&spec(0, 0, 0, 0, Some("g")), &l, 7).unwrap();
-    let paths: std::vec::Vec<_> = p.dirs.iter().map(|d| String::from(s(&d.path))).collect();
     assert_eq!(
-        paths,
+        dirs(&p),
         [
-            "/sys/fs/cgroup/cpu,cpuacct/user.slice/g/husk-7",
-            "/sys/fs/cgroup/memory/user.slice/g/husk-7",
-            "/sys/fs/cgroup/pids/user.slice/user-0.slice/session-1.scope/g/husk-7",
+            dir(
+                "/sys/fs/cgroup/pids/user.slice/user-0.slice/session-1.scope/g/husk-7",
+                false,
+                PIDS
+            ),
+            dir("/sys/fs/cgroup/memory/user.slice/g/husk-7", false, MEMORY),
+            dir("/sys/fs/cgroup/cpu,cpuacct/user.slice/g/husk-7", false, CPU),
         ]
     );
-    assert!(p.dirs.iter().all(|d| d.writes.is_empty()));
+    assert!(p.dirs.iter().all(|d| writes(&p, d).is_empty()));
 }
 
 #[test]
 fn plans_v2() {
-    let l = layout(V2_MOUNTINFO, "0::/svc/box\n", V2_CONTROLLERS);
-    let p = plan(&spec(512 << 10, 0, 500, 100, None), &l, 99).unwrap();
-    assert_eq!(p.dirs.len(), 1);
-    let d = &p.dirs[0];
-    assert!(d.v2);
-    assert_eq!(s(&d.path), "/sys/fs/cgroup/svc/box/husk-99");
-    assert_eq!(s(&d.enable()), "+memory +cpu +pids");
+    let l = layout(V2_MOUNTINFO, "0::/svc/box\n");
+    let p = plan(&spec(512 << 10, 500, 100, 0, None), &l, 99).unwrap();
     assert_eq!(
-        writes(d),
+        dirs(&p),
+        [dir(
+            "/sys/fs/cgroup/svc/box/husk-99",
+            true,
+            MEMORY | CPU | PIDS
+        )]
+    );
+    assert_eq!(
+        writes(&p, &p.dirs[0]),
         [
-            w("memory.max", "524288", false),
-            w("memory.swap.max", "524288", true),
-            w("cpu.max", "50000 100000", false),
-            w("pids.max", "100", false),
+            w("memory.max", 524288),
+            w("cpu.max", 50000),
+            w("pids.max", 100),
+            w("memory.swap.max", 524288),
         ]
     );
     // v2's swap file holds swap alone: memory-swap minus memory.
-    let p = plan(&spec(1 << 30, 3 << 29, 0, 0, Some("/a")), &l, 1).unwrap();
-    assert_eq!(s(&p.dirs[0].path), "/sys/fs/cgroup/a/husk-1");
-    assert_eq!(s(&p.dirs[0].enable()), "+memory");
+    let p = plan(&spec(1 << 30, 0, 0, 3 << 29, Some("/a")), &l, 1).unwrap();
+    assert_eq!(dirs(&p), [dir("/sys/fs/cgroup/a/husk-1", true, MEMORY)]);
     assert_eq!(
-        writes(&p.dirs[0]),
-        [
-            w("memory.max", "1073741824", false),
-            w("memory.swap.max", "536870912", false),
-        ]
+        writes(&p, &p.dirs[0]),
+        [w("memory.max", 1 << 30), w("memory.swap.max", 1 << 29)]
     );
-    let p = plan(&spec(1 << 30, 1 << 30, 0, 0, None), &l, 1).unwrap();
-    assert_eq!(writes(&p.dirs[0])[1], w("memory.swap.max", "0", false));
-    let p = plan(&spec(0, 0, 2000, 0, None), &l, 1).unwrap();
-    assert_eq!(s(&p.dirs[0].enable()), "+cpu");
-    assert_eq!(writes(&p.dirs[0]), [w("cpu.max", "200000 100000", false)]);
+    let p = plan(&spec(1 << 30, 0, 0, 1 << 30, None), &l, 1).unwrap();
+    assert_eq!(writes(&p, &p.dirs[0])[1], w("memory.swap.max", 0));
+    let p = plan(&spec(0, 2000, 0, 0, None), &l, 1).unwrap();
+    assert_eq!(p.dirs[0].ctls, CPU);
+    assert_eq!(writes(&p, &p.dirs[0]), [w("cpu.max", 200000)]);
     // A parent alone: a v2 cgroup for grouping, nothing enabled or written.
-    let p = plan(
-        &spec(0, 0, 0, 0, Some("x")),
-        &layout(HYBRID_MOUNTINFO, HYBRID_CGROUP, ""),
-        3,
-    )
-    .unwrap();
-    let d = p.dirs.last().unwrap();
-    assert!(d.v2 && d.enable().is_empty() && d.writes.is_empty());
-    assert_eq!(s(&d.path), "/sys/fs/cgroup/unified/x/husk-3");
+    let p = plan(&spec(0, 0, 0, 0, Some("x")), &l, 3).unwrap();
+    assert_eq!(dirs(&p), [dir("/sys/fs/cgroup/svc/box/x/husk-3", true, 0)]);
+    assert!(writes(&p, &p.dirs[0]).is_empty());
 }
 
 #[test]
 fn a_missing_controller_is_named() {
-    // Pure v2 whose root offers no pids controller.
-    let l = layout(V2_MOUNTINFO, "0::/\n", "cpu memory\n");
-    let e = plan(&spec(4 << 20, 0, 0, 10, None), &l, 1).unwrap_err();
+    // Pure v1 without a pids hierarchy, and no cgroup2 to hold it.
+    let l = layout(
+        &V1_MOUNTINFO[..V1_MOUNTINFO.rfind("31 25").unwrap()],
+        V1_CGROUP,
+    );
+    let e = plan(&spec(4 << 20, 0, 10, 0, None), &l, 1).unwrap_err();
     assert_eq!(
         String::from_utf8(e.render().0).unwrap(),
         "husk: cgroup controller 'pids': not mounted on this host (see /proc/self/mountinfo); limit not applied\n"
     );
+    assert!(plan(&spec(0, 0, 0, 0, Some("/")), &l, 1).is_ok());
     assert!(plan(&spec(4 << 20, 0, 0, 0, None), &Layout::default(), 1).is_err());
-    assert_eq!(
-        missing(b"cpuset cpu io memory\n", MEMORY | CPU | PIDS),
-        Some(PIDS)
+    // On a hybrid host, a controller no v1 hierarchy holds is v2's: there, the kernel says
+    // whether it has it, when husk enables it (see v2_refusals_leave_nothing).
+    let l = layout(
+        &HYBRID_MOUNTINFO.replace(
+            "39 31 0:36 / /sys/fs/cgroup/pids rw,relatime - cgroup cgroup rw,pids\n",
+            "",
+        ),
+        &HYBRID_CGROUP.replace("8:pids:/\n", ""),
     );
-    assert_eq!(missing(b"cpu memory pids", MEMORY | PIDS), None);
-    assert_eq!(missing(b"", CPU), Some(CPU));
-    assert_eq!(missing(b"cpuset", CPU), Some(CPU), "names match whole");
-}
-
-#[test]
-fn human_sizes() {
-    let h = |n: u64| {
-        let mut m = Msg::new();
-        human(&mut m, n);
-        String::from_utf8(m.0).unwrap()
-    };
-    assert_eq!(h(4 << 20), "4 MiB");
-    assert_eq!(h(512 << 10), "512 KiB");
-    assert_eq!(h(3 << 29), "1.5 GiB");
-    assert_eq!(h(1 << 30), "1 GiB");
-    assert_eq!(h(4096), "4 KiB");
-    assert_eq!(h(1023), "1023 B");
-    assert_eq!(h(1234567), "1.1 MiB");
-    assert_eq!(h((1 << 20) - 1), "1023.9 KiB", "truncated");
-    assert_eq!(h((2 << 40) + (1 << 39)), "2.5 TiB");
-    assert_eq!(h(16 << 50), "16 PiB");
+    let p = plan(&spec(0, 0, 10, 0, None), &l, 1).unwrap();
+    assert_eq!(dirs(&p), [dir("/sys/fs/cgroup/unified/husk-1", true, PIDS)]);
 }
 
 #[test]
 fn oom_counters_and_message() {
+    assert!(oom_kill(
+        b"low 0\nhigh 0\nmax 12\noom 1\noom_kill 1\noom_group_kill 0\n"
+    ));
+    assert!(oom_kill(b"oom_kill_disable 0\nunder_oom 0\noom_kill 13\n"));
+    assert!(!oom_kill(
+        b"low 0\nhigh 0\nmax 12\noom 1\noom_kill 0\noom_group_kill 3\n"
+    ));
+    assert!(!oom_kill(b"oom_kill_disable 1\nunder_oom 0\n"));
+    assert!(!oom_kill(b""));
+    let m = |n: u64| String::from_utf8(oom_message(b"hog", n).0).unwrap();
     assert_eq!(
-        oom_kills(b"low 0\nhigh 0\nmax 12\noom 1\noom_kill 1\noom_group_kill 0\n"),
-        Some(1)
-    );
-    assert_eq!(
-        oom_kills(b"oom_kill_disable 0\nunder_oom 0\noom_kill 3\n"),
-        Some(3)
-    );
-    assert_eq!(oom_kills(b"oom_kill_disable 0\nunder_oom 0\n"), None);
-    assert_eq!(
-        String::from_utf8(oom_message(b"hog", 4 << 20).0).unwrap(),
+        m(4 << 20),
         "husk: hog was killed by the OOM killer (memory limit 4 MiB)\n"
+    );
+    assert_eq!(
+        m(512 << 10),
+        "husk: hog was killed by the OOM killer (memory limit 512 KiB)\n"
+    );
+    assert_eq!(
+        m(3 << 29),
+        "husk: hog was killed by the OOM killer (memory limit 1536 MiB)\n"
+    );
+    assert_eq!(
+        m(1 << 30),
+        "husk: hog was killed by the OOM killer (memory limit 1 GiB)\n"
+    );
+    assert_eq!(
+        m(5000),
+        "husk: hog was killed by the OOM killer (memory limit 5000 B)\n"
+    );
+    assert_eq!(
+        m(16 << 50),
+        "husk: hog was killed by the OOM killer (memory limit 16 PiB)\n"
+    );
+    assert_eq!(
+        m(1 << 62),
+        "husk: hog was killed by the OOM killer (memory limit 4096 PiB)\n"
     );
     assert_eq!(
         String::from_utf8(oom_message(b"sh", 0).0).unwrap(),
@@ -439,11 +433,11 @@ impl Drop for Tmp {
     }
 }
 
-fn v2_fixture(t: &Tmp, controllers: &str) -> Layout {
-    t.put("svc/cgroup.controllers", controllers);
-    t.put("svc/cgroup.subtree_control", "");
+/// A cgroup2 mount at `t`, husk in /svc.
+fn v2_fixture(t: &Tmp) -> Layout {
+    std::fs::create_dir_all(t.path("svc")).unwrap();
     let mi = std::format!("30 1 0:30 / {} rw - cgroup2 cgroup2 rw\n", t.s());
-    layout(&mi, "0::/svc\n", "cpu memory pids\n")
+    layout(&mi, "0::/svc\n")
 }
 
 fn render(e: crate::error::Error) -> String {
@@ -453,28 +447,23 @@ fn render(e: crate::error::Error) -> String {
 #[test]
 fn v2_effects_on_a_directory() {
     let t = Tmp::new("v2");
-    let l = v2_fixture(&t, "cpu memory pids\n");
-    let mut p = plan(&spec(4 << 20, 0, 250, 10, None), &l, 77).unwrap();
+    let l = v2_fixture(&t);
+    let mut p = plan(&spec(4 << 20, 250, 10, 0, None), &l, 77).unwrap();
     p.fixture = true;
     // A leftover with our name (a killed husk that had our pid) is reused when empty.
     std::fs::create_dir(t.path("svc/husk-77")).unwrap();
     let mut cg = Cgroup::create(&p).unwrap();
-    assert_eq!(t.get("svc/cgroup.subtree_control"), "+memory +cpu +pids");
+    assert_eq!(s(p.dirs[0].shown()), t.s() + "/svc/husk-77");
+    // One write each (appended by the fixture).
+    assert_eq!(t.get("svc/cgroup.subtree_control"), "+memory+cpu+pids");
     assert_eq!(t.get("svc/husk-77/memory.max"), "4194304");
     // The fixture creates no optional file: a kernel without swap accounting, where the
     // default swap limit is skipped.
     assert!(!t.exists("svc/husk-77/memory.swap.max"));
-    assert_eq!(t.get("svc/husk-77/cpu.max"), "25000 100000");
+    assert_eq!(t.get("svc/husk-77/cpu.max"), "25000");
     assert_eq!(t.get("svc/husk-77/pids.max"), "10");
-    assert_eq!(s(&p.dirs[0].path), t.s() + "/svc/husk-77");
     assert!(cg.clone_fd().is_some());
     assert_eq!(cg.memory_limit(), 4 << 20);
-
-    // Born inside by clone3: no cgroup.procs write; else the pid is written.
-    cg.enter(1234, true, true).unwrap();
-    assert!(!t.exists("svc/husk-77/cgroup.procs"));
-    cg.enter(1234, false, false).unwrap();
-    assert_eq!(t.get("svc/husk-77/cgroup.procs"), "1234");
     cg.join().unwrap(); // nothing to do on v2
     assert!(!t.exists("svc/husk-77/tasks"));
 
@@ -509,7 +498,7 @@ fn v2_effects_on_a_directory() {
     cg.remove().unwrap(); // nothing left to do
 
     // Asked-for swap is written (and is not optional).
-    let mut p = plan(&spec(4 << 20, 5 << 20, 0, 0, None), &l, 78).unwrap();
+    let mut p = plan(&spec(4 << 20, 0, 0, 5 << 20, None), &l, 78).unwrap();
     p.fixture = true;
     let mut cg = Cgroup::create(&p).unwrap();
     assert_eq!(t.get("svc/husk-78/memory.swap.max"), "1048576");
@@ -529,20 +518,20 @@ fn dead_pid() -> u32 {
 #[test]
 fn v2_refusals_leave_nothing() {
     let t = Tmp::new("v2-refusals");
-    // The parent offers no pids controller.
-    let l = v2_fixture(&t, "cpu memory\n");
-    let mut p = plan(&spec(4 << 20, 0, 0, 10, None), &l, 5).unwrap();
+    let l = v2_fixture(&t);
+    // The parent's cgroup.subtree_control refuses (here: it is a directory).
+    std::fs::create_dir(t.path("svc/cgroup.subtree_control")).unwrap();
+    let mut p = plan(&spec(0, 0, 10, 0, None), &l, 5).unwrap();
     p.fixture = true;
     let e = Cgroup::create(&p).err().unwrap();
     assert_eq!(
         render(e),
         std::format!(
-            "husk: cgroup controller pids in {}/svc: ENOENT (not enabled above this parent; limit not applied)\n",
+            "husk: set {}/svc/husk-5/../cgroup.subtree_control to +pids: EISDIR (limit not applied)\n",
             t.s()
         )
     );
     assert!(!t.exists("svc/husk-5"));
-    assert_eq!(t.get("svc/cgroup.subtree_control"), "");
     // A parent that does not exist.
     let mut p = plan(&spec(4 << 20, 0, 0, 0, Some("/nope")), &l, 5).unwrap();
     p.fixture = true;
@@ -550,22 +539,22 @@ fn v2_refusals_leave_nothing() {
     assert_eq!(
         render(e),
         std::format!(
-            "husk: cgroup parent {}/nope: ENOENT (no such cgroup or file; limit not applied)\n",
+            "husk: create cgroup {}/nope/husk-5: ENOENT (limit not applied)\n",
             t.s()
         )
     );
     // A limit the kernel refuses (here: no such file without `fixture`): the cgroup goes.
-    let mut p = plan(&spec(4 << 20, 0, 0, 0, None), &l, 5).unwrap();
-    p.fixture = false;
+    t.put("cgroup.subtree_control", "");
+    let p = plan(&spec(4 << 20, 0, 0, UNLIMITED, Some("/")), &l, 5).unwrap();
     let e = Cgroup::create(&p).err().unwrap();
     assert_eq!(
         render(e),
         std::format!(
-            "husk: set {}/svc/husk-5/memory.max to 4194304: ENOENT (no such cgroup or file; limit not applied)\n",
+            "husk: set {}/husk-5/memory.max to 4194304: ENOENT (limit not applied)\n",
             t.s()
         )
     );
-    assert!(!t.exists("svc/husk-5"));
+    assert!(!t.exists("husk-5"));
 }
 
 #[test]
@@ -577,13 +566,13 @@ fn a_failure_in_one_hierarchy_undoes_the_others() {
         "1 0 0:1 / {0}/unified rw - cgroup2 cgroup2 rw\n2 0 0:2 / {0}/pids rw - cgroup cgroup rw,pids\n",
         t.s()
     );
-    let l = layout(&mi, "2:pids:/\n0::/\n", "");
+    let l = layout(&mi, "2:pids:/\n0::/\n");
     let mut p = plan(&spec(0, 0, 0, 0, Some("/")), &l, 6).unwrap();
     p.fixture = true;
     assert_eq!(p.dirs.len(), 2);
     let e = render(Cgroup::create(&p).err().unwrap());
     assert!(
-        e.starts_with("husk: cgroup parent /") && e.contains("/pids: ENOENT"),
+        e.starts_with("husk: create cgroup /") && e.contains("/pids/husk-6: ENOENT"),
         "{e}"
     );
     assert!(
@@ -591,21 +580,15 @@ fn a_failure_in_one_hierarchy_undoes_the_others() {
         "the v2 cgroup was removed again"
     );
 
-    // v1: the child joins through `tasks`, the parent's way is cgroup.procs.
+    // v1: the child joins through `tasks`.
     std::fs::create_dir_all(t.path("pids")).unwrap();
-    let mut p = plan(&spec(0, 0, 0, 3, Some("/")), &l, 6).unwrap();
+    let mut p = plan(&spec(0, 0, 3, 0, Some("/")), &l, 6).unwrap();
     p.fixture = true;
     let mut cg = Cgroup::create(&p).unwrap();
     assert_eq!(t.get("pids/husk-6/pids.max"), "3");
+    assert!(cg.clone_fd().is_none(), "no v2 cgroup to be born in");
     cg.join().unwrap();
     assert_eq!(t.get("pids/husk-6/tasks"), "0");
-    cg.enter(42, false, false).unwrap();
-    assert!(
-        !t.exists("pids/husk-6/cgroup.procs"),
-        "v1 left to the child"
-    );
-    cg.enter(42, true, true).unwrap();
-    assert_eq!(t.get("pids/husk-6/cgroup.procs"), "42");
     assert!(!cg.oom_killed(9), "no memory cgroup");
     t.empty("pids/husk-6");
     cg.remove().unwrap();

@@ -1,7 +1,7 @@
 //! Processes: spawning with vfork semantics, exec, wait, process groups.
 use super::signal::{set_mask, SigSet};
 use super::start::CVec;
-use super::{sc0, sc1, sc2, sc3, sc4, sc5, Errno, Fd, Pid, RawFd, Result};
+use super::{sc0, sc1, sc2, sc3, sc4, Errno, Fd, Pid, RawFd, Result};
 use core::ffi::{c_void, CStr};
 use core::sync::atomic::{AtomicI32, Ordering};
 use linux_raw_sys::general as g;
@@ -256,70 +256,31 @@ pub struct Cloned {
 }
 
 /// clone3(2) with fork semantics: the child gets a copy of our memory and returns from
-/// this call with pid 0; the parent gets the child's pid. `flags` may hold namespace flags
-/// (CLONE_NEW*) and CLONE_PIDFD; flags that would share memory or threads are dropped (the
-/// child returns into our frames). `cgroup`: a directory of the cgroup2 hierarchy (O_PATH
-/// is enough) that the child is born in (CLONE_INTO_CGROUP, Linux 5.7): it runs no
-/// instruction outside it, and the parent needs no cgroup.procs write, which can wait a
-/// whole RCU grace period.
-///
-/// Fallbacks, reported through `in_cgroup`: clone3 but no CLONE_INTO_CGROUP (5.3–5.6
-/// answer E2BIG to the larger struct) → clone3 without it; no clone3 at all (ENOSYS:
-/// before 5.3, or a seccomp profile that hides it, as Docker's did) → clone(2).
+/// this call with pid 0; the parent gets the child's pid. `flags`: namespace flags
+/// (CLONE_NEW*), the only ones kept (sharing memory or threads would break: the child
+/// returns into our frames; no CLONE_PIDFD). `cgroup`: a directory of the cgroup2
+/// hierarchy (O_PATH is enough) that the child is born in (CLONE_INTO_CGROUP, Linux 5.7):
+/// it runs no instruction outside it, and the parent needs no cgroup.procs write, which
+/// can wait a whole RCU grace period. No fallback: husk needs Linux 5.14 for containers.
 /// husk is single-threaded: in a threaded process the child could only make system calls.
 pub fn clone3(flags: u64, cgroup: Option<RawFd>) -> Result<Cloned> {
-    let shared = g::CLONE_VM
-        | g::CLONE_VFORK
-        | g::CLONE_THREAD
-        | g::CLONE_SIGHAND
-        | g::CLONE_SETTLS
-        | g::CLONE_PARENT_SETTID
-        | g::CLONE_CHILD_SETTID
-        | g::CLONE_CHILD_CLEARTID;
-    let flags = flags & !(shared as u64 | g::CLONE_INTO_CGROUP);
-    let mut pidfd: i32 = -1;
-    let mut a = g::clone_args {
-        flags,
-        pidfd: &mut pidfd as *mut i32 as u64,
-        child_tid: 0,
-        parent_tid: 0,
-        exit_signal: g::SIGCHLD as u64,
-        stack: 0,
-        stack_size: 0,
-        tls: 0,
-        set_tid: 0,
-        set_tid_size: 0,
-        cgroup: 0,
-    };
-    let mut size = g::CLONE_ARGS_SIZE_VER0;
-    if let Some(fd) = cgroup {
-        a.flags |= g::CLONE_INTO_CGROUP;
-        a.cgroup = fd as u64;
-        size = g::CLONE_ARGS_SIZE_VER2;
-    }
-    let mut r = sc2(Sysno::clone3, &a as *const _ as usize, size as usize);
-    if r == Err(Errno::E2BIG) && size != g::CLONE_ARGS_SIZE_VER0 {
-        a.flags = flags;
-        size = g::CLONE_ARGS_SIZE_VER0;
-        r = sc2(Sysno::clone3, &a as *const _ as usize, size as usize);
-    }
-    if r == Err(Errno::ENOSYS) {
-        size = 0;
-        // clone(flags, stack, parent_tid, ...): CLONE_PIDFD stores the fd at parent_tid on
-        // every architecture; a NULL stack means "the parent's", as in fork.
-        r = sc5(
-            Sysno::clone,
-            (flags | g::SIGCHLD as u64) as usize,
-            0,
-            &mut pidfd as *mut i32 as usize,
-            0,
-            0,
-        );
-    }
-    let pid = r? as Pid;
+    let ns = g::CLONE_NEWNS
+        | g::CLONE_NEWCGROUP
+        | g::CLONE_NEWUTS
+        | g::CLONE_NEWIPC
+        | g::CLONE_NEWUSER
+        | g::CLONE_NEWPID
+        | g::CLONE_NEWNET;
+    // struct clone_args: flags, pidfd, child_tid, parent_tid, exit_signal, stack,
+    // stack_size, tls, set_tid, set_tid_size, cgroup.
+    let mut a = [0u64; 11];
+    a[0] = (flags & ns as u64) | (cgroup.is_some() as u64 * g::CLONE_INTO_CGROUP);
+    a[4] = g::SIGCHLD as u64;
+    a[10] = cgroup.unwrap_or(0) as u64;
+    let pid = sc2(Sysno::clone3, a.as_ptr() as usize, 88)? as Pid;
     Ok(Cloned {
         pid,
-        pidfd: (pid != 0 && pidfd >= 0).then(|| Fd::own(pidfd as usize)),
-        in_cgroup: pid != 0 && size == g::CLONE_ARGS_SIZE_VER2,
+        pidfd: None,
+        in_cgroup: pid != 0 && cgroup.is_some(),
     })
 }
