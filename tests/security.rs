@@ -507,7 +507,7 @@ fn failures_render_as_husk_errors() {
     );
     assert_eq!(
         text(Step::Setuid, 1000, Errno::EINVAL),
-        "husk: setuid 1000: EINVAL (invalid argument)\n"
+        "husk: setuid 1000: EINVAL\n"
     );
     assert_eq!(
         text(Step::Mask, 3, Errno::EPERM),
