@@ -1,32 +1,29 @@
 //! `husk init`: tini's flags and variables with tini's meaning, plus dumb-init's.
 use super::{find, getenv, unknown, Arg, Lexer};
 use crate::error::{Error, Result};
-use crate::out::{parse_fixed, parse_u64};
+use crate::out::{cut, parse_fixed, parse_u64, word_index};
 use crate::signals;
-use alloc::vec::Vec;
+use linux_raw_sys::general::{
+    LINUX_REBOOT_CMD_HALT, LINUX_REBOOT_CMD_POWER_OFF, LINUX_REBOOT_CMD_RESTART,
+};
 
 pub const HELP: &str = "\
 usage: husk init [OPTIONS] [--] CMD [ARG]...
        (also: husk [OPTIONS] -- CMD, or husk installed as init, tini or docker-init)
 
-Run CMD as the child of a minimal init: forward every signal to it, reap every
-zombie, exit with its status (128+N if signal N killed it).
+Run CMD under a minimal init: forward every signal to it, reap every zombie, exit
+with its status (128+N if signal N killed it).
 
   -s              register as a child subreaper (automatic when not PID 1)
   -p SIG          send SIG to husk when its parent dies
   -g              forward signals to CMD's process group, not only to CMD
-  -c, --single-child
-                  forward to CMD only, and leave it in husk's process group
-  -r, --rewrite S:T
-                  forward signal S as T; T=0 drops S (repeatable)
-  -e CODE         exit 0 when CMD exits with CODE (0-255, repeatable)
+  -c, --single-child  forward to CMD only, and leave it in husk's process group
+  -r, --rewrite S:T   forward signal S as T; T=0 drops S (repeatable)
+  -e CODE         exit 0 when CMD exits with CODE (repeatable)
   -w              warn when reaping a process that is not CMD
-  -v, --verbose   more messages on stderr (repeat up to 3 times)
+  -v              more messages on stderr (up to -vvv)
   --grace SECS    when CMD exits, SIGTERM what remains, wait up to SECS, then SIGKILL
-
-  -l              show the licence
-  -h, --help      this help
-  -V, --version   show the version
+  -l, -h, -V      licence, this help, version
 
 Booted by a kernel (or --kernel-init): mount /proc /sys /dev /run..., bring lo up, run
 CMD (default /bin/sh), never exit; SIGTERM/SIGINT reboot, SIGUSR2 powers off, SIGUSR1 halts.
@@ -35,10 +32,10 @@ CMD (default /bin/sh), never exit; SIGTERM/SIGINT reboot, SIGUSR2 powers off, SI
   --modules DIR   load DIR/*.ko (or DIR/a.ko... for modules=a,... on the command line)
   --timings       print how long each boot step took (us)
 
-Environment: TINI_SUBREAPER, TINI_KILL_PROCESS_GROUP (same as -s, -g),
-TINI_VERBOSITY=N (default 1).
+Environment: TINI_SUBREAPER, TINI_KILL_PROCESS_GROUP (as -s, -g), TINI_VERBOSITY=N (1).
 ";
 
+// The options that take a value come last, in the order of VALUE_OPTS.
 crate::options!(OPTS {
     HELP_ = "h help",
     VERSION = "V version",
@@ -48,20 +45,34 @@ crate::options!(OPTS {
     WARN = "w",
     SINGLE = "c single-child",
     VERBOSE = "v verbose",
+    KERNEL = "- kernel-init",
+    TIMINGS = "- timings",
     PDEATH = "p",
     EXPECT = "e",
     REWRITE = "r rewrite",
     GRACE = "- grace",
-    KERNEL = "- kernel-init",
-    TIMINGS = "- timings",
     ON_EXIT = "- on-exit",
     HOSTNAME = "- hostname",
     MODULES = "- modules",
 });
 
+/// Each option from PDEATH on: its name, and what a bad value gets told.
+const VALUE_OPTS: [(&str, &str); 7] = [
+    ("-p", "not a signal"),
+    ("-e", "not an exit code (0-255)"),
+    (
+        "--rewrite",
+        "expected SIG:SIG, e.g. 15:2 or TERM:INT (0 drops)",
+    ),
+    ("--grace", "expected seconds, e.g. 5 or 0.5"),
+    ("--on-exit", "expected poweroff, reboot, halt or restart"),
+    ("--hostname", "expected 1 to 64 characters"),
+    ("--modules", ""),
+];
+
 /// What `husk init` was asked to do. `cmd` indexes the argument vector.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InitOpts {
+#[derive(Debug, PartialEq, Eq)]
+pub struct InitOpts<'a> {
     pub subreaper: bool,
     pub pdeath_signal: u32,
     pub verbosity: u8,
@@ -70,35 +81,34 @@ pub struct InitOpts {
     pub single_child: bool,
     /// Bit N set: exit code N becomes 0.
     pub remap: [u64; 4],
-    /// `rewrite[S]` is what signal S is forwarded as (0: dropped).
+    /// `rewrite[S]`: 0 to forward signal S as itself, else 1 + what it is forwarded as
+    /// (1: dropped). See [`InitOpts::target`].
     pub rewrite: [u8; 65],
     /// Milliseconds of grace for what remains after CMD exits.
     pub grace_ms: Option<u64>,
     /// Act as a machine's init (booted by a kernel, or `--kernel-init`).
     pub kernel: bool,
     pub on_exit: OnExit,
-    pub hostname: Option<Vec<u8>>,
-    pub modules: Option<Vec<u8>>,
+    pub hostname: Option<&'a [u8]>,
+    pub modules: Option<&'a [u8]>,
     pub timings: bool,
     /// Index of CMD in the arguments; the argument count when there is none (kernel mode).
     pub cmd: usize,
 }
 
-/// What a machine's init does when its command exits.
+/// What a machine's init does when its command exits: the reboot(2) command for it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u32)]
 pub enum OnExit {
-    Poweroff,
-    Reboot,
-    Halt,
-    Restart,
+    Poweroff = LINUX_REBOOT_CMD_POWER_OFF,
+    Reboot = LINUX_REBOOT_CMD_RESTART,
+    Halt = LINUX_REBOOT_CMD_HALT,
+    /// Start CMD again; never given to reboot(2).
+    Restart = 0,
 }
 
-impl Default for InitOpts {
-    fn default() -> InitOpts {
-        let mut rewrite = [0u8; 65];
-        for (i, r) in rewrite.iter_mut().enumerate() {
-            *r = i as u8;
-        }
+impl Default for InitOpts<'_> {
+    fn default() -> Self {
         InitOpts {
             subreaper: false,
             pdeath_signal: 0,
@@ -107,7 +117,7 @@ impl Default for InitOpts {
             group: false,
             single_child: false,
             remap: [0; 4],
-            rewrite,
+            rewrite: [0; 65],
             grace_ms: None,
             kernel: false,
             on_exit: OnExit::Poweroff,
@@ -119,7 +129,7 @@ impl Default for InitOpts {
     }
 }
 
-impl InitOpts {
+impl InitOpts<'_> {
     /// The exit status husk reports for CMD's exit code after `-e` remapping.
     pub fn final_code(&self, code: u8) -> u8 {
         if self.remap[code as usize / 64] & (1 << (code % 64)) != 0 {
@@ -128,11 +138,19 @@ impl InitOpts {
             code
         }
     }
+
+    /// What signal `sig` (1..=64) is forwarded as; 0: it is dropped.
+    pub fn target(&self, sig: u32) -> u32 {
+        match self.rewrite[sig as usize] {
+            0 => sig,
+            t => t as u32 - 1,
+        }
+    }
 }
 
 #[derive(Debug, PartialEq, Eq)]
-pub enum Parsed {
-    Run(InitOpts),
+pub enum Parsed<'a> {
+    Run(InitOpts<'a>),
     Help,
     Version,
     License,
@@ -140,22 +158,18 @@ pub enum Parsed {
 
 /// Parses `husk init` arguments starting at `args[start]`. `booted`: husk is a machine's
 /// init (see `boot::detect`), where CMD may be left out.
-pub fn parse<'e>(
-    args: &[&[u8]],
+pub fn parse<'a, 'e>(
+    args: &[&'a [u8]],
     start: usize,
     env: impl Iterator<Item = &'e [u8]> + Clone,
     booted: bool,
-) -> Result<Parsed> {
+) -> Result<Parsed<'a>> {
     let mut o = InitOpts {
         kernel: booted,
+        subreaper: getenv(env.clone(), b"TINI_SUBREAPER").is_some(),
+        group: getenv(env.clone(), b"TINI_KILL_PROCESS_GROUP").is_some(),
         ..InitOpts::default()
     };
-    if getenv(env.clone(), b"TINI_SUBREAPER").is_some() {
-        o.subreaper = true;
-    }
-    if getenv(env.clone(), b"TINI_KILL_PROCESS_GROUP").is_some() {
-        o.group = true;
-    }
     if let Some(v) = getenv(env, b"TINI_VERBOSITY") {
         o.verbosity = parse_u64(v)
             .filter(|&n| n <= 9)
@@ -164,78 +178,31 @@ pub fn parse<'e>(
     }
     let mut l = Lexer::new(args, start);
     while let Some(arg) = l.next_arg()? {
-        match find(OPTS, arg) {
-            Some(HELP_) => return Ok(Parsed::Help),
-            Some(VERSION) => return Ok(Parsed::Version),
-            Some(LICENSE) => return Ok(Parsed::License),
-            Some(SUBREAPER) => o.subreaper = true,
-            Some(GROUP) => o.group = true,
-            Some(WARN) => o.warn_reap = true,
-            Some(SINGLE) => o.single_child = true,
-            Some(VERBOSE) => o.verbosity = o.verbosity.saturating_add(1),
-            Some(PDEATH) => {
-                let v = l.value("-p")?;
-                o.pdeath_signal =
-                    signals::parse(v).ok_or_else(|| Error::bad("-p", v, "not a signal"))?;
+        let Some(id) = find(OPTS, arg) else {
+            if let Arg::Operand(_) = arg {
+                l.unread_operand();
+                break;
             }
-            Some(EXPECT) => {
-                let v = l.value("-e")?;
-                let c = parse_u64(v)
-                    .filter(|&c| c <= 255)
-                    .ok_or_else(|| Error::bad("-e", v, "not an exit code (0-255)"))?;
-                o.remap[c as usize / 64] |= 1 << (c % 64);
-            }
-            Some(REWRITE) => {
-                let v = l.value("--rewrite")?;
-                let (s, t) = parse_rewrite(v).ok_or_else(|| {
-                    Error::bad(
-                        "--rewrite",
-                        v,
-                        "expected SIG:SIG, e.g. 15:2 or TERM:INT (0 drops)",
-                    )
-                })?;
-                o.rewrite[s as usize] = t as u8;
-            }
-            Some(GRACE) => {
-                let v = l.value("--grace")?;
-                o.grace_ms = Some(
-                    parse_fixed(v, 3)
-                        .filter(|&ms| ms <= 86_400_000)
-                        .ok_or_else(|| {
-                            Error::bad("--grace", v, "expected seconds, e.g. 5 or 0.5")
-                        })?,
-                );
-            }
-            Some(KERNEL) => o.kernel = true,
-            Some(TIMINGS) => o.timings = true,
-            Some(ON_EXIT) => {
-                let v = l.value("--on-exit")?;
-                o.on_exit = match crate::out::word_index("poweroff reboot halt restart", v, false) {
-                    Some(0) => OnExit::Poweroff,
-                    Some(1) => OnExit::Reboot,
-                    Some(2) => OnExit::Halt,
-                    Some(_) => OnExit::Restart,
-                    None => {
-                        return Err(Error::bad(
-                            "--on-exit",
-                            v,
-                            "expected poweroff, reboot, halt or restart",
-                        ))
-                    }
-                };
-            }
-            Some(HOSTNAME) => {
-                let v = l.value("--hostname")?;
-                o.hostname = Some(hostname(v)?.to_vec());
-            }
-            Some(MODULES) => o.modules = Some(l.value("--modules")?.to_vec()),
-            _ => match arg {
-                Arg::Operand(_) => {
-                    l.unread_operand();
-                    break;
+            return Err(unknown(arg, "(see husk init --help)"));
+        };
+        match id {
+            HELP_ => return Ok(Parsed::Help),
+            VERSION => return Ok(Parsed::Version),
+            LICENSE => return Ok(Parsed::License),
+            SUBREAPER => o.subreaper = true,
+            GROUP => o.group = true,
+            WARN => o.warn_reap = true,
+            SINGLE => o.single_child = true,
+            VERBOSE => o.verbosity = o.verbosity.saturating_add(1),
+            KERNEL => o.kernel = true,
+            TIMINGS => o.timings = true,
+            _ => {
+                let (name, why) = VALUE_OPTS[id - PDEATH];
+                let v = l.value(name)?;
+                if value(&mut o, id, v).is_none() {
+                    return Err(Error::bad(name, v, why));
                 }
-                other => return Err(unknown(other, "(see husk init --help)")),
-            },
+            }
         }
     }
     o.cmd = l.rest();
@@ -248,37 +215,51 @@ pub fn parse<'e>(
     Ok(Parsed::Run(o))
 }
 
-/// A host name the kernel takes: 1 to 64 bytes (`__NEW_UTS_LEN`).
-pub fn hostname(v: &[u8]) -> Result<&[u8]> {
-    if v.is_empty() || v.len() > 64 {
-        return Err(Error::bad("hostname", v, "expected 1 to 64 characters"));
+/// Takes the value `v` of option `id`; None when it is not valid.
+fn value<'a>(o: &mut InitOpts<'a>, id: usize, v: &'a [u8]) -> Option<()> {
+    match id {
+        PDEATH => o.pdeath_signal = signals::parse(v)?,
+        EXPECT => {
+            let c = parse_u64(v).filter(|&c| c <= 255)?;
+            o.remap[c as usize / 64] |= 1 << (c % 64);
+        }
+        REWRITE => {
+            let (s, t) = cut(v, b':');
+            let t = match t? {
+                b"0" => 0,
+                t => signals::parse(t)?,
+            };
+            o.rewrite[signals::parse(s)? as usize] = t as u8 + 1;
+        }
+        GRACE => o.grace_ms = Some(parse_fixed(v, 3).filter(|&ms| ms <= 86_400_000)?),
+        ON_EXIT => {
+            let i = word_index("poweroff reboot halt restart", v, false)?;
+            o.on_exit = [
+                OnExit::Poweroff,
+                OnExit::Reboot,
+                OnExit::Halt,
+                OnExit::Restart,
+            ][i];
+        }
+        // A host name the kernel takes: 1 to 64 bytes (`__NEW_UTS_LEN`).
+        HOSTNAME => o.hostname = Some(Some(v).filter(|v| (1..=64).contains(&v.len()))?),
+        _ => o.modules = Some(v),
     }
-    Ok(v)
-}
-
-fn parse_rewrite(v: &[u8]) -> Option<(u32, u32)> {
-    let i = v.iter().position(|&c| c == b':')?;
-    let from = signals::parse(&v[..i])?;
-    let to = if &v[i + 1..] == b"0" {
-        0
-    } else {
-        signals::parse(&v[i + 1..])?
-    };
-    Some((from, to))
+    Some(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn p(args: &[&str], env: &[&str]) -> Result<Parsed> {
+    fn p<'a>(args: &[&'a str], env: &[&str]) -> Result<Parsed<'a>> {
         pb(args, env, false)
     }
-    fn pb(args: &[&str], env: &[&str], booted: bool) -> Result<Parsed> {
+    fn pb<'a>(args: &[&'a str], env: &[&str], booted: bool) -> Result<Parsed<'a>> {
         let a: std::vec::Vec<&[u8]> = args.iter().map(|s| s.as_bytes()).collect();
         parse(&a, 0, env.iter().map(|s| s.as_bytes()), booted)
     }
-    fn run(args: &[&str]) -> InitOpts {
+    fn run<'a>(args: &[&'a str]) -> InitOpts<'a> {
         match p(args, &[]).unwrap() {
             Parsed::Run(o) => o,
             other => panic!("{other:?}"),
@@ -318,10 +299,11 @@ mod tests {
             "cmd",
         ]);
         assert!(o.single_child);
-        assert_eq!(o.rewrite[15], 2);
-        assert_eq!(o.rewrite[10], 0);
-        assert_eq!(o.rewrite[1], 15);
-        assert_eq!(o.rewrite[2], 2);
+        assert_eq!(o.target(15), 2);
+        assert_eq!(o.target(10), 0);
+        assert_eq!(o.target(1), 15);
+        assert_eq!(o.target(2), 2);
+        assert_eq!(o.target(64), 64);
     }
 
     #[test]
