@@ -161,7 +161,7 @@ pub fn setup(o: &InitOpts, t0: u64, env: CVec) -> Option<Laps> {
     module_paths(&mut paths, dir, list);
     load_modules(&paths.0);
     t.lap(b" modules ");
-    (o.timings || o.verbosity >= 2).then_some(t)
+    (o.timings() || o.verbosity >= 2).then_some(t)
 }
 
 /// Appends `DIR/NAME.ko\0` to `out` for each NAME in a comma-separated list.

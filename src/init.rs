@@ -76,23 +76,17 @@ pub fn spawn(
     })
 }
 
-/// A `husk: ` line to finish and print, if the verbosity is at least `level`.
-#[inline(never)]
-fn log(o: &InitOpts, level: u8) -> Option<Msg> {
-    (o.verbosity >= level).then(Msg::husk)
-}
-
 /// Prints `husk: {a}{n} {b}` if the verbosity is at least `level`.
 #[inline(never)]
 fn note(o: &InitOpts, level: u8, a: &[u8], n: u64, b: &[u8]) {
-    if let Some(mut m) = log(o, level) {
-        m.s(a).u(n).c(b' ').s(b).nl().err();
+    if o.verbosity >= level {
+        Msg::husk().s(a).u(n).c(b' ').s(b).nl().err();
     }
 }
 
 /// Runs `husk init`: returns the exit status (a machine's init never returns).
 pub fn run(argv: CVec, envp: CVec, o: &InitOpts) -> i32 {
-    let k = o.kernel;
+    let k = o.kernel();
     let t0 = if k {
         // Before any descriptor exists: a missing fd 0 would be taken by the first one.
         boot::console();
@@ -143,7 +137,7 @@ pub fn run(argv: CVec, envp: CVec, o: &InitOpts) -> i32 {
     let mut t = if k { boot::setup(o, t0, envp) } else { None };
     let (status, action) = loop {
         // On a machine, CMD owns the console as a login shell would.
-        let st = match spawn(cmd, envp, mask, !o.single_child, k, None) {
+        let st = match spawn(cmd, envp, mask, !o.single_child(), k, None) {
             Ok(child) => {
                 note(o, 2, b"spawned pid ", child as u64, name);
                 if let Some(mut l) = t.take() {
@@ -231,7 +225,7 @@ pub fn supervise(sfd: &Fd, child: Pid, o: &InitOpts) -> Result<i32, u32> {
     loop {
         let sig = next_signal(sfd);
         if let Some(sig) = sig.filter(|&s| s != SIGCHLD) {
-            if o.kernel && boot::signal_action(sig).is_some() {
+            if o.kernel() && boot::signal_action(sig).is_some() {
                 return Err(sig);
             }
             forward(sig, child, o);
@@ -249,7 +243,7 @@ fn forward(sig: u32, child: Pid, o: &InitOpts) {
     if to == sig && (sig == SIGTTIN || sig == SIGTTOU) {
         return;
     }
-    let group = o.group && !o.single_child;
+    let group = o.group();
     let mut r = Ok(());
     if to != 0 {
         r = signal::kill(if group { -child } else { child }, to);
@@ -258,7 +252,8 @@ fn forward(sig: u32, child: Pid, o: &InitOpts) {
             r = signal::kill(child, to);
         }
     }
-    if let Some(mut m) = log(o, 3) {
+    if o.verbosity >= 3 {
+        let mut m = Msg::husk();
         signals::name(&mut m, sig);
         if to == 0 {
             m.s(b" dropped");
@@ -285,7 +280,7 @@ fn reap(child: Pid, o: &InitOpts, block: bool) -> Option<i32> {
         if pid == child {
             found = Some(st);
         } else {
-            let level = if o.warn_reap { 1 } else { 3 };
+            let level = if o.warn_reap() { 1 } else { 3 };
             note(
                 o,
                 level,
@@ -361,12 +356,17 @@ fn signal_descendants(sig: u32, pid1: bool) -> u64 {
     loop {
         let known = tree.len();
         let r = fs::for_each_entry(c"/proc", &mut |name| {
-            if let (Some(pid), Some(ppid)) = (parse_u64(name), stat_ppid(name)) {
-                let pid = pid as u32;
-                if tree.contains(&ppid) && !tree.contains(&pid) {
-                    tree.push(pid);
-                    let _ = signal::kill(pid as Pid, sig);
-                }
+            let (Some(pid), Some(ppid)) = (parse_u64(name), stat_ppid(name)) else {
+                return;
+            };
+            let (mut ours, mut seen) = (false, false);
+            for &t in &tree {
+                ours |= t == ppid;
+                seen |= t as u64 == pid;
+            }
+            if ours && !seen {
+                tree.push(pid as u32);
+                let _ = signal::kill(pid as Pid, sig);
             }
         });
         if let Err(e) = r {
@@ -379,15 +379,18 @@ fn signal_descendants(sig: u32, pid1: bool) -> u64 {
 }
 
 /// The parent pid in /proc/PID/stat. Read into a small buffer (no allocation in a walk
-/// over every process): what comes before the ppid is at most 10 + 2 + 64 + 4 bytes.
+/// over every process): what comes before the ppid is at most 7 + 2 + 64 + 4 bytes.
 fn stat_ppid(pid: &[u8]) -> Option<u32> {
     let mut path = [0u8; 32];
-    let len = pid.len();
-    path.get_mut(6..6 + len)?.copy_from_slice(pid);
-    path[..6].copy_from_slice(b"/proc/");
-    path[6 + len..11 + len].copy_from_slice(b"/stat");
-    let fd = fs::open(sys::cstr(&path[..12 + len]), 0).ok()?;
-    let mut buf = [0u8; 128];
+    let mut n = 0;
+    for part in [&b"/proc/"[..], pid, b"/stat"] {
+        for &c in part {
+            *path.get_mut(n).filter(|_| n < 31)? = c;
+            n += 1;
+        }
+    }
+    let fd = fs::open(sys::cstr(&path[..=n]), 0).ok()?;
+    let mut buf = [0u8; 96];
     let n = sys::read(fd.raw(), &mut buf).ok()?;
     parse_stat_ppid(&buf[..n])
 }

@@ -1,5 +1,5 @@
 //! `husk init`: tini's flags and variables with tini's meaning, plus dumb-init's.
-use super::{find, getenv, unknown, Arg, Lexer};
+use super::{find, unknown, Arg, Lexer};
 use crate::error::{Error, Result};
 use crate::out::{cut, parse_fixed, parse_u64, word_index};
 use crate::signals;
@@ -73,12 +73,10 @@ const VALUE_OPTS: [(&str, &str); 7] = [
 /// What `husk init` was asked to do. `cmd` indexes the argument vector.
 #[derive(Debug, PartialEq, Eq)]
 pub struct InitOpts<'a> {
-    pub subreaper: bool,
+    /// Bit N set: the flag whose option index is N was given (see the methods).
+    pub flags: u32,
     pub pdeath_signal: u32,
     pub verbosity: u8,
-    pub warn_reap: bool,
-    pub group: bool,
-    pub single_child: bool,
     /// Bit N set: exit code N becomes 0.
     pub remap: [u64; 4],
     /// `rewrite[S]`: 0 to forward signal S as itself, else 1 + what it is forwarded as
@@ -86,12 +84,9 @@ pub struct InitOpts<'a> {
     pub rewrite: [u8; 65],
     /// Milliseconds of grace for what remains after CMD exits.
     pub grace_ms: Option<u64>,
-    /// Act as a machine's init (booted by a kernel, or `--kernel-init`).
-    pub kernel: bool,
     pub on_exit: OnExit,
     pub hostname: Option<&'a [u8]>,
     pub modules: Option<&'a [u8]>,
-    pub timings: bool,
     /// Index of CMD in the arguments; the argument count when there is none (kernel mode).
     pub cmd: usize,
 }
@@ -110,26 +105,48 @@ pub enum OnExit {
 impl Default for InitOpts<'_> {
     fn default() -> Self {
         InitOpts {
-            subreaper: false,
+            flags: 0,
             pdeath_signal: 0,
             verbosity: 1,
-            warn_reap: false,
-            group: false,
-            single_child: false,
             remap: [0; 4],
             rewrite: [0; 65],
             grace_ms: None,
-            kernel: false,
             on_exit: OnExit::Poweroff,
             hostname: None,
             modules: None,
-            timings: false,
             cmd: 0,
         }
     }
 }
 
 impl InitOpts<'_> {
+    fn has(&self, id: usize) -> bool {
+        self.flags & 1 << id != 0
+    }
+    /// `-s`: tini's subreaper flag (husk is one whenever it is not PID 1 anyway).
+    pub fn subreaper(&self) -> bool {
+        self.has(SUBREAPER)
+    }
+    /// `-g`: signals go to CMD's process group.
+    pub fn group(&self) -> bool {
+        self.has(GROUP) && !self.single_child()
+    }
+    /// `-w`: warn on reaping a zombie that is not CMD.
+    pub fn warn_reap(&self) -> bool {
+        self.has(WARN)
+    }
+    /// `-c`: CMD stays in husk's process group and alone gets the signals.
+    pub fn single_child(&self) -> bool {
+        self.has(SINGLE)
+    }
+    /// A machine's init (booted by a kernel, or `--kernel-init`).
+    pub fn kernel(&self) -> bool {
+        self.has(KERNEL)
+    }
+    pub fn timings(&self) -> bool {
+        self.has(TIMINGS)
+    }
+
     /// The exit status husk reports for CMD's exit code after `-e` remapping.
     pub fn final_code(&self, code: u8) -> u8 {
         if self.remap[code as usize / 64] & (1 << (code % 64)) != 0 {
@@ -161,20 +178,31 @@ pub enum Parsed<'a> {
 pub fn parse<'a, 'e>(
     args: &[&'a [u8]],
     start: usize,
-    env: impl Iterator<Item = &'e [u8]> + Clone,
+    env: impl Iterator<Item = &'e [u8]>,
     booted: bool,
 ) -> Result<Parsed<'a>> {
     let mut o = InitOpts {
-        kernel: booted,
-        subreaper: getenv(env.clone(), b"TINI_SUBREAPER").is_some(),
-        group: getenv(env.clone(), b"TINI_KILL_PROCESS_GROUP").is_some(),
+        flags: (booted as u32) << KERNEL,
         ..InitOpts::default()
     };
-    if let Some(v) = getenv(env, b"TINI_VERBOSITY") {
-        o.verbosity = parse_u64(v)
-            .filter(|&n| n <= 9)
-            .ok_or_else(|| Error::bad("TINI_VERBOSITY", v, "not a number from 0 to 9"))?
-            as u8;
+    for e in env {
+        let (k, v) = cut(e, b'=');
+        let v = v.unwrap_or(b"");
+        match word_index(
+            "TINI_SUBREAPER TINI_KILL_PROCESS_GROUP TINI_VERBOSITY",
+            k,
+            false,
+        ) {
+            Some(0) => o.flags |= 1 << SUBREAPER,
+            Some(1) => o.flags |= 1 << GROUP,
+            Some(_) => {
+                o.verbosity = parse_u64(v)
+                    .filter(|&n| n <= 9)
+                    .ok_or_else(|| Error::bad("TINI_VERBOSITY", v, "not a number from 0 to 9"))?
+                    as u8
+            }
+            None => {}
+        }
     }
     let mut l = Lexer::new(args, start);
     while let Some(arg) = l.next_arg()? {
@@ -189,13 +217,8 @@ pub fn parse<'a, 'e>(
             HELP_ => return Ok(Parsed::Help),
             VERSION => return Ok(Parsed::Version),
             LICENSE => return Ok(Parsed::License),
-            SUBREAPER => o.subreaper = true,
-            GROUP => o.group = true,
-            WARN => o.warn_reap = true,
-            SINGLE => o.single_child = true,
             VERBOSE => o.verbosity = o.verbosity.saturating_add(1),
-            KERNEL => o.kernel = true,
-            TIMINGS => o.timings = true,
+            _ if id < PDEATH => o.flags |= 1 << id,
             _ => {
                 let (name, why) = VALUE_OPTS[id - PDEATH];
                 let v = l.value(name)?;
@@ -206,7 +229,7 @@ pub fn parse<'a, 'e>(
         }
     }
     o.cmd = l.rest();
-    if o.cmd >= args.len() && !o.kernel {
+    if o.cmd >= args.len() && !o.kernel() {
         return Err(Error::usage(
             "init",
             "no command given (see husk init --help)",
@@ -271,7 +294,7 @@ mod tests {
         let o = run(&[
             "-s", "-g", "-w", "-vv", "-p", "SIGKILL", "-e", "3", "-e", "143", "--", "cmd", "-l",
         ]);
-        assert!(o.subreaper && o.group && o.warn_reap);
+        assert!(o.subreaper() && o.group() && o.warn_reap());
         assert_eq!(o.verbosity, 3);
         assert_eq!(o.pdeath_signal, 9);
         assert_eq!(o.final_code(3), 0);
@@ -298,7 +321,7 @@ mod tests {
             "--rewrite=HUP:TERM",
             "cmd",
         ]);
-        assert!(o.single_child);
+        assert!(o.single_child() && !o.group());
         assert_eq!(o.target(15), 2);
         assert_eq!(o.target(10), 0);
         assert_eq!(o.target(1), 15);
@@ -325,13 +348,13 @@ mod tests {
             "--timings",
             "sh",
         ]);
-        assert!(o.kernel && o.timings);
+        assert!(o.kernel() && o.timings());
         assert_eq!(o.on_exit, OnExit::Reboot);
         assert_eq!(o.hostname.as_deref(), Some(&b"vm1"[..]));
         assert_eq!(o.modules.as_deref(), Some(&b"/lib/modules"[..]));
         assert_eq!(o.cmd, 7);
         assert_eq!(run(&["x"]).on_exit, OnExit::Poweroff);
-        assert!(!run(&["x"]).kernel);
+        assert!(!run(&["x"]).kernel());
         for a in ["poweroff", "halt", "restart"] {
             assert!(p(&["--on-exit", a, "x"], &[]).is_ok());
         }
@@ -341,7 +364,7 @@ mod tests {
     fn command_is_optional_only_for_a_machine() {
         // Booted by a kernel with nothing after `--`: CMD defaults to /bin/sh.
         match pb(&[], &[], true).unwrap() {
-            Parsed::Run(o) => assert!(o.kernel && o.cmd == 0),
+            Parsed::Run(o) => assert!(o.kernel() && o.cmd == 0),
             other => panic!("{other:?}"),
         }
         match p(&["--kernel-init", "-v"], &[]).unwrap() {
@@ -364,7 +387,7 @@ mod tests {
         .unwrap()
         {
             Parsed::Run(o) => {
-                assert!(o.subreaper && o.group);
+                assert!(o.subreaper() && o.group());
                 assert_eq!(o.verbosity, 3);
             }
             other => panic!("{other:?}"),
