@@ -94,35 +94,48 @@ pub fn console() {
     }
 }
 
-/// Microseconds per step, printed with `--timings`.
+/// The boot timings line, `--timings`: microseconds per step.
 pub struct Laps {
-    pub m: Msg,
+    m: Msg,
     last: u64,
 }
 
 impl Laps {
+    /// No steps yet: `t0` is when husk started (CLOCK_MONOTONIC: microseconds since the
+    /// kernel started).
+    pub fn new(t0: u64) -> Laps {
+        Laps {
+            m: Msg(alloc::vec::Vec::new()),
+            last: t0,
+        }
+    }
+
     /// Appends `STEP` and the microseconds since the last step; returns now.
     #[inline(never)]
-    pub fn lap(&mut self, step: &[u8]) -> u64 {
+    fn lap(&mut self, step: &[u8]) -> u64 {
         let now = time::now_us();
         self.m.s(step).u(now - self.last);
         self.last = now;
         now
     }
+
+    /// CMD has been spawned: prints the line (once) if there is one.
+    #[inline(never)]
+    pub fn spawned(&mut self, t0: u64) {
+        if !self.m.0.is_empty() {
+            let now = self.lap(b" spawn ");
+            self.m.s(b" total ").u(now - t0).nl().err();
+        }
+    }
 }
 
 /// Mounts, Ctrl-Alt-Del, `lo`, host name and modules, in that order; failures are warnings.
-/// `t0` is when husk started (CLOCK_MONOTONIC: microseconds since the kernel started).
 /// The kernel hands init the `key=value` words of its command line that it does not take
 /// itself as environment variables: `modules=`, and `hostname=` (which kernels before
-/// 5.19 leave to init). Returns the timings to finish and print once CMD runs, if asked.
+/// 5.19 leave to init). `t` gets the timings if they are to be printed.
 #[inline(never)]
-pub fn setup(o: &InitOpts, t0: u64, env: CVec) -> Option<Laps> {
-    let mut t = Laps {
-        m: Msg::husk(),
-        last: t0,
-    };
-    t.m.s(b"boot timings (us): kernel ").u(t0);
+pub fn setup(o: &InitOpts, t: &mut Laps, env: CVec) {
+    t.m.s(b"husk: boot timings (us): kernel ").u(t.last);
     let mut rest = MOUNTS;
     while !rest.is_empty() {
         rest = mount_first(rest);
@@ -161,7 +174,9 @@ pub fn setup(o: &InitOpts, t0: u64, env: CVec) -> Option<Laps> {
     module_paths(&mut paths, dir, list);
     load_modules(&paths.0);
     t.lap(b" modules ");
-    (o.timings() || o.verbosity >= 2).then_some(t)
+    if !o.timings() && o.verbosity < 2 {
+        t.m.0.clear();
+    }
 }
 
 /// Appends `DIR/NAME.ko\0` to `out` for each NAME in a comma-separated list.

@@ -114,13 +114,10 @@ pub fn run(argv: CVec, envp: CVec, o: &InitOpts) -> i32 {
     if !pid1 {
         // Orphans of CMD's tree come to us instead of to the real PID 1 (tini needs -s).
         match sys::prctl(PR_SET_CHILD_SUBREAPER, 1, 0) {
-            Ok(_) => note(
-                o,
-                2,
-                b"not PID 1: pid ",
-                sys::getpid() as u64,
-                b"is a subreaper",
-            ),
+            Ok(_) if o.verbosity >= 2 => {
+                Msg::husk().s(b"not PID 1: a child subreaper").nl().err()
+            }
+            Ok(_) => {}
             Err(e) => Error::sys("register as child subreaper", b"", e)
                 .hint("orphans will not be reaped by husk")
                 .print(),
@@ -133,25 +130,22 @@ pub fn run(argv: CVec, envp: CVec, o: &InitOpts) -> i32 {
         CVec::from_static(&[c"/bin/sh"])
     };
     let name = cmd.get(0);
-    // The boot steps' timings, printed once CMD runs (it needs the console: not before).
-    let mut t = if k { boot::setup(o, t0, envp) } else { None };
+    // The boot steps' timings, printed once CMD runs.
+    let mut t = boot::Laps::new(t0);
+    if k {
+        boot::setup(o, &mut t, envp);
+    }
     let (status, action) = loop {
         // On a machine, CMD owns the console as a login shell would.
         let st = match spawn(cmd, envp, mask, !o.single_child(), k, None) {
             Ok(child) => {
                 note(o, 2, b"spawned pid ", child as u64, name);
-                if let Some(mut l) = t.take() {
-                    let now = l.lap(b" spawn ");
-                    l.m.s(b" total ").u(now - t0).nl().err();
+                if k {
+                    t.spawned(t0);
                 }
                 match supervise(&sfd, child, o) {
                     Ok(st) => st,
-                    Err(sig) => {
-                        let mut m = Msg::husk();
-                        signals::name(&mut m, sig);
-                        m.s(b": shutting down").nl().err();
-                        break (0, boot::signal_action(sig).unwrap_or(OnExit::Poweroff));
-                    }
+                    Err(action) => break (0, action),
                 }
             }
             Err(code) if k => (code as i32) << 8,
@@ -219,14 +213,17 @@ fn next_signal(sfd: &Fd) -> Option<u32> {
 }
 
 /// Forwards signals and reaps until `child` has exited: `Ok(its wait status)`. A
-/// machine's init also stops at a signal that asks for a shutdown: `Err(that signal)`.
+/// machine's init also stops at a signal that asks for a shutdown: `Err(what it asks)`.
 #[inline(never)]
-pub fn supervise(sfd: &Fd, child: Pid, o: &InitOpts) -> Result<i32, u32> {
+pub fn supervise(sfd: &Fd, child: Pid, o: &InitOpts) -> Result<i32, OnExit> {
     loop {
         let sig = next_signal(sfd);
         if let Some(sig) = sig.filter(|&s| s != SIGCHLD) {
-            if o.kernel() && boot::signal_action(sig).is_some() {
-                return Err(sig);
+            if let Some(action) = boot::signal_action(sig).filter(|_| o.kernel()) {
+                let mut m = Msg::husk();
+                signals::name(&mut m, sig);
+                m.s(b": shutting down").nl().err();
+                return Err(action);
             }
             forward(sig, child, o);
         }
