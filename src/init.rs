@@ -305,39 +305,24 @@ fn reap_rest() -> bool {
 /// subreaper, every orphan of the tree becomes our child.
 #[inline(never)]
 fn grace(sfd: &Fd, ms: u64, pid1: bool, o: &InitOpts) {
-    if reap_rest() {
-        return;
-    }
-    let n = signal_descendants(SIGTERM, pid1);
-    note(
-        o,
-        2,
-        b"grace: sent SIGTERM to ",
-        n,
-        b"remaining process(es)",
-    );
-    let deadline = time::now_us() + ms * 1000;
-    loop {
-        if reap_rest() {
-            return;
-        }
+    let mut deadline = 0;
+    while !reap_rest() {
         let now = time::now_us();
-        if now >= deadline {
-            break;
+        if deadline == 0 {
+            let n = signal_descendants(SIGTERM, pid1);
+            note(o, 2, b"grace: sent SIGTERM to ", n, b"remaining process(es)");
+            deadline = now + ms * 1000;
+        } else if now >= deadline {
+            let n = signal_descendants(SIGKILL, pid1);
+            note(o, 1, b"grace period over: killed ", n, b"remaining process(es)");
+            // What is left goes now: only the kernel's own reaping is left to wait for.
+            deadline = u64::MAX;
         }
-        if let Ok(true) = time::wait_readable(sfd, Some(deadline - now)) {
+        // Woken by SIGCHLD (or any signal, dropped) or the deadline.
+        if time::wait_readable(sfd, Some(deadline.saturating_sub(now))) == Ok(true) {
             next_signal(sfd);
         }
     }
-    let n = signal_descendants(SIGKILL, pid1);
-    note(
-        o,
-        1,
-        b"grace period over: killed ",
-        n,
-        b"remaining process(es)",
-    );
-    while process::wait(-1, false).is_ok() {}
 }
 
 /// Sends `sig` to every descendant of husk; returns how many were signalled.

@@ -307,7 +307,7 @@ mod tests {
     fn command_ends_options() {
         let o = run(&["-g", "ls", "-l"]);
         assert_eq!(o.cmd, 1);
-        assert!(o.group);
+        assert!(o.group());
     }
 
     #[test]
