@@ -240,30 +240,20 @@ fn forward(sig: u32, child: Pid, o: &InitOpts) {
     if to == sig && (sig == SIGTTIN || sig == SIGTTOU) {
         return;
     }
-    let group = o.group();
-    let mut r = Ok(());
-    if to != 0 {
-        r = signal::kill(if group { -child } else { child }, to);
-        if group && r == Err(Errno::ESRCH) {
-            // CMD moved itself to another group: it still gets the signal.
-            r = signal::kill(child, to);
-        }
+    // As kill(2) has it: a negative pid is CMD's process group.
+    let mut pid = if o.group() { -child } else { child };
+    if to != 0 && signal::kill(pid, to) == Err(Errno::ESRCH) && pid < 0 {
+        // CMD moved itself to another group: it still gets the signal.
+        pid = child;
+        let _ = signal::kill(pid, to);
     }
     if o.verbosity >= 3 {
+        // `husk: SIGHUP as SIGTERM to -12`; `as 0`: dropped (`-r 1:0`).
         let mut m = Msg::husk();
         signals::name(&mut m, sig);
-        if to == 0 {
-            m.s(b" dropped");
-        } else {
-            m.s(b" forwarded as ");
-            signals::name(&mut m, to);
-            m.s(if group { b" to group " } else { b" to pid " })
-                .u(child as u64);
-            if r.is_err() {
-                m.s(b" (gone)");
-            }
-        }
-        m.nl().err();
+        m.s(b" as ");
+        signals::name(&mut m, to);
+        m.s(b" to ").i(pid as i64).nl().err();
     }
 }
 

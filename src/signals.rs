@@ -15,38 +15,37 @@ pub const SIGTTOU: u32 = 22;
 pub const SIGRTMIN: u32 = 32;
 pub const NSIG: u32 = 64;
 
-/// Names 1..=31 in order, then the aliases IOT, CLD, POLL and the real-time bases: one
-/// packed string (a `&[u8]` table would cost 16 bytes per entry more).
+/// Names 1..=31 in order, then the aliases IOT, CLD, POLL and the real-time names (with
+/// the sign of their offset): one packed string (a `&[u8]` table would cost 16 bytes per
+/// entry more).
 const NAMES: &str = "HUP INT QUIT ILL TRAP ABRT BUS FPE KILL USR1 SEGV USR2 PIPE ALRM TERM STKFLT \
-CHLD CONT STOP TSTP TTIN TTOU URG XCPU XFSZ VTALRM PROF WINCH IO PWR SYS IOT CLD POLL RTMIN RTMAX";
+CHLD CONT STOP TSTP TTIN TTOU URG XCPU XFSZ VTALRM PROF WINCH IO PWR SYS IOT CLD POLL RTMIN RTMAX \
+RTMIN+ RTMAX-";
 /// The numbers of the names after SYS.
-const MORE: [u8; 5] = [6, SIGCHLD as u8, 29, SIGRTMIN as u8, NSIG as u8];
+const MORE: [u8; 7] = [6, 17, 29, 32, 64, 32, 64];
 
 /// Parses `15`, `TERM`, `SIGTERM`, `sigterm`, `RTMIN+3`, `SIGRTMAX-1`, `IOT`, `CLD`, `POLL`.
 pub fn parse(s: &[u8]) -> Option<u32> {
-    if let Some(n) = parse_u64(s) {
-        return (1..=NSIG as u64).contains(&n).then_some(n as u32);
+    let (mut n, mut low) = (parse_u64(s), 1);
+    if n.is_none() {
+        let s = match s {
+            [a, b, c, rest @ ..] if [*a, *b, *c].eq_ignore_ascii_case(b"SIG") => rest,
+            _ => s,
+        };
+        // The name, with the sign of an offset, and the offset's digits.
+        let i = s.iter().position(|&c| c == b'+' || c == b'-');
+        let (name, digits) = s.split_at(i.map_or(s.len(), |i| i + 1));
+        let w = word_index(NAMES, name, true)?;
+        let base = if w < 31 { w as u64 + 1 } else { MORE[w - 31] as u64 };
+        n = Some(match w {
+            // RTMIN+N and RTMAX-N stay within the real-time range.
+            36 => base.wrapping_add(parse_u64(digits)?),
+            37 => base.wrapping_sub(parse_u64(digits)?),
+            _ => base,
+        });
+        low = if w > 35 { 32 } else { 1 };
     }
-    let s = match s {
-        [a, b, c, rest @ ..] if [*a, *b, *c].eq_ignore_ascii_case(b"SIG") => rest,
-        _ => s,
-    };
-    let i = s
-        .iter()
-        .position(|&c| c == b'+' || c == b'-')
-        .unwrap_or(s.len());
-    let n = match word_index(NAMES, &s[..i], true)? {
-        w @ 0..=30 => w as u64 + 1,
-        w => MORE[w - 31] as u64,
-    };
-    // Only RTMIN+N and RTMAX-N take an offset, and stay within the real-time range.
-    let n = match (n as u32, &s[i..]) {
-        (_, []) => n,
-        (SIGRTMIN, [b'+', d @ ..]) => n.checked_add(parse_u64(d)?)?,
-        (NSIG, [b'-', d @ ..]) => n.checked_sub(parse_u64(d)?).filter(|&n| n >= 32)?,
-        _ => return None,
-    };
-    (n <= NSIG as u64).then_some(n as u32)
+    n.filter(|n| (low..=NSIG as u64).contains(n)).map(|n| n as u32)
 }
 
 /// Appends `SIGTERM`, `SIGRTMIN+3`, or the number for what has no name.
