@@ -219,11 +219,13 @@ pub fn supervise(sfd: &Fd, child: Pid, o: &InitOpts) -> Result<i32, OnExit> {
     loop {
         let sig = next_signal(sfd);
         if let Some(sig) = sig.filter(|&s| s != SIGCHLD) {
-            if let Some(action) = boot::signal_action(sig).filter(|_| o.kernel()) {
-                let mut m = Msg::husk();
-                signals::name(&mut m, sig);
-                m.s(b": shutting down").nl().err();
-                return Err(action);
+            if o.kernel() {
+                if let Some(action) = boot::signal_action(sig) {
+                    let mut m = Msg::husk();
+                    signals::name(&mut m, sig);
+                    m.s(b": shutting down").nl().err();
+                    return Err(action);
+                }
             }
             forward(sig, child, o);
         }

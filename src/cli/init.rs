@@ -9,31 +9,32 @@ use linux_raw_sys::general::{
 
 pub const HELP: &str = "\
 usage: husk init [OPTIONS] [--] CMD [ARG]...
-       (also: husk [OPTIONS] -- CMD, or husk installed as init, tini or docker-init)
+  (also husk [OPTIONS] -- CMD, or husk installed as init, tini or docker-init)
 
-Run CMD under a minimal init: forward every signal to it, reap every zombie, exit
-with its status (128+N if signal N killed it).
+Run CMD under a minimal init: forward signals to it, reap zombies, exit with its
+status (128+N if signal N killed it).
 
-  -s              register as a child subreaper (automatic when not PID 1)
-  -p SIG          send SIG to husk when its parent dies
-  -g              forward signals to CMD's process group, not only to CMD
-  -c, --single-child  forward to CMD only, and leave it in husk's process group
-  -r, --rewrite S:T   forward signal S as T; T=0 drops S (repeatable)
-  -e CODE         exit 0 when CMD exits with CODE (repeatable)
-  -w              warn when reaping a process that is not CMD
-  -v              more messages on stderr (up to -vvv)
-  --grace SECS    when CMD exits, SIGTERM what remains, wait up to SECS, then SIGKILL
-  -l, -h, -V      licence, this help, version
+  -s            register as a child subreaper (automatic when not PID 1)
+  -p SIG        send SIG to husk when its parent dies
+  -g            signal CMD's process group, not only CMD
+  -c            (--single-child) signal only CMD; leave it in husk's group
+  -r S:T        (--rewrite) forward signal S as T, T=0 drops S (repeatable)
+  -e CODE       exit 0 when CMD exits with CODE (repeatable)
+  -w            warn when reaping a process that is not CMD
+  -v            more messages (up to -vvv)
+  --grace SECS  when CMD exits, SIGTERM what remains, wait SECS, then SIGKILL
+  -l, -h, -V    licence, help, version
+Environment: TINI_SUBREAPER, TINI_KILL_PROCESS_GROUP (as -s, -g), TINI_VERBOSITY=N.
 
-Booted by a kernel (or --kernel-init): mount /proc /sys /dev /run..., bring lo up, run
-CMD (default /bin/sh), never exit; SIGTERM/SIGINT reboot, SIGUSR2 powers off, SIGUSR1 halts.
-  --on-exit A     when CMD exits: poweroff (default), reboot, halt or restart
-  --hostname NAME set the host name (or hostname= on the kernel command line)
-  --modules DIR   load DIR/*.ko (or DIR/a.ko... for modules=a,... on the command line)
-  --timings       print how long each boot step took (us)
-
-Environment: TINI_SUBREAPER, TINI_KILL_PROCESS_GROUP (as -s, -g), TINI_VERBOSITY=N (1).
+As a kernel's init (or --kernel-init): mount /proc /sys /dev /run..., bring lo up,
+run CMD (default /bin/sh), never exit; SIGTERM/SIGINT reboot, SIGUSR2 powers off,
+SIGUSR1 halts.
+  --on-exit A      when CMD exits: poweroff (default), reboot, halt or restart
+  --hostname NAME  (or hostname= on the kernel command line)
+  --modules DIR    load DIR/*.ko, or DIR/NAME.ko for each NAME of modules=
+  --timings        print how long each boot step took (us)
 ";
+
 
 // The options that take a value come last, in the order of VALUE_OPTS.
 crate::options!(OPTS {
