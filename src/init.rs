@@ -114,9 +114,7 @@ pub fn run(argv: CVec, envp: CVec, o: &InitOpts) -> i32 {
     if !pid1 {
         // Orphans of CMD's tree come to us instead of to the real PID 1 (tini needs -s).
         match sys::prctl(PR_SET_CHILD_SUBREAPER, 1, 0) {
-            Ok(_) if o.verbosity >= 2 => {
-                Msg::husk().s(b"not PID 1: a child subreaper").nl().err()
-            }
+            Ok(_) if o.verbosity >= 2 => Msg::husk().s(b"not PID 1: a child subreaper").nl().err(),
             Ok(_) => {}
             Err(e) => Error::sys("register as child subreaper", b"", e)
                 .hint("orphans will not be reaped by husk")
@@ -302,11 +300,23 @@ fn grace(sfd: &Fd, ms: u64, pid1: bool, o: &InitOpts) {
         let now = time::now_us();
         if deadline == 0 {
             let n = signal_descendants(SIGTERM, pid1);
-            note(o, 2, b"grace: sent SIGTERM to ", n, b"remaining process(es)");
+            note(
+                o,
+                2,
+                b"grace: sent SIGTERM to ",
+                n,
+                b"remaining process(es)",
+            );
             deadline = now + ms * 1000;
         } else if now >= deadline {
             let n = signal_descendants(SIGKILL, pid1);
-            note(o, 1, b"grace period over: killed ", n, b"remaining process(es)");
+            note(
+                o,
+                1,
+                b"grace period over: killed ",
+                n,
+                b"remaining process(es)",
+            );
             // What is left goes now: only the kernel's own reaping is left to wait for.
             deadline = u64::MAX;
         }

@@ -36,7 +36,11 @@ pub fn parse(s: &[u8]) -> Option<u32> {
         let i = s.iter().position(|&c| c == b'+' || c == b'-');
         let (name, digits) = s.split_at(i.map_or(s.len(), |i| i + 1));
         let w = word_index(NAMES, name, true)?;
-        let base = if w < 31 { w as u64 + 1 } else { MORE[w - 31] as u64 };
+        let base = if w < 31 {
+            w as u64 + 1
+        } else {
+            MORE[w - 31] as u64
+        };
         n = Some(match w {
             // RTMIN+N and RTMAX-N stay within the real-time range.
             36 => base.wrapping_add(parse_u64(digits)?),
@@ -45,7 +49,8 @@ pub fn parse(s: &[u8]) -> Option<u32> {
         });
         low = if w > 35 { 32 } else { 1 };
     }
-    n.filter(|n| (low..=NSIG as u64).contains(n)).map(|n| n as u32)
+    n.filter(|n| (low..=NSIG as u64).contains(n))
+        .map(|n| n as u32)
 }
 
 /// Appends `SIGTERM`, `SIGRTMIN+3`, or the number for what has no name.
@@ -82,6 +87,10 @@ mod tests {
         assert_eq!(parse(b"SIGRTMIN+3"), Some(35));
         assert_eq!(parse(b"RTMAX"), Some(64));
         assert_eq!(parse(b"RTMAX-2"), Some(62));
+        assert_eq!(parse(b"rtmax-32"), Some(32));
+        assert_eq!(parse(b"SIGRTMIN+32"), Some(64));
+        assert_eq!(parse(b"cld"), Some(17));
+        assert_eq!(parse(b"SIGPOLL"), Some(29));
         assert_eq!(parse(b"64"), Some(64));
         for bad in [
             &b"0"[..],
@@ -91,6 +100,12 @@ mod tests {
             b"RTMIN+40",
             b"RTMAX-40",
             b"RTMIN-1",
+            b"RTMIN+",
+            b"RTMAX-33",
+            b"RTMIN+33",
+            b"TERM+1",
+            b"SIG",
+            b"SIGSIGTERM",
             b"-9",
         ] {
             assert_eq!(parse(bad), None, "{:?}", core::str::from_utf8(bad));

@@ -35,7 +35,6 @@ SIGUSR1 halts.
   --timings        print how long each boot step took (us)
 ";
 
-
 // The options that take a value come last, in the order of VALUE_OPTS.
 crate::options!(OPTS {
     HELP_ = "h help",
