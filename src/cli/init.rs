@@ -350,8 +350,8 @@ mod tests {
         ]);
         assert!(o.kernel() && o.timings());
         assert_eq!(o.on_exit, OnExit::Reboot);
-        assert_eq!(o.hostname.as_deref(), Some(&b"vm1"[..]));
-        assert_eq!(o.modules.as_deref(), Some(&b"/lib/modules"[..]));
+        assert_eq!(o.hostname, Some(&b"vm1"[..]));
+        assert_eq!(o.modules, Some(&b"/lib/modules"[..]));
         assert_eq!(o.cmd, 7);
         assert_eq!(run(&["x"]).on_exit, OnExit::Poweroff);
         assert!(!run(&["x"]).kernel());
