@@ -94,7 +94,8 @@ pub fn run(argv: CVec, envp: CVec, o: &InitOpts) -> i32 {
     } else {
         0
     };
-    let pid1 = sys::getpid() == 1;
+    let pid = sys::getpid();
+    let pid1 = pid == 1;
     // Block everything before CMD exists, so that no signal is lost or acted on by the
     // kernel's default; CMD gets back the mask we were started with.
     let mask = signal::set_mask(SigSet::FULL).unwrap_or(SigSet::EMPTY);
@@ -114,8 +115,13 @@ pub fn run(argv: CVec, envp: CVec, o: &InitOpts) -> i32 {
     if !pid1 {
         // Orphans of CMD's tree come to us instead of to the real PID 1 (tini needs -s).
         match sys::prctl(PR_SET_CHILD_SUBREAPER, 1, 0) {
-            Ok(_) if o.verbosity >= 2 => Msg::husk().s(b"not PID 1: a child subreaper").nl().err(),
-            Ok(_) => {}
+            Ok(_) => note(
+                o,
+                2,
+                b"not PID 1: pid ",
+                pid as u64,
+                b"is a child subreaper",
+            ),
             Err(e) => Error::sys("register as child subreaper", b"", e)
                 .hint("orphans will not be reaped by husk")
                 .print(),
