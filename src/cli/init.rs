@@ -1,5 +1,5 @@
 //! `husk init`: tini's flags and variables with tini's meaning, plus dumb-init's.
-use super::{find, unknown, Arg, Lexer};
+use super::{find, getenv, unknown, Arg, Lexer};
 use crate::error::{Error, Result};
 use crate::out::{cut, parse_fixed, parse_u64, word_index};
 use crate::signals;
@@ -178,31 +178,24 @@ pub enum Parsed<'a> {
 pub fn parse<'a, 'e>(
     args: &[&'a [u8]],
     start: usize,
-    env: impl Iterator<Item = &'e [u8]>,
+    env: impl Iterator<Item = &'e [u8]> + Clone,
     booted: bool,
 ) -> Result<Parsed<'a>> {
     let mut o = InitOpts {
         flags: (booted as u32) << KERNEL,
         ..InitOpts::default()
     };
-    for e in env {
-        let (k, v) = cut(e, b'=');
-        let v = v.unwrap_or(b"");
-        match word_index(
-            "TINI_SUBREAPER TINI_KILL_PROCESS_GROUP TINI_VERBOSITY",
-            k,
-            false,
-        ) {
-            Some(0) => o.flags |= 1 << SUBREAPER,
-            Some(1) => o.flags |= 1 << GROUP,
-            Some(_) => {
-                o.verbosity = parse_u64(v)
-                    .filter(|&n| n <= 9)
-                    .ok_or_else(|| Error::bad("TINI_VERBOSITY", v, "not a number from 0 to 9"))?
-                    as u8
-            }
-            None => {}
-        }
+    if getenv(env.clone(), b"TINI_SUBREAPER").is_some() {
+        o.flags |= 1 << SUBREAPER;
+    }
+    if getenv(env.clone(), b"TINI_KILL_PROCESS_GROUP").is_some() {
+        o.flags |= 1 << GROUP;
+    }
+    if let Some(v) = getenv(env, b"TINI_VERBOSITY") {
+        o.verbosity = parse_u64(v)
+            .filter(|&n| n <= 9)
+            .ok_or_else(|| Error::bad("TINI_VERBOSITY", v, "not a number from 0 to 9"))?
+            as u8;
     }
     let mut l = Lexer::new(args, start);
     while let Some(arg) = l.next_arg()? {
