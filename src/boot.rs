@@ -3,11 +3,15 @@
 //! The kernel hands PID 1 an empty machine: no /proc, no /dev (unless its built-in
 //! initramfs left a /dev/console node), `lo` down, and a panic if PID 1 ever exits.
 //! [`console`] and [`setup`] make it usable before CMD runs; `init` then never exits and
-//! ends with reboot(2). The parser of /proc/cmdline is pure.
+//! ends with reboot(2).
+use crate::cli::getenv;
 use crate::cli::init::{InitOpts, OnExit};
 use crate::error::Error;
-use crate::out::Msg;
-use crate::sys::{self, fs, machine, time};
+use crate::out::{cut, Msg};
+use crate::path::CPath;
+use crate::signals::{SIGINT, SIGTERM, SIGUSR1, SIGUSR2};
+use crate::sys::start::CVec;
+use crate::sys::{self, fs, machine, time, Errno};
 use core::ffi::CStr;
 use linux_raw_sys::general as g;
 
@@ -24,110 +28,45 @@ pub fn detect() -> bool {
     }
 }
 
-/// The value of `key=value` on a kernel command line (the last one wins, as for the
-/// kernel's own parameters). Words after `--` are init's arguments, not parameters; a
-/// value in double quotes may hold spaces.
-pub fn cmdline_get<'a>(cmdline: &'a [u8], key: &[u8]) -> Option<&'a [u8]> {
-    let mut found = None;
-    let (mut start, mut quoted) = (0, false);
-    for i in 0..=cmdline.len() {
-        let c = cmdline.get(i).copied().unwrap_or(b' ');
-        if c == b'"' {
-            quoted = !quoted;
-        }
-        if i < cmdline.len() && (quoted || !c.is_ascii_whitespace()) {
-            continue;
-        }
-        let word = &cmdline[start..i];
-        start = i + 1;
-        if word == b"--" {
-            break;
-        }
-        if word.len() > key.len() && word.starts_with(key) && word[key.len()] == b'=' {
-            let v = &word[key.len() + 1..];
-            found = Some(match v {
-                [b'"', inner @ .., b'"'] => inner,
-                _ => v,
-            });
+/// Prints `husk: OP OBJ: ERRNO (...)`: what fails once CMD may exist is a warning.
+#[inline(never)]
+pub fn warn(op: &'static str, obj: &[u8], e: Errno) {
+    Error::sys(op, obj, e).print();
+}
+
+/// What a machine's init mounts, parents first. Each entry: the mount flags (MS_NOSUID 2,
+/// MS_NODEV 4, MS_NOEXEC 8) as a byte, then the file system type (also the source: these
+/// take any name), the target and the options, each NUL-terminated. One string: a table
+/// of structs of `&CStr` would cost 56 bytes an entry.
+const MOUNTS: &[u8] = b"\x0eproc\0/proc\0\0\
+\x0esysfs\0/sys\0\0\
+\x02devtmpfs\0/dev\0mode=0755\0\
+\x0adevpts\0/dev/pts\0gid=5,mode=0620,ptmxmode=0666\0\
+\x06tmpfs\0/dev/shm\0mode=1777\0\
+\x06tmpfs\0/run\0mode=0755\0\
+\x0ecgroup2\0/sys/fs/cgroup\0\0";
+/// Where devtmpfs starts in MOUNTS.
+const DEV: usize = 26;
+
+/// Mounts the first entry of `table` unless its target is a mount root already (mounted
+/// by an earlier init, or devtmpfs by `console`); returns the rest of the table.
+#[inline(never)]
+fn mount_first(table: &'static [u8]) -> &'static [u8] {
+    // The type, the target, the options.
+    let mut f = [c""; 3];
+    let mut at = 1;
+    for s in &mut f {
+        *s = CStr::from_bytes_until_nul(&table[at..]).unwrap_or(c"");
+        at += s.count_bytes() + 1;
+    }
+    if !fs::is_mount_root(f[1]) {
+        let _ = fs::mkdir(f[1], 0o755);
+        if let Err(e) = sys::mount::mount(Some(f[0]), f[1], Some(f[0]), table[0] as u32, Some(f[2]))
+        {
+            warn("mount", f[1].to_bytes(), e);
         }
     }
-    found
-}
-
-/// Appends `DIR/NAME.ko\0` to `out` for each NAME in a comma-separated list.
-pub fn module_paths(out: &mut Msg, dir: &[u8], list: &[u8]) {
-    for name in list.split(|&c| c == b',').filter(|n| !n.is_empty()) {
-        out.s(dir).c(b'/').s(name).s(b".ko\0");
-    }
-}
-
-struct Mount {
-    /// Also the source: every one of these file systems takes any name.
-    fstype: &'static CStr,
-    target: &'static CStr,
-    flags: u32,
-    data: &'static CStr,
-}
-
-const NOSUID: u32 = g::MS_NOSUID;
-const NODEV: u32 = g::MS_NODEV;
-const NOEXEC: u32 = g::MS_NOEXEC;
-
-/// What a machine's init mounts, parents first.
-const MOUNTS: [Mount; 7] = [
-    Mount {
-        fstype: c"proc",
-        target: c"/proc",
-        flags: NOSUID | NODEV | NOEXEC,
-        data: c"",
-    },
-    Mount {
-        fstype: c"sysfs",
-        target: c"/sys",
-        flags: NOSUID | NODEV | NOEXEC,
-        data: c"",
-    },
-    Mount {
-        fstype: c"devtmpfs",
-        target: c"/dev",
-        flags: NOSUID,
-        data: c"mode=0755",
-    },
-    Mount {
-        fstype: c"devpts",
-        target: c"/dev/pts",
-        flags: NOSUID | NOEXEC,
-        data: c"gid=5,mode=0620,ptmxmode=0666",
-    },
-    Mount {
-        fstype: c"tmpfs",
-        target: c"/dev/shm",
-        flags: NOSUID | NODEV,
-        data: c"mode=1777",
-    },
-    Mount {
-        fstype: c"tmpfs",
-        target: c"/run",
-        flags: NOSUID | NODEV,
-        data: c"mode=0755",
-    },
-    Mount {
-        fstype: c"cgroup2",
-        target: c"/sys/fs/cgroup",
-        flags: NOSUID | NODEV | NOEXEC,
-        data: c"",
-    },
-];
-
-fn mount(m: &Mount) -> sys::Result<()> {
-    let _ = fs::mkdir(m.target, 0o755);
-    sys::mount::mount(
-        Some(m.fstype),
-        m.target,
-        Some(m.fstype),
-        m.flags,
-        Some(m.data),
-    )
+    &table[at..]
 }
 
 /// Opens /dev/console as fds 0, 1 and 2 where they are missing (a kernel whose initramfs
@@ -138,11 +77,11 @@ pub fn console() {
     if (0..3).all(machine::is_open) {
         return;
     }
-    let mut con = fs::open(c"/dev/console", g::O_RDWR | g::O_NOCTTY);
-    if con.is_err() {
-        let _ = mount(&MOUNTS[2]);
-        con = fs::open(c"/dev/console", g::O_RDWR | g::O_NOCTTY);
-    }
+    let open = || fs::open(c"/dev/console", g::O_RDWR | g::O_NOCTTY);
+    let con = open().or_else(|_| {
+        mount_first(&MOUNTS[DEV..]);
+        open()
+    });
     if let Ok(con) = con {
         for fd in 0..3 {
             if fd == con.raw() || !machine::is_open(fd) {
@@ -155,119 +94,126 @@ pub fn console() {
     }
 }
 
-/// Microseconds per step, printed with `--timings`.
-struct Laps {
+/// The boot timings line, `--timings`: microseconds per step.
+pub struct Laps {
     m: Msg,
     last: u64,
 }
 
 impl Laps {
-    #[inline(never)]
-    fn lap(&mut self, step: &[u8]) {
-        let now = time::now_us();
-        self.m.c(b' ').s(step).c(b' ').u(now - self.last);
-        self.last = now;
+    /// No steps yet: `t0` is when husk started (CLOCK_MONOTONIC: microseconds since the
+    /// kernel started).
+    pub fn new(t0: u64) -> Laps {
+        Laps {
+            m: Msg(alloc::vec::Vec::new()),
+            last: t0,
+        }
     }
-}
 
-#[inline(never)]
-fn warn(op: &'static str, obj: &[u8], e: sys::Errno) {
-    Error::sys(op, obj, e).print();
+    /// Appends `STEP` and the microseconds since the last step; returns now.
+    #[inline(never)]
+    fn lap(&mut self, step: &[u8]) -> u64 {
+        let now = time::now_us();
+        self.m.s(step).u(now - self.last);
+        self.last = now;
+        now
+    }
+
+    /// CMD has been spawned: prints the line (once) if there is one.
+    #[inline(never)]
+    pub fn spawned(&mut self, t0: u64) {
+        if !self.m.0.is_empty() {
+            let now = self.lap(b" spawn ");
+            self.m.s(b" total ").u(now - t0).nl().err();
+        }
+    }
 }
 
 /// Mounts, Ctrl-Alt-Del, `lo`, host name and modules, in that order; failures are warnings.
-/// `t0` is when husk started (CLOCK_MONOTONIC: microseconds since the kernel started).
-/// Returns the timings line to print once CMD runs.
+/// The kernel hands init the `key=value` words of its command line that it does not take
+/// itself as environment variables: `modules=`, and `hostname=` (which kernels before
+/// 5.19 leave to init). `t` gets the timings if they are to be printed.
 #[inline(never)]
-pub fn setup(o: &InitOpts, t0: u64) -> Msg {
-    let mut t = Laps {
-        m: Msg::husk(),
-        last: t0,
-    };
-    t.m.s(b"boot timings (us): kernel ").u(t0);
-    for m in &MOUNTS {
-        // Mounted already (by an earlier init, or devtmpfs by console()): not again.
-        if !fs::is_mount_root(m.target) {
-            if let Err(e) = mount(m) {
-                warn("mount", m.target.to_bytes(), e);
-            }
-        }
+pub fn setup(o: &InitOpts, t: &mut Laps, env: CVec) {
+    t.m.s(b"husk: boot timings (us): kernel ").u(t.last);
+    let mut rest = MOUNTS;
+    while !rest.is_empty() {
+        rest = mount_first(rest);
     }
-    t.lap(b"mounts");
+    t.lap(b" mounts ");
     // Ctrl-Alt-Del then sends SIGINT to PID 1 instead of rebooting at once.
     let _ = machine::reboot(g::LINUX_REBOOT_CMD_CAD_OFF);
     if let Err(e) = machine::link_up(b"lo") {
         warn("bring up", b"lo", e);
     }
-    t.lap(b"lo");
-    let cmdline = fs::read_file(c"/proc/cmdline").unwrap_or_default();
-    // Kernels since 5.19 set hostname= themselves; older ones need us.
-    let name = o
-        .hostname
-        .as_deref()
-        .or_else(|| cmdline_get(&cmdline, b"hostname"));
-    if let Some(name) = name {
-        if let Err(e) = machine::sethostname(name) {
+    t.lap(b" lo ");
+    if let Some(name) = o.hostname.or_else(|| getenv(env.iter(), b"hostname")) {
+        if let Err(e) = sys::ns::sethostname(name) {
             warn("set host name", name, e);
         }
     }
-    let dir = o.modules.as_deref().unwrap_or(b"/lib/modules");
+    let dir = o.modules.unwrap_or(b"/lib/modules");
+    let mut names = Msg::new();
+    let list = match getenv(env.iter(), b"modules") {
+        Some(list) => list,
+        None => {
+            if o.modules.is_some() {
+                let r = fs::for_each_entry(CPath::new(&[dir]).c(), &mut |n| {
+                    if let Some(name) = n.strip_suffix(b".ko") {
+                        names.s(name).c(b',');
+                    }
+                });
+                if let Err(e) = r {
+                    warn("list modules in", dir, e);
+                }
+            }
+            &names.0
+        }
+    };
     let mut paths = Msg::new();
-    match cmdline_get(&cmdline, b"modules") {
-        Some(list) => module_paths(&mut paths, dir, list),
-        None if o.modules.is_some() => ko_files(&mut paths, dir),
-        None => {}
+    module_paths(&mut paths, dir, list);
+    load_modules(&paths.0);
+    t.lap(b" modules ");
+    if !o.timings() && o.verbosity < 2 {
+        t.m.0.clear();
     }
-    load_modules(&mut paths.0);
-    t.lap(b"modules");
-    t.m
 }
 
-/// Appends `DIR/NAME.ko\0` to `out` for each `NAME.ko` in DIR.
-#[inline(never)]
-fn ko_files(out: &mut Msg, dir: &[u8]) {
-    let mut names = Msg::new();
-    let mut d = Msg::new();
-    d.s(dir).c(0);
-    let r = fs::for_each_entry(sys::cstr(&d.0), &mut |n: &[u8]| {
-        if let Some(name) = n.strip_suffix(b".ko") {
-            names.s(name).c(b',');
+/// Appends `DIR/NAME.ko\0` to `out` for each NAME in a comma-separated list.
+pub fn module_paths(out: &mut Msg, dir: &[u8], list: &[u8]) {
+    let mut rest = Some(list);
+    while let Some(r) = rest {
+        let (name, next) = cut(r, b',');
+        if !name.is_empty() {
+            out.s(dir).c(b'/').s(name).s(b".ko\0");
         }
-    });
-    if let Err(e) = r {
-        warn("list modules in", dir, e);
+        rest = next;
     }
-    module_paths(out, dir, &names.0);
 }
 
 /// finit_module for each NUL-terminated path in `paths`, in passes: a module whose
-/// dependencies are not loaded yet fails with ENOENT ("Unknown symbol") and is tried again
-/// after the others, so the order does not matter. EEXIST (already loaded) is success.
-/// A loaded module's path is blanked out; what still fails after a pass that loaded
-/// nothing is reported by one last pass.
+/// dependencies are not loaded yet fails with ENOENT ("Unknown symbol"), and is tried
+/// again after the others, so the order does not matter (EEXIST, already loaded, is
+/// success). What still fails after a pass that loaded nothing is reported by one last
+/// pass.
 #[inline(never)]
-fn load_modules(paths: &mut [u8]) {
+fn load_modules(paths: &[u8]) {
     let mut last = false;
     loop {
         let (mut loaded, mut failed) = (false, false);
         let mut at = 0;
-        while let Some(len) = paths[at..].iter().position(|&c| c == 0) {
-            let p = sys::cstr(&paths[at..=at + len]);
-            if len > 0 {
-                match fs::open(p, g::O_RDONLY).and_then(|fd| machine::finit_module(&fd)) {
-                    Ok(()) | Err(sys::Errno::EEXIST) => {
-                        loaded = true;
-                        paths[at] = 0;
-                    }
-                    Err(e) => {
-                        failed = true;
-                        if last {
-                            warn("load module", p.to_bytes(), e);
-                        }
+        while let Ok(p) = CStr::from_bytes_until_nul(&paths[at..]) {
+            at += p.count_bytes() + 1;
+            match fs::open(p, g::O_RDONLY).and_then(|fd| machine::finit_module(&fd)) {
+                Ok(()) => loaded = true,
+                Err(Errno::EEXIST) => {}
+                Err(e) => {
+                    failed = true;
+                    if last {
+                        warn("load module", p.to_bytes(), e);
                     }
                 }
             }
-            at += len + 1;
         }
         if !failed || last {
             return;
@@ -276,18 +222,8 @@ fn load_modules(paths: &mut [u8]) {
     }
 }
 
-/// The reboot(2) command for an action (restart never gets here).
-pub fn reboot_cmd(a: OnExit) -> u32 {
-    match a {
-        OnExit::Reboot | OnExit::Restart => g::LINUX_REBOOT_CMD_RESTART,
-        OnExit::Halt => g::LINUX_REBOOT_CMD_HALT,
-        OnExit::Poweroff => g::LINUX_REBOOT_CMD_POWER_OFF,
-    }
-}
-
 /// The action busybox init takes for a signal to PID 1, if it is one.
 pub fn signal_action(sig: u32) -> Option<OnExit> {
-    use crate::signals::{SIGINT, SIGTERM, SIGUSR1, SIGUSR2};
     match sig {
         SIGTERM | SIGINT => Some(OnExit::Reboot),
         SIGUSR2 => Some(OnExit::Poweroff),
@@ -299,22 +235,6 @@ pub fn signal_action(sig: u32) -> Option<OnExit> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn cmdline() {
-        let c = b"console=ttyS0 hostname=vm1 quiet modules=veth,llc \
-            hostname=vm2 x=\"a b\" -- hostname=notme\n";
-        assert_eq!(cmdline_get(c, b"hostname"), Some(&b"vm2"[..]));
-        assert_eq!(cmdline_get(c, b"modules"), Some(&b"veth,llc"[..]));
-        assert_eq!(cmdline_get(c, b"x"), Some(&b"a b"[..]));
-        assert_eq!(cmdline_get(c, b"quiet"), None, "a flag has no value");
-        assert_eq!(cmdline_get(c, b"host"), None);
-        assert_eq!(cmdline_get(c, b"console"), Some(&b"ttyS0"[..]));
-        assert_eq!(cmdline_get(b"", b"a"), None);
-        assert_eq!(cmdline_get(b"a= b=\"\"", b"a"), Some(&b""[..]));
-        assert_eq!(cmdline_get(b"a= b=\"\"", b"b"), Some(&b""[..]));
-        assert_eq!(cmdline_get(b"  k=\"v", b"k"), Some(&b"\"v"[..]));
-    }
 
     #[test]
     fn modules() {
@@ -332,23 +252,45 @@ mod tests {
         assert_eq!(signal_action(12), Some(OnExit::Poweroff));
         assert_eq!(signal_action(10), Some(OnExit::Halt));
         assert_eq!(signal_action(1), None);
-        assert_eq!(reboot_cmd(OnExit::Poweroff), g::LINUX_REBOOT_CMD_POWER_OFF);
-        assert_eq!(reboot_cmd(OnExit::Reboot), g::LINUX_REBOOT_CMD_RESTART);
-        assert_eq!(reboot_cmd(OnExit::Halt), g::LINUX_REBOOT_CMD_HALT);
+        assert_eq!(OnExit::Poweroff as u32, g::LINUX_REBOOT_CMD_POWER_OFF);
+        assert_eq!(OnExit::Reboot as u32, g::LINUX_REBOOT_CMD_RESTART);
+        assert_eq!(OnExit::Halt as u32, g::LINUX_REBOOT_CMD_HALT);
     }
 
     #[test]
     fn mounts_table() {
+        // (flags, type, target, options) of each entry, parsed as mount_first does.
+        let mut all = std::vec::Vec::new();
+        let mut rest = MOUNTS;
+        while !rest.is_empty() {
+            let f: std::vec::Vec<&[u8]> = rest[1..].splitn(4, |&c| c == 0).collect();
+            all.push((rest[0] as u32, f[0], f[1], f[2]));
+            rest = f[3];
+        }
+        assert_eq!(all.len(), 7);
+        assert_eq!(all[0].2, b"/proc", "/proc first: it tells what is mounted");
         assert_eq!(
-            MOUNTS[0].target, c"/proc",
-            "/proc first: it tells what is mounted"
+            all[5],
+            (
+                g::MS_NOSUID | g::MS_NODEV,
+                &b"tmpfs"[..],
+                &b"/run"[..],
+                &b"mode=0755"[..]
+            )
         );
-        assert_eq!(MOUNTS[2].fstype, c"devtmpfs", "console() mounts MOUNTS[2]");
-        // Parents before children.
-        for (i, m) in MOUNTS.iter().enumerate() {
-            let t = m.target.to_bytes();
-            for later in &MOUNTS[i + 1..] {
-                assert!(!t.starts_with(later.target.to_bytes()));
+        assert!(
+            MOUNTS[DEV..].starts_with(b"\x02devtmpfs\0/dev\0"),
+            "console() mounts it"
+        );
+        for (i, &(flags, fstype, t, _)) in all.iter().enumerate() {
+            assert!(
+                flags & g::MS_NOSUID != 0
+                    && flags & !(g::MS_NOSUID | g::MS_NODEV | g::MS_NOEXEC) == 0
+            );
+            assert!(!fstype.is_empty() && t.starts_with(b"/"));
+            // Parents before children.
+            for later in &all[i + 1..] {
+                assert!(!t.starts_with(later.2));
             }
         }
     }

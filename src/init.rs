@@ -2,32 +2,41 @@
 //!
 //! Everything arrives through one signalfd: husk blocks all signals and installs no
 //! handler. Once CMD exists, nothing here ends husk early: failures are warnings.
-use crate::boot;
+use crate::boot::{self, warn};
 use crate::cli::getenv;
 use crate::cli::init::{InitOpts, OnExit};
 use crate::error::Error;
-use crate::out::Msg;
+use crate::out::{cut, parse_u64, Msg};
 use crate::path::CPath;
 use crate::signals::{self, SIGCHLD, SIGKILL, SIGTERM, SIGTTIN, SIGTTOU};
 use crate::status::exit_code;
 use crate::sys::process::{self, Exec, SpawnError};
-use crate::sys::signal::{self, SigInfo, SigSet};
+use crate::sys::signal::{self, SigSet, SIGINFO_SIZE};
 use crate::sys::start::CVec;
 use crate::sys::{self, fs, machine, time, Errno, Fd, Pid};
 use alloc::vec::Vec;
 use core::ffi::CStr;
+use linux_raw_sys::prctl::{PR_SET_CHILD_SUBREAPER, PR_SET_PDEATHSIG};
 
 const DEFAULT_PATH: &[u8] = b"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 /// Where `execvp` would look for `name`: itself if it has a `/`, else each `PATH` entry.
 pub fn exec_candidates(name: &[u8], path: Option<&[u8]>) -> Vec<CPath> {
-    if name.contains(&b'/') || name.is_empty() {
-        return alloc::vec![CPath::new(&[name])];
+    let direct = name.is_empty() || name.contains(&b'/');
+    let (mut rest, sep) = match direct {
+        true => (Some(&b""[..]), &b""[..]),
+        false => (Some(path.unwrap_or(DEFAULT_PATH)), &b"/"[..]),
+    };
+    let mut out = Vec::new();
+    while let Some(r) = rest {
+        let (mut dir, next) = cut(r, b':');
+        if dir.is_empty() && !direct {
+            dir = b".";
+        }
+        out.push(CPath::new(&[dir, sep, name]));
+        rest = next;
     }
-    path.unwrap_or(DEFAULT_PATH)
-        .split(|&c| c == b':')
-        .map(|dir| CPath::new(&[if dir.is_empty() { b"." } else { dir }, b"/", name]))
-        .collect()
+    out
 }
 
 /// Starts CMD (`cmd[0]`, searched in the `PATH` of `envp`) with the signal mask `mask`:
@@ -45,11 +54,11 @@ pub fn spawn(
 ) -> Result<Pid, u8> {
     let name = cmd.get(0);
     let paths = exec_candidates(name, getenv(envp.iter(), b"PATH"));
-    let path_refs: Vec<&CStr> = paths.iter().map(|p| p.c()).collect();
+    let paths: Vec<&CStr> = paths.iter().map(CPath::c).collect();
     // Take the terminal's foreground only if we hold it: never steal it from a shell.
     let foreground = new_pgrp && process::tcgetpgrp(0).is_ok_and(|fg| fg == process::getpgrp());
     let req = Exec {
-        paths: &path_refs,
+        paths: &paths,
         argv: cmd,
         envp,
         mask,
@@ -58,60 +67,61 @@ pub fn spawn(
         session,
         filter,
     };
-    match process::spawn(&req) {
-        Ok(pid) => Ok(pid),
-        Err(SpawnError::Exec(code)) => Err(code),
-        Err(SpawnError::Clone(e)) => {
-            Error::sys("clone", name, e).print();
-            Err(125)
+    process::spawn(&req).map_err(|e| match e {
+        SpawnError::Exec(code) => code,
+        SpawnError::Clone(e) => {
+            warn("clone", name, e);
+            125
         }
-    }
+    })
 }
 
-fn log(o: &InitOpts, level: u8, f: impl FnOnce(&mut Msg)) {
+/// Prints `husk: {a}{n} {b}` if the verbosity is at least `level`.
+#[inline(never)]
+fn note(o: &InitOpts, level: u8, a: &[u8], n: u64, b: &[u8]) {
     if o.verbosity >= level {
-        let mut m = Msg::husk();
-        f(&mut m);
-        m.nl().err();
+        Msg::husk().s(a).u(n).c(b' ').s(b).nl().err();
     }
 }
 
 /// Runs `husk init`: returns the exit status (a machine's init never returns).
 pub fn run(argv: CVec, envp: CVec, o: &InitOpts) -> i32 {
-    let t0 = if o.kernel {
+    let k = o.kernel();
+    let t0 = if k {
         // Before any descriptor exists: a missing fd 0 would be taken by the first one.
         boot::console();
         time::now_us()
     } else {
         0
     };
-    let pid1 = sys::getpid() == 1;
+    let pid = sys::getpid();
+    let pid1 = pid == 1;
     // Block everything before CMD exists, so that no signal is lost or acted on by the
     // kernel's default; CMD gets back the mask we were started with.
-    let orig_mask = signal::set_mask(SigSet::FULL).unwrap_or(SigSet::EMPTY);
+    let mask = signal::set_mask(SigSet::FULL).unwrap_or(SigSet::EMPTY);
     let sfd = match signal::signalfd(SigSet::FULL, false) {
         Ok(fd) => fd,
         Err(e) => {
-            Error::sys("signalfd", b"", e).print();
+            warn("signalfd", b"", e);
             return 125;
         }
     };
     if o.pdeath_signal != 0 {
-        if let Err(e) = sys::prctl(
-            linux_raw_sys::prctl::PR_SET_PDEATHSIG,
-            o.pdeath_signal as usize,
-            0,
-        ) {
-            Error::sys("set parent-death signal", b"", e).print();
+        if let Err(e) = sys::prctl(PR_SET_PDEATHSIG, o.pdeath_signal as usize, 0) {
+            warn("set parent-death signal", b"", e);
             return 125;
         }
     }
     if !pid1 {
         // Orphans of CMD's tree come to us instead of to the real PID 1 (tini needs -s).
-        match sys::prctl(linux_raw_sys::prctl::PR_SET_CHILD_SUBREAPER, 1, 0) {
-            Ok(_) => log(o, 2, |m| {
-                m.s(b"not PID 1: registered as a child subreaper");
-            }),
+        match sys::prctl(PR_SET_CHILD_SUBREAPER, 1, 0) {
+            Ok(_) => note(
+                o,
+                2,
+                b"not PID 1: pid ",
+                pid as u64,
+                b"is a child subreaper",
+            ),
             Err(e) => Error::sys("register as child subreaper", b"", e)
                 .hint("orphans will not be reaped by husk")
                 .print(),
@@ -123,53 +133,53 @@ pub fn run(argv: CVec, envp: CVec, o: &InitOpts) -> i32 {
     } else {
         CVec::from_static(&[c"/bin/sh"])
     };
-    // The boot steps' timings, printed once CMD runs (it needs the console: not before).
-    let mut t = if o.kernel {
-        boot::setup(o, t0)
-    } else {
-        Msg(Vec::new())
-    };
+    let name = cmd.get(0);
+    // The boot steps' timings, printed once CMD runs.
+    let mut t = boot::Laps::new(t0);
+    if k {
+        boot::setup(o, &mut t, envp);
+    }
     let (status, action) = loop {
-        // Only a machine's init reads the clock: the container fast path makes no syscall
-        // it does not need.
-        let began = if o.kernel { time::now_us() } else { 0 };
-        let r = match start(cmd, envp, orig_mask, o) {
+        // On a machine, CMD owns the console as a login shell would.
+        let st = match spawn(cmd, envp, mask, !o.single_child(), k, None) {
             Ok(child) => {
-                if !t.0.is_empty() && (o.timings || o.verbosity >= 2) {
-                    let now = time::now_us();
-                    t.s(b" spawn ").u(now - began).s(b" total ").u(now - t0);
-                    t.nl().err();
+                note(o, 2, b"spawned pid ", child as u64, name);
+                if k {
+                    t.spawned(t0);
                 }
-                t.0.clear();
-                supervise(&sfd, child, o)
+                match supervise(&sfd, child, o) {
+                    Ok(st) => st,
+                    Err(action) => break (0, action),
+                }
             }
-            Err(code) if o.kernel => Ok(code << 8),
-            Err(code) => return code,
-        };
-        let st = match r {
-            Ok(st) => st,
-            Err(sig) => {
-                let mut m = Msg::husk();
-                signals::name(&mut m, sig);
-                m.s(b": shutting down").nl().err();
-                break (0, boot::signal_action(sig).unwrap_or(OnExit::Poweroff));
-            }
+            Err(code) if k => (code as i32) << 8,
+            Err(code) => return code as i32,
         };
         // On a machine, the console tells how CMD ended.
-        if o.verbosity >= 2 || o.kernel && o.verbosity >= 1 {
-            ended(cmd.get(0), st);
+        if o.verbosity >= 2 || k && o.verbosity >= 1 {
+            let mut m = Msg::husk();
+            m.s(name);
+            match st & 0x7f {
+                0 => m.s(b" exited with status ").u(exit_code(st) as u64),
+                sig => {
+                    m.s(b" killed by ");
+                    signals::name(&mut m, sig as u32);
+                    &mut m
+                }
+            };
+            m.nl().err();
         }
-        if o.on_exit != OnExit::Restart || !o.kernel {
+        if !k || o.on_exit != OnExit::Restart {
             break (st, o.on_exit);
         }
         // A pause before each new start, should CMD fail at once (a signal ends it early).
         let _ = time::wait_readable(&sfd, Some(1_000_000));
     };
-    if let Some(ms) = o.grace_ms.or(o.kernel.then_some(2000)) {
+    if let Some(ms) = o.grace_ms.or(k.then_some(2000)) {
         grace(&sfd, ms, pid1, o);
     }
     let code = o.final_code(exit_code(status)) as i32;
-    if !o.kernel {
+    if !k {
         return code;
     }
     machine::sync();
@@ -177,117 +187,84 @@ pub fn run(argv: CVec, envp: CVec, o: &InitOpts) -> i32 {
     if !pid1 {
         return code;
     }
-    if let Err(e) = machine::reboot(boot::reboot_cmd(action)) {
-        Error::sys("reboot", b"", e).print();
+    if let Err(e) = machine::reboot(action as u32) {
+        warn("reboot", b"", e);
         // A container's PID 1 (--kernel-init without CAP_SYS_BOOT) may just exit.
         if !boot::detect() {
             return code;
         }
     }
     // PID 1 must never exit (the kernel panics): reap whatever still comes, forever.
-    let mut drain = [SigInfo::default(); 8];
     loop {
-        let _ = signal::read_signals(sfd.raw(), &mut drain);
+        next_signal(&sfd);
         reap_rest();
     }
 }
 
-/// Spawns CMD; `Err(exit status)` when it could not be started (already reported).
+/// Reads the next signal from the signalfd (blocking); None if that failed.
 #[inline(never)]
-fn start(cmd: CVec, envp: CVec, mask: SigSet, o: &InitOpts) -> Result<Pid, i32> {
-    // On a machine, CMD owns the console as a login shell would.
-    let pid = spawn(cmd, envp, mask, !o.single_child, o.kernel, None).map_err(|c| c as i32)?;
-    log(o, 2, |m| {
-        m.s(b"spawned ").s(cmd.get(0)).s(b" as pid ").u(pid as u64);
-    });
-    Ok(pid)
-}
-
-/// Prints `husk: NAME exited with status N` or `husk: NAME killed by SIGX`.
-#[inline(never)]
-fn ended(name: &[u8], status: i32) {
-    let mut m = Msg::husk();
-    m.s(name);
-    match signals_term(status) {
-        Some(sig) => {
-            m.s(b" killed by ");
-            signals::name(&mut m, sig);
-        }
-        None => {
-            m.s(b" exited with status ").u(exit_code(status) as u64);
+fn next_signal(sfd: &Fd) -> Option<u32> {
+    // struct signalfd_siginfo: u32 ssi_signo first.
+    let mut si = [0u8; SIGINFO_SIZE];
+    match sys::read(sfd.raw(), &mut si) {
+        Ok(_) => Some(u32::from_ne_bytes([si[0], si[1], si[2], si[3]])),
+        Err(e) => {
+            // Should not happen; never spin, never exit.
+            warn("read signalfd", b"", e);
+            None
         }
     }
-    m.nl().err();
-}
-
-fn signals_term(status: i32) -> Option<u32> {
-    crate::status::term_signal(status)
 }
 
 /// Forwards signals and reaps until `child` has exited: `Ok(its wait status)`. A
-/// machine's init also stops at a signal that asks for a shutdown: `Err(that signal)`.
+/// machine's init also stops at a signal that asks for a shutdown: `Err(what it asks)`.
 #[inline(never)]
-pub fn supervise(sfd: &Fd, child: Pid, o: &InitOpts) -> Result<i32, u32> {
-    let mut infos = [SigInfo::default(); 8];
+pub fn supervise(sfd: &Fd, child: Pid, o: &InitOpts) -> Result<i32, OnExit> {
     loop {
-        let n = match signal::read_signals(sfd.raw(), &mut infos) {
-            Ok(n) => n,
-            Err(e) => {
-                // Should not happen; never spin, never exit: wait for a child instead.
-                Error::sys("read signalfd", b"", e).print();
-                0
+        let sig = next_signal(sfd);
+        if let Some(sig) = sig.filter(|&s| s != SIGCHLD) {
+            if o.kernel() {
+                if let Some(action) = boot::signal_action(sig) {
+                    let mut m = Msg::husk();
+                    signals::name(&mut m, sig);
+                    m.s(b": shutting down").nl().err();
+                    return Err(action);
+                }
             }
-        };
-        for si in &infos[..n] {
-            if o.kernel && boot::signal_action(si.signo).is_some() {
-                return Err(si.signo);
-            }
-            if si.signo != SIGCHLD {
-                forward(si.signo, child, o);
-            }
+            forward(sig, child, o);
         }
-        if let Some(st) = reap(child, o, n == 0) {
+        // Had the read failed, wait for a child instead.
+        if let Some(st) = reap(child, o, sig.is_none()) {
             return Ok(st);
         }
     }
 }
 
 fn forward(sig: u32, child: Pid, o: &InitOpts) {
-    let to = o.rewrite.get(sig as usize).copied().unwrap_or(sig as u8) as u32;
-    if to == 0 {
-        log(o, 3, |m| {
-            m.s(b"dropped ");
-            signals::name(m, sig);
-        });
-        return;
-    }
+    let to = o.target(sig);
     // As in tini: a stray SIGTTIN/SIGTTOU is for husk's own terminal I/O, not for CMD.
     if to == sig && (sig == SIGTTIN || sig == SIGTTOU) {
         return;
     }
-    let group = o.group && !o.single_child;
-    let mut r = signal::kill(if group { -child } else { child }, to);
-    if group && r == Err(Errno::ESRCH) {
+    // As kill(2) has it: a negative pid is CMD's process group.
+    let mut pid = if o.group() { -child } else { child };
+    if to != 0 && signal::kill(pid, to) == Err(Errno::ESRCH) && pid < 0 {
         // CMD moved itself to another group: it still gets the signal.
-        r = signal::kill(child, to);
+        pid = child;
+        let _ = signal::kill(pid, to);
     }
-    log(o, 3, |m| {
-        m.s(b"forwarded ");
-        signals::name(m, sig);
-        if to != sig {
-            m.s(b" as ");
-            signals::name(m, to);
-        }
-        m.s(if group { b" to group " } else { b" to pid " })
-            .u(child as u64);
-        if r.is_err() {
-            m.s(b" (gone)");
-        }
-    });
+    if o.verbosity >= 3 {
+        // `husk: SIGHUP as SIGTERM to -12`; `as 0`: dropped (`-r 1:0`).
+        let mut m = Msg::husk();
+        signals::name(&mut m, sig);
+        m.s(b" as ");
+        signals::name(&mut m, to);
+        m.s(b" to ").i(pid as i64).nl().err();
+    }
 }
 
 /// Reaps every zombie; returns CMD's wait status once it has been reaped.
-/// With `block`, waits for one child first (used only when the signalfd failed).
+/// With `block`, waits for one child first.
 fn reap(child: Pid, o: &InitOpts, block: bool) -> Option<i32> {
     let mut found = None;
     let mut nohang = !block;
@@ -295,16 +272,15 @@ fn reap(child: Pid, o: &InitOpts, block: bool) -> Option<i32> {
         nohang = true;
         if pid == child {
             found = Some(st);
-        } else if o.warn_reap {
-            log(o, 1, |m| {
-                m.s(b"reaped zombie pid ")
-                    .u(pid as u64)
-                    .s(b" (not the child)");
-            });
         } else {
-            log(o, 3, |m| {
-                m.s(b"reaped pid ").u(pid as u64);
-            });
+            let level = if o.warn_reap() { 1 } else { 3 };
+            note(
+                o,
+                level,
+                b"reaped zombie pid ",
+                pid as u64,
+                b"(not the child)",
+            );
         }
     }
     found
@@ -314,9 +290,8 @@ fn reap(child: Pid, o: &InitOpts, block: bool) -> Option<i32> {
 fn reap_rest() -> bool {
     loop {
         match process::wait(-1, true) {
-            Ok(Some(_)) => continue,
-            Ok(None) => return false,
-            Err(_) => return true,
+            Ok(Some(_)) => {}
+            r => return r.is_err(),
         }
     }
 }
@@ -326,105 +301,94 @@ fn reap_rest() -> bool {
 /// subreaper, every orphan of the tree becomes our child.
 #[inline(never)]
 fn grace(sfd: &Fd, ms: u64, pid1: bool, o: &InitOpts) {
-    if reap_rest() {
-        return;
-    }
-    let n = signal_descendants(SIGTERM, pid1);
-    log(o, 2, |m| {
-        m.s(b"grace: sent SIGTERM to ")
-            .u(n as u64)
-            .s(b" remaining process(es)");
-    });
-    let deadline = time::now_us() + ms * 1000;
-    let mut drain = [SigInfo::default(); 8];
-    loop {
-        if reap_rest() {
-            return;
-        }
+    let mut deadline = 0;
+    while !reap_rest() {
         let now = time::now_us();
-        if now >= deadline {
-            break;
+        if deadline == 0 {
+            let n = signal_descendants(SIGTERM, pid1);
+            note(
+                o,
+                2,
+                b"grace: sent SIGTERM to ",
+                n,
+                b"remaining process(es)",
+            );
+            deadline = now + ms * 1000;
+        } else if now >= deadline {
+            let n = signal_descendants(SIGKILL, pid1);
+            note(
+                o,
+                1,
+                b"grace period over: killed ",
+                n,
+                b"remaining process(es)",
+            );
+            // What is left goes now: only the kernel's own reaping is left to wait for.
+            deadline = u64::MAX;
         }
-        if let Ok(true) = time::wait_readable(sfd, Some(deadline - now)) {
-            let _ = signal::read_signals(sfd.raw(), &mut drain);
+        // Woken by SIGCHLD (or any signal, dropped) or the deadline.
+        if time::wait_readable(sfd, Some(deadline.saturating_sub(now))) == Ok(true) {
+            next_signal(sfd);
         }
     }
-    let n = signal_descendants(SIGKILL, pid1);
-    log(o, 1, |m| {
-        m.s(b"grace period over: killed ")
-            .u(n as u64)
-            .s(b" remaining process(es)");
-    });
-    while process::wait(-1, false).is_ok() {}
 }
 
 /// Sends `sig` to every descendant of husk; returns how many were signalled.
-fn signal_descendants(sig: u32, pid1: bool) -> usize {
+fn signal_descendants(sig: u32, pid1: bool) -> u64 {
     if pid1 {
         // In its own pid namespace (or as the machine's init), -1 is exactly everyone else.
-        return signal::kill(-1, sig).map_or(0, |_| 1);
+        return signal::kill(-1, sig).is_ok() as u64;
     }
-    let tree = match proc_tree() {
-        Ok(t) => t,
-        Err(e) => {
-            Error::sys("list processes in", b"/proc", e).print();
-            return 0;
+    // A subreaper: every process whose chain of parents leads to husk, found in passes
+    // over /proc until one finds nothing new (a child may have a lower pid than its
+    // parent, and whoever leaves makes its children ours).
+    let mut tree = alloc::vec![sys::getpid() as u32];
+    loop {
+        let known = tree.len();
+        let r = fs::for_each_entry(c"/proc", &mut |name| {
+            let (Some(pid), Some(ppid)) = (parse_u64(name), stat_ppid(name)) else {
+                return;
+            };
+            let (mut ours, mut seen) = (false, false);
+            for &t in &tree {
+                ours |= t == ppid;
+                seen |= t as u64 == pid;
+            }
+            if ours && !seen {
+                tree.push(pid as u32);
+                let _ = signal::kill(pid as Pid, sig);
+            }
+        });
+        if let Err(e) = r {
+            warn("list processes in", b"/proc", e);
         }
-    };
+        if tree.len() == known {
+            return known as u64 - 1;
+        }
+    }
+}
+
+/// The parent pid in /proc/PID/stat. Read into a small buffer (no allocation in a walk
+/// over every process): what comes before the ppid is at most 7 + 2 + 64 + 4 bytes.
+fn stat_ppid(pid: &[u8]) -> Option<u32> {
+    let mut path = [0u8; 32];
     let mut n = 0;
-    for pid in descendants(&tree, sys::getpid()) {
-        if signal::kill(pid, sig).is_ok() {
+    for part in [&b"/proc/"[..], pid, b"/stat"] {
+        for &c in part {
+            *path.get_mut(n).filter(|_| n < 31)? = c;
             n += 1;
         }
     }
-    n
+    let fd = fs::open(sys::cstr(&path[..=n]), 0).ok()?;
+    let mut buf = [0u8; 96];
+    let n = sys::read(fd.raw(), &mut buf).ok()?;
+    parse_stat_ppid(&buf[..n])
 }
 
-/// (pid, ppid) of every process in /proc.
-fn proc_tree() -> sys::Result<Vec<(Pid, Pid)>> {
-    let mut pids = Vec::new();
-    fs::for_each_entry(c"/proc", &mut |name| {
-        if let Some(p) = crate::out::parse_u64(name) {
-            pids.push(p as Pid);
-        }
-    })?;
-    let mut tree = Vec::with_capacity(pids.len());
-    for pid in pids {
-        let mut path = Msg::new();
-        path.s(b"/proc/").u(pid as u64).s(b"/stat");
-        if let Ok(stat) = fs::read_file(CPath::new(&[&path.0]).c()) {
-            if let Some(ppid) = parse_stat_ppid(&stat) {
-                tree.push((pid, ppid));
-            }
-        }
-    }
-    Ok(tree)
-}
-
-/// The parent pid from /proc/PID/stat: `pid (comm) state ppid ...`; comm may hold `)`.
-pub fn parse_stat_ppid(stat: &[u8]) -> Option<Pid> {
+/// The parent pid from /proc/PID/stat: `pid (comm) S ppid ...`; comm may hold `)`.
+pub fn parse_stat_ppid(stat: &[u8]) -> Option<u32> {
     let close = stat.iter().rposition(|&c| c == b')')?;
-    let mut fields = stat[close + 1..]
-        .split(|&c| c == b' ')
-        .filter(|f| !f.is_empty());
-    fields.next()?;
-    crate::out::parse_u64(fields.next()?).map(|p| p as Pid)
-}
-
-/// Every pid whose chain of parents leads to `root` (not `root` itself).
-pub fn descendants(tree: &[(Pid, Pid)], root: Pid) -> Vec<Pid> {
-    let mut out: Vec<Pid> = Vec::new();
-    let mut grew = true;
-    while grew {
-        grew = false;
-        for &(pid, ppid) in tree {
-            if (ppid == root || out.contains(&ppid)) && !out.contains(&pid) && pid != root {
-                out.push(pid);
-                grew = true;
-            }
-        }
-    }
-    out
+    parse_u64(cut(stat.get(close + 4..)?, b' ').0).map(|p| p as u32)
 }
 
 #[cfg(test)]
@@ -446,14 +410,18 @@ mod tests {
         assert_eq!(parse_stat_ppid(b"42 (sh) S 7 42 42 0"), Some(7));
         assert_eq!(parse_stat_ppid(b"42 (a) b) (c) R 9 1"), Some(9));
         assert_eq!(parse_stat_ppid(b"42 (sh"), None);
+        assert_eq!(parse_stat_ppid(b"42 (sh) S"), None);
+        assert_eq!(parse_stat_ppid(b"42 (sh) S 12"), Some(12));
     }
 
     #[test]
-    fn tree() {
-        let t = [(10, 1), (11, 10), (12, 11), (13, 1), (14, 12), (15, 13)];
-        let mut d = descendants(&t, 10);
-        d.sort();
-        assert_eq!(d, [11, 12, 14]);
-        assert!(descendants(&t, 14).is_empty());
+    fn own_ppid() {
+        use std::string::ToString;
+        let me = std::process::id().to_string();
+        assert_eq!(
+            stat_ppid(me.as_bytes()),
+            Some(std::os::unix::process::parent_id())
+        );
+        assert_eq!(stat_ppid(b"999999999999999999999999999"), None);
     }
 }

@@ -1,5 +1,5 @@
 //! Signal names and numbers (the generic Linux numbering of x86_64 and aarch64).
-use crate::out::{parse_u64, Msg};
+use crate::out::{parse_u64, word, word_index, Msg};
 
 pub const SIGHUP: u32 = 1;
 pub const SIGINT: u32 = 2;
@@ -15,70 +15,58 @@ pub const SIGTTOU: u32 = 22;
 pub const SIGRTMIN: u32 = 32;
 pub const NSIG: u32 = 64;
 
-const NAMES: [&[u8]; 31] = [
-    b"HUP", b"INT", b"QUIT", b"ILL", b"TRAP", b"ABRT", b"BUS", b"FPE", b"KILL", b"USR1", b"SEGV",
-    b"USR2", b"PIPE", b"ALRM", b"TERM", b"STKFLT", b"CHLD", b"CONT", b"STOP", b"TSTP", b"TTIN",
-    b"TTOU", b"URG", b"XCPU", b"XFSZ", b"VTALRM", b"PROF", b"WINCH", b"IO", b"PWR", b"SYS",
-];
+/// Names 1..=31 in order, then the aliases IOT, CLD, POLL and the real-time names (with
+/// the sign of their offset): one packed string (a `&[u8]` table would cost 16 bytes per
+/// entry more).
+const NAMES: &str = "HUP INT QUIT ILL TRAP ABRT BUS FPE KILL USR1 SEGV USR2 PIPE ALRM TERM STKFLT \
+CHLD CONT STOP TSTP TTIN TTOU URG XCPU XFSZ VTALRM PROF WINCH IO PWR SYS IOT CLD POLL RTMIN RTMAX \
+RTMIN+ RTMAX-";
+/// The numbers of the names after SYS.
+const MORE: [u8; 7] = [6, 17, 29, 32, 64, 32, 64];
 
 /// Parses `15`, `TERM`, `SIGTERM`, `sigterm`, `RTMIN+3`, `SIGRTMAX-1`, `IOT`, `CLD`, `POLL`.
 pub fn parse(s: &[u8]) -> Option<u32> {
-    if let Some(n) = parse_u64(s) {
-        return (1..=NSIG as u64).contains(&n).then_some(n as u32);
-    }
-    let mut up = [0u8; 16];
-    if s.len() > up.len() {
-        return None;
-    }
-    for (d, c) in up.iter_mut().zip(s) {
-        *d = c.to_ascii_uppercase();
-    }
-    let mut name = &up[..s.len()];
-    if name.starts_with(b"SIG") {
-        name = &name[3..];
-    }
-    if let Some(i) = NAMES.iter().position(|n| *n == name) {
-        return Some(i as u32 + 1);
-    }
-    let rt = |rest: &[u8], base: u32, up: bool| -> Option<u32> {
-        let off = match rest {
-            [] => 0,
-            [sign, digits @ ..] if *sign == if up { b'+' } else { b'-' } => parse_u64(digits)?,
-            _ => return None,
+    let (mut n, mut low) = (parse_u64(s), 1);
+    if n.is_none() {
+        let s = match s {
+            [a, b, c, rest @ ..] if [*a, *b, *c].eq_ignore_ascii_case(b"SIG") => rest,
+            _ => s,
         };
-        let n = if up {
-            base as u64 + off
+        // The name, with the sign of an offset, and the offset's digits.
+        let i = s.iter().position(|&c| c == b'+' || c == b'-');
+        let (name, digits) = s.split_at(i.map_or(s.len(), |i| i + 1));
+        let w = word_index(NAMES, name, true)?;
+        let base = if w < 31 {
+            w as u64 + 1
         } else {
-            (base as u64).checked_sub(off)?
+            MORE[w - 31] as u64
         };
-        (SIGRTMIN as u64..=NSIG as u64)
-            .contains(&n)
-            .then_some(n as u32)
-    };
-    match name {
-        b"IOT" => Some(6),
-        b"CLD" => Some(SIGCHLD),
-        b"POLL" => Some(29),
-        _ if name.starts_with(b"RTMIN") => rt(&name[5..], SIGRTMIN, true),
-        _ if name.starts_with(b"RTMAX") => rt(&name[5..], NSIG, false),
-        _ => None,
+        n = Some(match w {
+            // RTMIN+N and RTMAX-N stay within the real-time range.
+            36 => base.wrapping_add(parse_u64(digits)?),
+            37 => base.wrapping_sub(parse_u64(digits)?),
+            _ => base,
+        });
+        low = if w > 35 { 32 } else { 1 };
     }
+    n.filter(|n| (low..=NSIG as u64).contains(n))
+        .map(|n| n as u32)
 }
 
 /// Appends `SIGTERM`, `SIGRTMIN+3`, or the number for what has no name.
+#[inline(never)]
 pub fn name(m: &mut Msg, sig: u32) {
-    match sig {
-        1..=31 => {
-            m.s(b"SIG").s(NAMES[sig as usize - 1]);
-        }
-        SIGRTMIN => {
-            m.s(b"SIGRTMIN");
-        }
-        33..=64 => {
-            m.s(b"SIGRTMIN+").u((sig - SIGRTMIN) as u64);
-        }
-        _ => {
-            m.u(sig as u64);
+    if sig == 0 || sig > NSIG {
+        m.u(sig as u64);
+        return;
+    }
+    m.s(b"SIG");
+    if sig < SIGRTMIN {
+        m.s(word(NAMES, sig as usize - 1).unwrap_or(b""));
+    } else {
+        m.s(b"RTMIN");
+        if sig > SIGRTMIN {
+            m.c(b'+').u((sig - SIGRTMIN) as u64);
         }
     }
 }
@@ -99,6 +87,10 @@ mod tests {
         assert_eq!(parse(b"SIGRTMIN+3"), Some(35));
         assert_eq!(parse(b"RTMAX"), Some(64));
         assert_eq!(parse(b"RTMAX-2"), Some(62));
+        assert_eq!(parse(b"rtmax-32"), Some(32));
+        assert_eq!(parse(b"SIGRTMIN+32"), Some(64));
+        assert_eq!(parse(b"cld"), Some(17));
+        assert_eq!(parse(b"SIGPOLL"), Some(29));
         assert_eq!(parse(b"64"), Some(64));
         for bad in [
             &b"0"[..],
@@ -108,6 +100,12 @@ mod tests {
             b"RTMIN+40",
             b"RTMAX-40",
             b"RTMIN-1",
+            b"RTMIN+",
+            b"RTMAX-33",
+            b"RTMIN+33",
+            b"TERM+1",
+            b"SIG",
+            b"SIGSIGTERM",
             b"-9",
         ] {
             assert_eq!(parse(bad), None, "{:?}", core::str::from_utf8(bad));

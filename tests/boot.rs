@@ -114,6 +114,31 @@ fn boots_runs_the_command_and_powers_off() {
 }
 
 #[test]
+fn boot_parameters_come_from_the_environment() {
+    if skip_unless_root("boot_parameters_come_from_the_environment") {
+        return;
+    }
+    // A kernel hands init the key=value words of its command line that it does not take
+    // itself as environment variables: modules=, and hostname= before Linux 5.19.
+    let b = Boot::new("env");
+    std::fs::write(b.dir.join("listed.ko"), "not a module").unwrap();
+    std::fs::write(b.dir.join("unlisted.ko"), "not a module").unwrap();
+    let host = format!("hk-env-{}", std::process::id());
+    let modules = b.dir.display().to_string();
+    let mut c = b.command(&["--modules", &modules, "--", "hostname"]);
+    c.env("hostname", &host).env("modules", "listed");
+    let o = run(&mut c);
+    let con = b.console();
+    assert_eq!(o.status.signal(), Some(libc::SIGINT), "power-off: {con}");
+    assert!(con.lines().any(|l| l == host), "hostname= set it: {con}");
+    assert!(
+        con.contains("listed.ko: "),
+        "modules= named what to load: {con}"
+    );
+    assert!(!con.contains("unlisted.ko"), "and only that: {con}");
+}
+
+#[test]
 fn on_exit_reboot_and_no_command_runs_sh() {
     if skip_unless_root("on_exit_reboot_and_no_command_runs_sh") {
         return;

@@ -1,44 +1,41 @@
 //! `husk init`: tini's flags and variables with tini's meaning, plus dumb-init's.
 use super::{find, getenv, unknown, Arg, Lexer};
 use crate::error::{Error, Result};
-use crate::out::{parse_fixed, parse_u64};
+use crate::out::{cut, parse_fixed, parse_u64, word_index};
 use crate::signals;
-use alloc::vec::Vec;
+use linux_raw_sys::general::{
+    LINUX_REBOOT_CMD_HALT, LINUX_REBOOT_CMD_POWER_OFF, LINUX_REBOOT_CMD_RESTART,
+};
 
 pub const HELP: &str = "\
 usage: husk init [OPTIONS] [--] CMD [ARG]...
-       (also: husk [OPTIONS] -- CMD, or husk installed as init, tini or docker-init)
+  (also husk [OPTIONS] -- CMD, or husk installed as init, tini or docker-init)
 
-Run CMD as the child of a minimal init: forward every signal to it, reap every
-zombie, exit with its status (128+N if signal N killed it).
+Run CMD under a minimal init: forward signals to it, reap zombies, exit with its
+status (128+N if signal N killed it).
 
-  -s              register as a child subreaper (automatic when not PID 1)
-  -p SIG          send SIG to husk when its parent dies
-  -g              forward signals to CMD's process group, not only to CMD
-  -c, --single-child
-                  forward to CMD only, and leave it in husk's process group
-  -r, --rewrite S:T
-                  forward signal S as T; T=0 drops S (repeatable)
-  -e CODE         exit 0 when CMD exits with CODE (0-255, repeatable)
-  -w              warn when reaping a process that is not CMD
-  -v, --verbose   more messages on stderr (repeat up to 3 times)
-  --grace SECS    when CMD exits, SIGTERM what remains, wait up to SECS, then SIGKILL
+  -s            register as a child subreaper (automatic when not PID 1)
+  -p SIG        send SIG to husk when its parent dies
+  -g            signal CMD's process group, not only CMD
+  -c            (--single-child) signal only CMD; leave it in husk's group
+  -r S:T        (--rewrite) forward signal S as T, T=0 drops S (repeatable)
+  -e CODE       exit 0 when CMD exits with CODE (repeatable)
+  -w            warn when reaping a process that is not CMD
+  -v            more messages (up to -vvv)
+  --grace SECS  when CMD exits, SIGTERM what remains, wait SECS, then SIGKILL
+  -l, -h, -V    licence, help, version
+Environment: TINI_SUBREAPER, TINI_KILL_PROCESS_GROUP (as -s, -g), TINI_VERBOSITY=N.
 
-  -l              show the licence
-  -h, --help      this help
-  -V, --version   show the version
-
-Booted by a kernel (or --kernel-init): mount /proc /sys /dev /run..., bring lo up, run
-CMD (default /bin/sh), never exit; SIGTERM/SIGINT reboot, SIGUSR2 powers off, SIGUSR1 halts.
-  --on-exit A     when CMD exits: poweroff (default), reboot, halt or restart
-  --hostname NAME set the host name (or hostname= on the kernel command line)
-  --modules DIR   load DIR/*.ko (or DIR/a.ko... for modules=a,... on the command line)
-  --timings       print how long each boot step took (us)
-
-Environment: TINI_SUBREAPER, TINI_KILL_PROCESS_GROUP (same as -s, -g),
-TINI_VERBOSITY=N (default 1).
+As a kernel's init (or --kernel-init): mount /proc /sys /dev /run..., bring lo up,
+run CMD (default /bin/sh), never exit; SIGTERM/SIGINT reboot, SIGUSR2 powers off,
+SIGUSR1 halts.
+  --on-exit A      when CMD exits: poweroff (default), reboot, halt or restart
+  --hostname NAME  (or hostname= on the kernel command line)
+  --modules DIR    load DIR/*.ko, or DIR/NAME.ko for each NAME of modules=
+  --timings        print how long each boot step took (us)
 ";
 
+// The options that take a value come last, in the order of VALUE_OPTS.
 crate::options!(OPTS {
     HELP_ = "h help",
     VERSION = "V version",
@@ -48,78 +45,108 @@ crate::options!(OPTS {
     WARN = "w",
     SINGLE = "c single-child",
     VERBOSE = "v verbose",
+    KERNEL = "- kernel-init",
+    TIMINGS = "- timings",
     PDEATH = "p",
     EXPECT = "e",
     REWRITE = "r rewrite",
     GRACE = "- grace",
-    KERNEL = "- kernel-init",
-    TIMINGS = "- timings",
     ON_EXIT = "- on-exit",
     HOSTNAME = "- hostname",
     MODULES = "- modules",
 });
 
+/// Each option from PDEATH on: its name, and what a bad value gets told.
+const VALUE_OPTS: [(&str, &str); 7] = [
+    ("-p", "not a signal"),
+    ("-e", "not an exit code (0-255)"),
+    (
+        "--rewrite",
+        "expected SIG:SIG, e.g. 15:2 or TERM:INT (0 drops)",
+    ),
+    ("--grace", "expected seconds, e.g. 5 or 0.5"),
+    ("--on-exit", "expected poweroff, reboot, halt or restart"),
+    ("--hostname", "expected 1 to 64 characters"),
+    ("--modules", ""),
+];
+
 /// What `husk init` was asked to do. `cmd` indexes the argument vector.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InitOpts {
-    pub subreaper: bool,
+#[derive(Debug, PartialEq, Eq)]
+pub struct InitOpts<'a> {
+    /// Bit N set: the flag whose option index is N was given (see the methods).
+    pub flags: u32,
     pub pdeath_signal: u32,
     pub verbosity: u8,
-    pub warn_reap: bool,
-    pub group: bool,
-    pub single_child: bool,
     /// Bit N set: exit code N becomes 0.
     pub remap: [u64; 4],
-    /// `rewrite[S]` is what signal S is forwarded as (0: dropped).
+    /// `rewrite[S]`: 0 to forward signal S as itself, else 1 + what it is forwarded as
+    /// (1: dropped). See [`InitOpts::target`].
     pub rewrite: [u8; 65],
     /// Milliseconds of grace for what remains after CMD exits.
     pub grace_ms: Option<u64>,
-    /// Act as a machine's init (booted by a kernel, or `--kernel-init`).
-    pub kernel: bool,
     pub on_exit: OnExit,
-    pub hostname: Option<Vec<u8>>,
-    pub modules: Option<Vec<u8>>,
-    pub timings: bool,
+    pub hostname: Option<&'a [u8]>,
+    pub modules: Option<&'a [u8]>,
     /// Index of CMD in the arguments; the argument count when there is none (kernel mode).
     pub cmd: usize,
 }
 
-/// What a machine's init does when its command exits.
+/// What a machine's init does when its command exits: the reboot(2) command for it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u32)]
 pub enum OnExit {
-    Poweroff,
-    Reboot,
-    Halt,
-    Restart,
+    Poweroff = LINUX_REBOOT_CMD_POWER_OFF,
+    Reboot = LINUX_REBOOT_CMD_RESTART,
+    Halt = LINUX_REBOOT_CMD_HALT,
+    /// Start CMD again; never given to reboot(2).
+    Restart = 0,
 }
 
-impl Default for InitOpts {
-    fn default() -> InitOpts {
-        let mut rewrite = [0u8; 65];
-        for (i, r) in rewrite.iter_mut().enumerate() {
-            *r = i as u8;
-        }
+impl Default for InitOpts<'_> {
+    fn default() -> Self {
         InitOpts {
-            subreaper: false,
+            flags: 0,
             pdeath_signal: 0,
             verbosity: 1,
-            warn_reap: false,
-            group: false,
-            single_child: false,
             remap: [0; 4],
-            rewrite,
+            rewrite: [0; 65],
             grace_ms: None,
-            kernel: false,
             on_exit: OnExit::Poweroff,
             hostname: None,
             modules: None,
-            timings: false,
             cmd: 0,
         }
     }
 }
 
-impl InitOpts {
+impl InitOpts<'_> {
+    fn has(&self, id: usize) -> bool {
+        self.flags & 1 << id != 0
+    }
+    /// `-s`: tini's subreaper flag (husk is one whenever it is not PID 1 anyway).
+    pub fn subreaper(&self) -> bool {
+        self.has(SUBREAPER)
+    }
+    /// `-g`: signals go to CMD's process group.
+    pub fn group(&self) -> bool {
+        self.has(GROUP) && !self.single_child()
+    }
+    /// `-w`: warn on reaping a zombie that is not CMD.
+    pub fn warn_reap(&self) -> bool {
+        self.has(WARN)
+    }
+    /// `-c`: CMD stays in husk's process group and alone gets the signals.
+    pub fn single_child(&self) -> bool {
+        self.has(SINGLE)
+    }
+    /// A machine's init (booted by a kernel, or `--kernel-init`).
+    pub fn kernel(&self) -> bool {
+        self.has(KERNEL)
+    }
+    pub fn timings(&self) -> bool {
+        self.has(TIMINGS)
+    }
+
     /// The exit status husk reports for CMD's exit code after `-e` remapping.
     pub fn final_code(&self, code: u8) -> u8 {
         if self.remap[code as usize / 64] & (1 << (code % 64)) != 0 {
@@ -128,11 +155,19 @@ impl InitOpts {
             code
         }
     }
+
+    /// What signal `sig` (1..=64) is forwarded as; 0: it is dropped.
+    pub fn target(&self, sig: u32) -> u32 {
+        match self.rewrite[sig as usize] {
+            0 => sig,
+            t => t as u32 - 1,
+        }
+    }
 }
 
 #[derive(Debug, PartialEq, Eq)]
-pub enum Parsed {
-    Run(InitOpts),
+pub enum Parsed<'a> {
+    Run(InitOpts<'a>),
     Help,
     Version,
     License,
@@ -140,21 +175,21 @@ pub enum Parsed {
 
 /// Parses `husk init` arguments starting at `args[start]`. `booted`: husk is a machine's
 /// init (see `boot::detect`), where CMD may be left out.
-pub fn parse<'e>(
-    args: &[&[u8]],
+pub fn parse<'a, 'e>(
+    args: &[&'a [u8]],
     start: usize,
     env: impl Iterator<Item = &'e [u8]> + Clone,
     booted: bool,
-) -> Result<Parsed> {
+) -> Result<Parsed<'a>> {
     let mut o = InitOpts {
-        kernel: booted,
+        flags: (booted as u32) << KERNEL,
         ..InitOpts::default()
     };
     if getenv(env.clone(), b"TINI_SUBREAPER").is_some() {
-        o.subreaper = true;
+        o.flags |= 1 << SUBREAPER;
     }
     if getenv(env.clone(), b"TINI_KILL_PROCESS_GROUP").is_some() {
-        o.group = true;
+        o.flags |= 1 << GROUP;
     }
     if let Some(v) = getenv(env, b"TINI_VERBOSITY") {
         o.verbosity = parse_u64(v)
@@ -164,82 +199,30 @@ pub fn parse<'e>(
     }
     let mut l = Lexer::new(args, start);
     while let Some(arg) = l.next_arg()? {
-        match find(OPTS, arg) {
-            Some(HELP_) => return Ok(Parsed::Help),
-            Some(VERSION) => return Ok(Parsed::Version),
-            Some(LICENSE) => return Ok(Parsed::License),
-            Some(SUBREAPER) => o.subreaper = true,
-            Some(GROUP) => o.group = true,
-            Some(WARN) => o.warn_reap = true,
-            Some(SINGLE) => o.single_child = true,
-            Some(VERBOSE) => o.verbosity = o.verbosity.saturating_add(1),
-            Some(PDEATH) => {
-                let v = l.value("-p")?;
-                o.pdeath_signal =
-                    signals::parse(v).ok_or_else(|| Error::bad("-p", v, "not a signal"))?;
+        let Some(id) = find(OPTS, arg) else {
+            if let Arg::Operand(_) = arg {
+                l.unread_operand();
+                break;
             }
-            Some(EXPECT) => {
-                let v = l.value("-e")?;
-                let c = parse_u64(v)
-                    .filter(|&c| c <= 255)
-                    .ok_or_else(|| Error::bad("-e", v, "not an exit code (0-255)"))?;
-                o.remap[c as usize / 64] |= 1 << (c % 64);
-            }
-            Some(REWRITE) => {
-                let v = l.value("--rewrite")?;
-                let (s, t) = parse_rewrite(v).ok_or_else(|| {
-                    Error::bad(
-                        "--rewrite",
-                        v,
-                        "expected SIG:SIG, e.g. 15:2 or TERM:INT (0 drops)",
-                    )
-                })?;
-                o.rewrite[s as usize] = t as u8;
-            }
-            Some(GRACE) => {
-                let v = l.value("--grace")?;
-                o.grace_ms = Some(
-                    parse_fixed(v, 3)
-                        .filter(|&ms| ms <= 86_400_000)
-                        .ok_or_else(|| {
-                            Error::bad("--grace", v, "expected seconds, e.g. 5 or 0.5")
-                        })?,
-                );
-            }
-            Some(KERNEL) => o.kernel = true,
-            Some(TIMINGS) => o.timings = true,
-            Some(ON_EXIT) => {
-                let v = l.value("--on-exit")?;
-                o.on_exit = match crate::out::word_index("poweroff reboot halt restart", v, false) {
-                    Some(0) => OnExit::Poweroff,
-                    Some(1) => OnExit::Reboot,
-                    Some(2) => OnExit::Halt,
-                    Some(_) => OnExit::Restart,
-                    None => {
-                        return Err(Error::bad(
-                            "--on-exit",
-                            v,
-                            "expected poweroff, reboot, halt or restart",
-                        ))
-                    }
-                };
-            }
-            Some(HOSTNAME) => {
-                let v = l.value("--hostname")?;
-                o.hostname = Some(hostname(v)?.to_vec());
-            }
-            Some(MODULES) => o.modules = Some(l.value("--modules")?.to_vec()),
-            _ => match arg {
-                Arg::Operand(_) => {
-                    l.unread_operand();
-                    break;
+            return Err(unknown(arg, "(see husk init --help)"));
+        };
+        match id {
+            HELP_ => return Ok(Parsed::Help),
+            VERSION => return Ok(Parsed::Version),
+            LICENSE => return Ok(Parsed::License),
+            VERBOSE => o.verbosity = o.verbosity.saturating_add(1),
+            _ if id < PDEATH => o.flags |= 1 << id,
+            _ => {
+                let (name, why) = VALUE_OPTS[id - PDEATH];
+                let v = l.value(name)?;
+                if value(&mut o, id, v).is_none() {
+                    return Err(Error::bad(name, v, why));
                 }
-                other => return Err(unknown(other, "(see husk init --help)")),
-            },
+            }
         }
     }
     o.cmd = l.rest();
-    if o.cmd >= args.len() && !o.kernel {
+    if o.cmd >= args.len() && !o.kernel() {
         return Err(Error::usage(
             "init",
             "no command given (see husk init --help)",
@@ -248,37 +231,51 @@ pub fn parse<'e>(
     Ok(Parsed::Run(o))
 }
 
-/// A host name the kernel takes: 1 to 64 bytes (`__NEW_UTS_LEN`).
-pub fn hostname(v: &[u8]) -> Result<&[u8]> {
-    if v.is_empty() || v.len() > 64 {
-        return Err(Error::bad("hostname", v, "expected 1 to 64 characters"));
+/// Takes the value `v` of option `id`; None when it is not valid.
+fn value<'a>(o: &mut InitOpts<'a>, id: usize, v: &'a [u8]) -> Option<()> {
+    match id {
+        PDEATH => o.pdeath_signal = signals::parse(v)?,
+        EXPECT => {
+            let c = parse_u64(v).filter(|&c| c <= 255)?;
+            o.remap[c as usize / 64] |= 1 << (c % 64);
+        }
+        REWRITE => {
+            let (s, t) = cut(v, b':');
+            let t = match t? {
+                b"0" => 0,
+                t => signals::parse(t)?,
+            };
+            o.rewrite[signals::parse(s)? as usize] = t as u8 + 1;
+        }
+        GRACE => o.grace_ms = Some(parse_fixed(v, 3).filter(|&ms| ms <= 86_400_000)?),
+        ON_EXIT => {
+            let i = word_index("poweroff reboot halt restart", v, false)?;
+            o.on_exit = [
+                OnExit::Poweroff,
+                OnExit::Reboot,
+                OnExit::Halt,
+                OnExit::Restart,
+            ][i];
+        }
+        // A host name the kernel takes: 1 to 64 bytes (`__NEW_UTS_LEN`).
+        HOSTNAME => o.hostname = Some(Some(v).filter(|v| (1..=64).contains(&v.len()))?),
+        _ => o.modules = Some(v),
     }
-    Ok(v)
-}
-
-fn parse_rewrite(v: &[u8]) -> Option<(u32, u32)> {
-    let i = v.iter().position(|&c| c == b':')?;
-    let from = signals::parse(&v[..i])?;
-    let to = if &v[i + 1..] == b"0" {
-        0
-    } else {
-        signals::parse(&v[i + 1..])?
-    };
-    Some((from, to))
+    Some(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn p(args: &[&str], env: &[&str]) -> Result<Parsed> {
+    fn p<'a>(args: &[&'a str], env: &[&str]) -> Result<Parsed<'a>> {
         pb(args, env, false)
     }
-    fn pb(args: &[&str], env: &[&str], booted: bool) -> Result<Parsed> {
+    fn pb<'a>(args: &[&'a str], env: &[&str], booted: bool) -> Result<Parsed<'a>> {
         let a: std::vec::Vec<&[u8]> = args.iter().map(|s| s.as_bytes()).collect();
         parse(&a, 0, env.iter().map(|s| s.as_bytes()), booted)
     }
-    fn run(args: &[&str]) -> InitOpts {
+    fn run<'a>(args: &[&'a str]) -> InitOpts<'a> {
         match p(args, &[]).unwrap() {
             Parsed::Run(o) => o,
             other => panic!("{other:?}"),
@@ -290,7 +287,7 @@ mod tests {
         let o = run(&[
             "-s", "-g", "-w", "-vv", "-p", "SIGKILL", "-e", "3", "-e", "143", "--", "cmd", "-l",
         ]);
-        assert!(o.subreaper && o.group && o.warn_reap);
+        assert!(o.subreaper() && o.group() && o.warn_reap());
         assert_eq!(o.verbosity, 3);
         assert_eq!(o.pdeath_signal, 9);
         assert_eq!(o.final_code(3), 0);
@@ -303,7 +300,7 @@ mod tests {
     fn command_ends_options() {
         let o = run(&["-g", "ls", "-l"]);
         assert_eq!(o.cmd, 1);
-        assert!(o.group);
+        assert!(o.group());
     }
 
     #[test]
@@ -317,11 +314,12 @@ mod tests {
             "--rewrite=HUP:TERM",
             "cmd",
         ]);
-        assert!(o.single_child);
-        assert_eq!(o.rewrite[15], 2);
-        assert_eq!(o.rewrite[10], 0);
-        assert_eq!(o.rewrite[1], 15);
-        assert_eq!(o.rewrite[2], 2);
+        assert!(o.single_child() && !o.group());
+        assert_eq!(o.target(15), 2);
+        assert_eq!(o.target(10), 0);
+        assert_eq!(o.target(1), 15);
+        assert_eq!(o.target(2), 2);
+        assert_eq!(o.target(64), 64);
     }
 
     #[test]
@@ -343,13 +341,13 @@ mod tests {
             "--timings",
             "sh",
         ]);
-        assert!(o.kernel && o.timings);
+        assert!(o.kernel() && o.timings());
         assert_eq!(o.on_exit, OnExit::Reboot);
-        assert_eq!(o.hostname.as_deref(), Some(&b"vm1"[..]));
-        assert_eq!(o.modules.as_deref(), Some(&b"/lib/modules"[..]));
+        assert_eq!(o.hostname, Some(&b"vm1"[..]));
+        assert_eq!(o.modules, Some(&b"/lib/modules"[..]));
         assert_eq!(o.cmd, 7);
         assert_eq!(run(&["x"]).on_exit, OnExit::Poweroff);
-        assert!(!run(&["x"]).kernel);
+        assert!(!run(&["x"]).kernel());
         for a in ["poweroff", "halt", "restart"] {
             assert!(p(&["--on-exit", a, "x"], &[]).is_ok());
         }
@@ -359,7 +357,7 @@ mod tests {
     fn command_is_optional_only_for_a_machine() {
         // Booted by a kernel with nothing after `--`: CMD defaults to /bin/sh.
         match pb(&[], &[], true).unwrap() {
-            Parsed::Run(o) => assert!(o.kernel && o.cmd == 0),
+            Parsed::Run(o) => assert!(o.kernel() && o.cmd == 0),
             other => panic!("{other:?}"),
         }
         match p(&["--kernel-init", "-v"], &[]).unwrap() {
@@ -382,7 +380,7 @@ mod tests {
         .unwrap()
         {
             Parsed::Run(o) => {
-                assert!(o.subreaper && o.group);
+                assert!(o.subreaper() && o.group());
                 assert_eq!(o.verbosity, 3);
             }
             other => panic!("{other:?}"),

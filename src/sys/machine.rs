@@ -1,5 +1,5 @@
-//! What only a machine's init does: reboot, sync, the host name, kernel modules, `lo`,
-//! and the console descriptors.
+//! What only a machine's init does: reboot, sync, kernel modules, `lo`, and the console
+//! descriptors (the host name is `ns::sethostname`).
 use super::{sc0, sc2, sc3, sc4, Fd, RawFd, Result};
 use linux_raw_sys::general as g;
 use syscalls::Sysno;
@@ -20,11 +20,6 @@ pub fn reboot(cmd: u32) -> Result<()> {
 /// sync(2)
 pub fn sync() {
     let _ = sc0(Sysno::sync);
-}
-
-/// sethostname(2)
-pub fn sethostname(name: &[u8]) -> Result<()> {
-    sc2(Sysno::sethostname, name.as_ptr() as usize, name.len()).map(drop)
 }
 
 /// finit_module(fd, "", 0): loads the kernel module in the open file `fd`.
