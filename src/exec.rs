@@ -22,8 +22,9 @@
 use crate::error::{Error, Result};
 use crate::out::Msg;
 use crate::spec::{Spec, ALL, NEWCGROUP, NEWNS, NEWPID, NEWUSER, NS_TYPES};
-use crate::state::{self, cut, num, proc};
-use crate::sys::enter::{chroot, fchdir};
+use crate::path::CPath;
+use crate::state::{self, cut, num};
+use crate::sys::enter::{chroot, fchdir, readlink_at};
 use crate::sys::start::CVec;
 use crate::sys::{self, fs, ns, Errno, Fd, Pid};
 use alloc::vec::Vec;
@@ -72,8 +73,8 @@ fn hex(s: &[u8]) -> u64 {
 /// controllers; v2: `unified` on a hybrid host, the top on a v2-only one). Done before
 /// any setns, while the host's /sys and cgroup namespace are ours. (cgroup.procs works on
 /// v1 and v2; clone3's CLONE_INTO_CGROUP would on v2 only.)
-fn join_cgroups(pid: &[u8]) -> Result<()> {
-    let cg = state::foreign_cgroups(pid);
+fn join_cgroups(dir: &Fd) -> Result<()> {
+    let cg = state::foreign_cgroups(dir);
     let mut rest = &cg[..];
     while !rest.is_empty() {
         let line = cut(&mut rest, b'\n');
@@ -95,8 +96,8 @@ fn join_cgroups(pid: &[u8]) -> Result<()> {
 /// Writes 0 (the writer) to /sys/fs/cgroup/HIERARCHY/PATH/cgroup.procs.
 #[inline(never)]
 fn cgroup_procs(hierarchy: &[u8], path: &[u8]) -> sys::Result<()> {
-    let p = crate::path::CPath::new(&[b"/sys/fs/cgroup/", hierarchy, path, b"/cgroup.procs"]);
-    sys::write_all(fs::open(p.c(), g::O_WRONLY)?.raw(), b"0")
+    let p = CPath::new(&[b"/sys/fs/cgroup/", hierarchy, path, b"/cgroup.procs"]);
+    fs::write_at(g::AT_FDCWD, p.c(), b"0", false)
 }
 
 /// Runs `husk exec` with what `husk run`'s parser made of its arguments.
@@ -125,39 +126,35 @@ pub fn run(argv: CVec, envp: CVec, args: &[&'static [u8]], t0: u64) -> i32 {
 /// Turns the parsed options into `husk run`'s description of joining the target.
 fn prepare(args: &[&'static [u8]], s: &mut Spec) -> Result<()> {
     let pid = crate::cli::exec::target(args, s)? as Pid;
-    let err = |p: &[u8], e| Error::sys("exec into", p, e);
-    let (pid, fd, t) = match s.name.take() {
+    let t = match s.name.take() {
         Some(n) => state::lookup(n)?,
-        None => match state::pidfd(pid, 0) {
-            Ok((fd, t)) => (pid, fd, t),
-            Err(e) => return Err(err(&num(pid as u64), e)),
-        },
+        None => state::open(pid, 0).map_err(|e| Error::sys("exec into", &num(pid as u64), e))?,
     };
-    let p = num(pid as u64);
-    let err = |e| err(&p, e);
+    let err = |e| Error::sys("exec into", &num(t.pid as u64), e);
     // Less the namespaces the target shares with us: joining one's own user namespace
     // is EINVAL, and one owned by another user namespace than the target's may be
     // refused (EPERM).
     let sel = if s.ns == 0 { ALL | NEWUSER } else { s.ns };
     let mut join = sel;
     for &(ty, f) in &NS_TYPES {
-        let link = |p: &[u8]| fs::readlink(proc(p, b"ns/", ty.as_bytes()).c());
-        if link(&p) == link(b"self") {
+        let link = CPath::new(&[b"/proc/self/ns/", ty.as_bytes()]);
+        let ours = readlink_at(g::AT_FDCWD, link.c());
+        if ours == readlink_at(t.dir.raw(), sys::cstr(&link.c().to_bytes_with_nul()[11..])) {
             join &= !f;
         }
     }
     if sel & NEWCGROUP != 0 {
-        join_cgroups(&p)?;
+        join_cgroups(&t.dir)?;
     }
-    let status = fs::read_file(proc(&p, b"status", b"").c()).unwrap_or_default();
-    let dir = |w: &[u8]| {
-        let fd = fs::open(proc(&p, w, b"").c(), g::O_PATH | g::O_DIRECTORY);
+    let status = state::read(t.dir.raw(), c"status");
+    let dir = |w| {
+        let fd = fs::open_at(t.dir.raw(), w, g::O_PATH | g::O_DIRECTORY, 0);
         fd.map_or(-1, Fd::leak)
     };
     let mut e = Enter {
         fds: Vec::new(),
-        root: if sel & NEWNS != 0 { dir(b"root") } else { -1 },
-        cwd: dir(b"cwd"),
+        root: if sel & NEWNS != 0 { dir(c"root") } else { -1 },
+        cwd: dir(c"cwd"),
         bnd: hex(field(&status, b"CapBnd:")),
         nnp: field(&status, b"NoNewPrivs:") == b"1",
         seccomp: field(&status, b"Seccomp:") == b"2",
@@ -167,18 +164,14 @@ fn prepare(args: &[&'static [u8]], s: &mut Spec) -> Result<()> {
     let pidns = join & NEWPID;
     let user = if pidns != 0 { join & NEWUSER } else { 0 };
     if user != 0 {
-        ns::setns(fd.raw(), user).map_err(err)?;
+        ns::setns(t.fd.raw(), user).map_err(err)?;
     }
     if pidns != 0 {
-        e.fds.push((ns::pidfd_open(pid).map_err(err)?.leak(), pidns));
+        e.fds.push((ns::pidfd_open(t.pid).map_err(err)?.leak(), pidns));
     }
     let rest = join & !pidns & !user;
     if rest != 0 {
-        e.fds.push((fd.leak(), rest));
-    }
-    // What was read of /proc/PID is the target's only if it is still there.
-    if state::start(pid) != Some(t) {
-        return Err(err(Errno::ESRCH));
+        e.fds.push((t.fd.leak(), rest));
     }
     if join & NEWUSER != 0 {
         // In a joined user namespace, be its root unless told otherwise (as nsenter).

@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::out::{parse_fixed, parse_u64, word, Msg};
 use crate::path::CPath;
 use crate::spec::{Join, NS_TYPES};
-use crate::sys::enter::rename;
+use crate::sys::enter::{readlink_at, rename};
 use crate::sys::net::unlink;
 use crate::sys::{self, fs, ns, Errno, Fd, Pid};
 use alloc::vec::Vec;
@@ -84,40 +84,53 @@ pub fn num(n: u64) -> Vec<u8> {
     m.0
 }
 
-/// /proc/PID/A/B (PID in decimal, or `self`).
-#[inline(never)]
-pub fn proc(pid: &[u8], a: &[u8], b: &[u8]) -> CPath {
-    CPath::new(&[b"/proc/", pid, b"/", a, b])
-}
-
-/// The start time of a live process.
-#[inline(never)]
-pub fn start(pid: Pid) -> Option<u64> {
-    parse_start(&fs::read_file(proc(&num(pid as u64), b"stat", b"").c()).ok()?)
-}
-
 fn path(name: &[u8]) -> CPath {
     CPath::new(&[DIR, name])
 }
 
-/// A pidfd for `pid`, and its start time, which must be `want` (unless 0). Read once the
-/// pidfd is open, it is the start time of the process the pidfd names: not a successor.
+/// The file `dir/name`, or nothing if it cannot be read.
 #[inline(never)]
-pub fn pidfd(pid: Pid, want: u64) -> sys::Result<(Fd, u64)> {
+pub fn read(dir: sys::RawFd, name: &core::ffi::CStr) -> Vec<u8> {
+    fs::read_at(dir, name).unwrap_or_default()
+}
+
+/// A process held by a pidfd and its /proc/PID directory (whose files stay that process's
+/// even once its pid is reused: they fail instead).
+pub struct Proc {
+    pub pid: Pid,
+    pub fd: Fd,
+    pub dir: Fd,
+    /// Its start time, /proc/PID/stat field 22 (clock ticks since boot): with the pid, an
+    /// identity that a reused pid does not have.
+    pub start: u64,
+}
+
+/// Opens the live process `pid`, which must have started at `want` (unless 0). The start
+/// time is read once both descriptors are open, through the directory: if the pidfd's
+/// process were another one, the directory's would have exited (and its stat be gone).
+#[inline(never)]
+pub fn open(pid: Pid, want: u64) -> sys::Result<Proc> {
+    let p = CPath::new(&[b"/proc/", &num(pid as u64)]);
+    let dir = fs::open(p.c(), g::O_PATH | g::O_DIRECTORY).map_err(|_| Errno::ESRCH)?;
     let fd = ns::pidfd_open(pid)?;
-    match start(pid) {
-        Some(t) if want == 0 || t == want => Ok((fd, t)),
+    match parse_start(&read(dir.raw(), c"stat")) {
+        Some(start) if want == 0 || start == want => Ok(Proc {
+            pid,
+            fd,
+            dir,
+            start,
+        }),
         _ => Err(Errno::ESRCH),
     }
 }
 
-/// The live container NAME: its first process's pid, a pidfd for it, its start time.
+/// The live container NAME.
 #[inline(never)]
-pub fn lookup(name: &[u8]) -> Result<(Pid, Fd, u64)> {
-    let b = fs::read_file(path(name).c()).unwrap_or_default();
+pub fn lookup(name: &[u8]) -> Result<Proc> {
+    let b = read(g::AT_FDCWD, path(name).c());
     let why = match decode(&b) {
-        Some((pid, t, _)) => match pidfd(pid, t) {
-            Ok((fd, t)) => return Ok((pid, fd, t)),
+        Some((pid, t, _)) => match open(pid, t) {
+            Ok(p) => return Ok(p),
             Err(Errno::ESRCH) => "not running any more",
             Err(e) => return Err(Error::sys("pidfd_open", name, e)),
         },
@@ -131,19 +144,19 @@ pub fn lookup(name: &[u8]) -> Result<(Pid, Fd, u64)> {
 #[inline(never)]
 pub fn open_ns(j: &Join) -> Result<Fd> {
     match j.path.strip_prefix(DIR) {
-        Some(name) => lookup(name).map(|x| x.1),
+        Some(name) => lookup(name).map(|p| p.fd),
         None => fs::open(CPath::new(&[&j.path]).c(), g::O_RDONLY)
             .map_err(|e| Error::sys("open namespace", &j.path, e)),
     }
 }
 
-/// The lines of /proc/PID/cgroup (`ID:CONTROLLERS:PATH\n`) that differ from ours: the
-/// cgroups PID is in and we are not. (Both files list the same hierarchies in the same
-/// order: the kernel's.)
+/// The lines of /proc/PID/cgroup (`ID:CONTROLLERS:PATH\n`, PID's directory `dir`) that
+/// differ from ours: the cgroups PID is in and we are not. (Both files list the same
+/// hierarchies in the same order: the kernel's.)
 #[inline(never)]
-pub fn foreign_cgroups(pid: &[u8]) -> Vec<u8> {
-    let theirs = fs::read_file(proc(pid, b"cgroup", b"").c()).unwrap_or_default();
-    let ours = fs::read_file(c"/proc/self/cgroup").unwrap_or_default();
+pub fn foreign_cgroups(dir: &Fd) -> Vec<u8> {
+    let theirs = read(dir.raw(), c"cgroup");
+    let ours = read(g::AT_FDCWD, c"/proc/self/cgroup");
     let (mut out, mut a, mut b) = (Vec::new(), &theirs[..], &ours[..]);
     while !a.is_empty() {
         let line = cut(&mut a, b'\n');
@@ -201,10 +214,9 @@ impl Claim {
     /// is replaced. (`_cgroup` is unused: /proc/PID/cgroup tells.)
     #[inline(never)]
     pub fn commit(&mut self, pid: Pid, ns: u32, _cgroup: &[u8]) -> Result<()> {
-        let Some(t) = start(pid) else {
+        let Ok(p) = open(pid, 0) else {
             return Ok(()); // Already over: nothing to record.
         };
-        let p = num(pid as u64);
         let mut names = Msg::new();
         for &(name, flag) in &NS_TYPES {
             if ns & flag != 0 {
@@ -212,15 +224,15 @@ impl Claim {
             }
         }
         names.0.pop();
-        let cg = foreign_cgroups(&p);
+        let cg = foreign_cgroups(&p.dir);
         let mut line = &cg[..];
         cut(&mut line, b':');
         cut(&mut line, b':');
-        let root = fs::readlink(proc(&p, b"root", b"").c()).unwrap_or_default();
+        let root = readlink_at(p.dir.raw(), c"root").unwrap_or_default();
         let rec = [
-            &p[..],
+            &num(pid as u64)[..],
             b" ",
-            &num(t),
+            &num(p.start),
             b" ",
             &names.0,
             b"\n",
@@ -251,7 +263,7 @@ impl Drop for Claim {
     fn drop(&mut self) {
         let _ = unlink(self.tmp.c());
         let dst = path(self.name);
-        if fs::read_file(dst.c()).is_ok_and(|b| b == self.rec) {
+        if read(g::AT_FDCWD, dst.c()) == self.rec {
             let _ = unlink(dst.c());
         }
     }
@@ -313,7 +325,7 @@ fn row(m: &mut Msg, json: bool, v: &[&[u8]]) {
 pub fn list(json: bool) -> i32 {
     // /proc/uptime is in seconds since boot with two decimals: in the clock ticks
     // (USER_HZ, 100) that start times count.
-    let up = fs::read_file(c"/proc/uptime").unwrap_or_default();
+    let up = read(g::AT_FDCWD, c"/proc/uptime");
     let now = parse_fixed(cut(&mut &up[..], b' '), 2).unwrap_or(0);
     let mut m = Msg::new();
     if json {
@@ -323,11 +335,11 @@ pub fn list(json: bool) -> i32 {
         m.0.make_ascii_uppercase();
     }
     let _ = fs::for_each_entry(c"/run/husk", &mut |name: &[u8]| {
-        let b = fs::read_file(path(name).c()).unwrap_or_default();
+        let b = read(g::AT_FDCWD, path(name).c());
         let Some((pid, t, f)) = decode(&b) else {
             return;
         };
-        if name[0] != b'.' && start(pid) == Some(t) {
+        if name[0] != b'.' && open(pid, t).is_ok() {
             let mut u = num(now.saturating_sub(t) / 100);
             if !json {
                 u.push(b's');
@@ -402,8 +414,10 @@ mod tests {
         // Our own start time, as the kernel writes it.
         let me = std::process::id() as Pid;
         let stat = std::fs::read(std::format!("/proc/{me}/stat")).unwrap();
-        assert_eq!(start(me), Some(parse_start(&stat).unwrap()));
-        assert!(pidfd(me, 1).is_err(), "another start time");
+        let t = parse_start(&stat).unwrap();
+        assert_eq!(open(me, 0).unwrap().start, t);
+        assert_eq!(open(me, t).unwrap().pid, me);
+        assert!(open(me, 1).is_err(), "another start time");
     }
 
     #[test]

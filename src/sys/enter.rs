@@ -1,5 +1,5 @@
 //! What `husk exec` and the container records need beyond the rest of `sys`: entering a
-//! root directory, renaming a file into place.
+//! root directory, reading links below a directory, renaming a file into place.
 use super::{sc1, sc5, Result};
 use core::ffi::CStr;
 use linux_raw_sys::general as g;
@@ -28,4 +28,17 @@ pub fn rename(from: &CStr, to: &CStr, noreplace: bool) -> Result<()> {
         noreplace as usize, // RENAME_NOREPLACE is 1
     )
     .map(drop)
+}
+
+/// readlinkat(dir, path): the link's target (up to 256 bytes).
+pub fn readlink_at(dir: super::RawFd, path: &CStr) -> Result<alloc::vec::Vec<u8>> {
+    let mut buf = [0u8; 256];
+    let n = super::sc4(
+        Sysno::readlinkat,
+        dir as isize as usize,
+        path.as_ptr() as usize,
+        buf.as_mut_ptr() as usize,
+        buf.len(),
+    )?;
+    Ok(buf[..n].to_vec())
 }
