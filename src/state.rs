@@ -1,16 +1,17 @@
 //! /run/husk/NAME: the records of containers started with `husk run --name NAME`, for
 //! `husk exec NAME`, `husk list` and `--join TYPE=NAME`.
 //!
-//! A record is `PID START NAMESPACES\nCGROUP\nROOTFS\n` (the paths on lines of their own:
-//! they may hold spaces). It is written once the container is up, atomically (a temporary
-//! file renamed into place), and removed by husk when the container ends. If husk is
+//! A record is five lines, `PID START NAMESPACES ROOTFS CGROUP` (one field a line: paths
+//! may hold spaces, and `husk list` prints them in that order). It is written once the
+//! container is up, atomically (a temporary file renamed into place), and removed by husk
+//! when the container ends. If husk is
 //! killed (SIGKILL) the record stays behind, but its container is gone too (its first
 //! process has the parent-death signal SIGKILL): a record is trusted only while
 //! /proc/PID/stat shows a live process with the recorded start time — a pid the kernel
 //! reused has another start time — so a stale record is never listed or entered, and the
 //! next `run --name` with that name replaces it.
 use crate::error::{Error, Result};
-use crate::out::{parse_fixed, parse_u64, word, Msg};
+use crate::out::{parse_u64, Msg};
 use crate::path::CPath;
 use crate::spec::{Join, NS_TYPES};
 use crate::sys::enter::{readlink_at, rename};
@@ -46,18 +47,16 @@ pub fn cut<'a>(rest: &mut &'a [u8], sep: u8) -> &'a [u8] {
     while i < b.len() && b[i] != sep {
         i += 1;
     }
-    *rest = &b[(i + 1).min(b.len())..];
-    &b[..i]
+    let (head, tail) = b.split_at(i);
+    *rest = tail.get(1..).unwrap_or(tail);
+    head
 }
 
-/// A record's pid and start time, and its five fields as text (missing ones empty).
+/// A record's pid and start time.
 #[inline(never)]
-pub fn decode(mut b: &[u8]) -> Option<(Pid, u64, [&[u8]; 5])> {
-    let mut f = [&b""[..]; 5];
-    for (x, &sep) in f.iter_mut().zip(b"  \n\n\n") {
-        *x = cut(&mut b, sep);
-    }
-    Some((parse_u64(f[0])? as Pid, parse_u64(f[1])?, f))
+pub fn ids(mut b: &[u8]) -> Option<(Pid, u64)> {
+    let pid = parse_u64(cut(&mut b, b'\n'))?;
+    Some((pid as Pid, parse_u64(cut(&mut b, b'\n'))?))
 }
 
 /// The start time from /proc/PID/stat (`pid (comm) state ... starttime`; comm may hold
@@ -128,8 +127,8 @@ pub fn open(pid: Pid, want: u64) -> sys::Result<Proc> {
 #[inline(never)]
 pub fn lookup(name: &[u8]) -> Result<Proc> {
     let b = read(g::AT_FDCWD, path(name).c());
-    let why = match decode(&b) {
-        Some((pid, t, _)) => match open(pid, t) {
+    let why = match ids(&b) {
+        Some((pid, t)) => match open(pid, t) {
             Ok(p) => return Ok(p),
             Err(Errno::ESRCH) => "not running any more",
             Err(e) => return Err(Error::sys("pidfd_open", name, e)),
@@ -229,17 +228,18 @@ impl Claim {
         cut(&mut line, b':');
         cut(&mut line, b':');
         let root = readlink_at(p.dir.raw(), c"root").unwrap_or_default();
+        let nl = b"\n";
         let rec = [
             &num(pid as u64)[..],
-            b" ",
+            nl,
             &num(p.start),
-            b" ",
+            nl,
             &names.0,
-            b"\n",
-            cut(&mut line, b'\n'),
-            b"\n",
+            nl,
             &root,
-            b"\n",
+            nl,
+            cut(&mut line, b'\n'),
+            nl,
         ]
         .concat();
         let dst = path(self.name);
@@ -288,21 +288,28 @@ pub fn json_str(m: &mut Msg, s: &[u8]) {
     m.c(b'"');
 }
 
-/// The columns of `husk list`, and their widths in text.
-const COLS: &str = "name pid uptime namespaces rootfs cgroup";
+/// The columns of `husk list` (JSON keys), and their widths in text.
+const COLS: &[u8] = b"name pid uptime namespaces rootfs cgroup";
 const WIDTHS: &[u8; 6] = b"\x10\x08\x08\x1b\x06\x00";
 
-/// One container of `husk list`: a JSON object and a comma, or a line of text columns
-/// (with `v` empty: the column names).
+/// One container of `husk list`, NAME, up `up`, recorded as `rec`: a JSON object and a
+/// comma, or a line of text columns.
 #[inline(never)]
-fn row(m: &mut Msg, json: bool, v: &[&[u8]]) {
+fn row(m: &mut Msg, json: bool, name: &[u8], up: &[u8], mut rec: &[u8]) {
+    let mut keys = COLS;
     for i in 0..6 {
-        let key = word(COLS, i).unwrap_or_default();
-        let val = v.get(i).copied().unwrap_or(key);
+        let key = cut(&mut keys, b' ');
+        let mut val = name;
+        if i > 0 {
+            val = cut(&mut rec, b'\n'); // the pid, then the start time (replaced), ...
+        }
+        if i == 2 {
+            val = up;
+        }
         if json {
             m.s(if i == 0 { b"{\"" } else { b",\"" }).s(key).s(b"\":");
             if i == 1 || i == 2 {
-                m.s(val); // pid and uptime: numbers
+                m.s(val); // numbers
             } else {
                 json_str(m, val);
             }
@@ -323,28 +330,26 @@ fn row(m: &mut Msg, json: bool, v: &[&[u8]]) {
 /// `husk list [--json]`: the live containers, in directory order (on a tmpfs /run, the
 /// newest first).
 pub fn list(json: bool) -> i32 {
-    // /proc/uptime is in seconds since boot with two decimals: in the clock ticks
-    // (USER_HZ, 100) that start times count.
+    // /proc/uptime is in seconds since boot; start times in clock ticks (USER_HZ, 100).
     let up = read(g::AT_FDCWD, c"/proc/uptime");
-    let now = parse_fixed(cut(&mut &up[..], b' '), 2).unwrap_or(0);
+    let now = parse_u64(cut(&mut &up[..], b'.')).unwrap_or(0);
     let mut m = Msg::new();
     if json {
         m.c(b'[');
     } else {
-        row(&mut m, false, &[]);
-        m.0.make_ascii_uppercase();
+        row(&mut m, false, b"NAME", b"UPTIME", b"PID\n\nNAMESPACES\nROOTFS\nCGROUP");
     }
     let _ = fs::for_each_entry(c"/run/husk", &mut |name: &[u8]| {
-        let b = read(g::AT_FDCWD, path(name).c());
-        let Some((pid, t, f)) = decode(&b) else {
+        let rec = read(g::AT_FDCWD, path(name).c());
+        let Some((pid, t)) = ids(&rec) else {
             return;
         };
-        if name[0] != b'.' && open(pid, t).is_ok() {
-            let mut u = num(now.saturating_sub(t) / 100);
+        if !name.starts_with(b".") && open(pid, t).is_ok() {
+            let mut u = num(now.saturating_sub(t / 100));
             if !json {
                 u.push(b's');
             }
-            row(&mut m, json, &[name, f[0], &u, f[2], f[4], f[3]]);
+            row(&mut m, json, name, &u, &rec);
         }
     });
     if json {
@@ -384,16 +389,13 @@ mod tests {
 
     #[test]
     fn records() {
-        let (pid, t, f) = decode(b"4242 123456 mnt,pid\n/husk/web\n/srv/root fs\n").unwrap();
-        assert_eq!((pid, t), (4242, 123456));
         assert_eq!(
-            f,
-            [&b"4242"[..], b"123456", b"mnt,pid", b"/husk/web", b"/srv/root fs"]
+            ids(b"4242\n123456\nmnt,pid\n/srv/root fs\n/husk\n"),
+            Some((4242, 123456))
         );
-        // Missing fields are empty; the pid and the start time are required.
-        assert_eq!(decode(b"1 2"), Some((1, 2, [&b"1"[..], b"2", b"", b"", b""])));
-        for bad in [&b""[..], b"1\n2 x\n\n", b"x 2 \n\n\n", b"1 2x \n\n\n"] {
-            assert_eq!(decode(bad), None, "{bad:?}");
+        assert_eq!(ids(b"1\n2"), Some((1, 2)));
+        for bad in [&b""[..], b"1 2\n", b"1\n", b"x\n2\n", b"1\n2x\n"] {
+            assert_eq!(ids(bad), None, "{bad:?}");
         }
     }
 
@@ -423,17 +425,16 @@ mod tests {
     #[test]
     fn list_rows() {
         let mut m = Msg::new();
-        row(&mut m, false, &[]);
-        m.0.make_ascii_uppercase();
-        let r: [&[u8]; 6] = [b"web", b"42", b"7s", b"mnt,pid", b"/", b"/husk-1"];
-        row(&mut m, false, &r);
+        row(&mut m, false, b"NAME", b"UPTIME", b"PID\n\nNAMESPACES\nROOTFS\nCGROUP");
+        let rec = b"42\n99\nmnt,pid\n/\n/husk-1\n";
+        row(&mut m, false, b"web", b"7s", rec);
         assert_eq!(
             std::str::from_utf8(&m.0).unwrap(),
             "NAME             PID      UPTIME   NAMESPACES                  ROOTFS CGROUP\n\
              web              42       7s       mnt,pid                     /      /husk-1\n"
         );
         let mut m = Msg::new();
-        row(&mut m, true, &[b"a\"b", b"42", b"7", b"", b"/r", b""]);
+        row(&mut m, true, b"a\"b", b"7", b"42\n99\n\n/r\n");
         assert_eq!(
             m.0,
             b"{\"name\":\"a\\\"b\",\"pid\":42,\"uptime\":7,\"namespaces\":\"\",\
