@@ -81,7 +81,7 @@ impl Container {
             }
             let rec = record(&name);
             assert_eq!(
-                rec.split(' ').next(),
+                rec.lines().next(),
                 Some(pid.to_string().as_str()),
                 "{rec}"
             );
@@ -560,8 +560,8 @@ fn a_stale_record_is_not_listed_not_entered_and_replaced() {
     dead.wait().unwrap();
     let me = std::process::id();
     for (tag, rec) in [
-        ("stale-dead", format!("{dead_pid} 12345 pid\n\n/\n")),
-        ("stale-reused", format!("{me} 1 pid\n\n/\n")),
+        ("stale-dead", format!("{dead_pid}\n12345\npid\n/\n\n")),
+        ("stale-reused", format!("{me}\n1\npid\n/\n\n")),
     ] {
         let n = name(tag);
         let path = format!("{DIR}/{n}");
@@ -587,12 +587,12 @@ fn a_stale_record_is_not_listed_not_entered_and_replaced() {
         assert_eq!(run.line(), "ready");
         let pid = child_of(run.pid());
         for _ in 0..500 {
-            if record(&n).starts_with(&format!("{pid} ")) {
+            if record(&n).starts_with(&format!("{pid}\n")) {
                 break;
             }
             std::thread::sleep(Duration::from_millis(2));
         }
-        assert!(record(&n).starts_with(&format!("{pid} ")), "{}", record(&n));
+        assert!(record(&n).starts_with(&format!("{pid}\n")), "{}", record(&n));
         kill(run.pid(), libc::SIGTERM);
         assert_eq!(run.wait(), 143);
         assert!(!Path::new(&path).exists());
