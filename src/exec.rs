@@ -69,10 +69,11 @@ fn hex(s: &[u8]) -> u64 {
 
 /// Moves husk into the target's cgroups (C1 and CMD inherit them): each line of
 /// /proc/PID/cgroup (`ID:CONTROLLERS:PATH`) that is not also ours, by writing 0 (the
-/// writer) to the hierarchy's cgroup.procs under /sys/fs/cgroup (v1: named after its
-/// controllers; v2: `unified` on a hybrid host, the top on a v2-only one). Done before
-/// any setns, while the host's /sys and cgroup namespace are ours. (cgroup.procs works on
-/// v1 and v2; clone3's CLONE_INTO_CGROUP would on v2 only.)
+/// writer) under /sys/fs/cgroup: on v1 to the hierarchy's (named after its controllers)
+/// `tasks`, on v2 (`unified` on a hybrid host, the top on a v2-only one) to `cgroup.procs`.
+/// Done before any setns, while the host's /sys and cgroup namespace are ours. (Moving a
+/// whole process takes the kernel's threadgroup lock, an RCU grace period when cold:
+/// ~10 ms measured here; v1 lets a thread move itself without it.)
 fn join_cgroups(dir: &Fd) -> Result<()> {
     let cg = state::foreign_cgroups(dir);
     let mut rest = &cg[..];
@@ -82,21 +83,21 @@ fn join_cgroups(dir: &Fd) -> Result<()> {
         cut(&mut path, b':');
         let ctl = cut(&mut path, b':');
         let r = match ctl {
-            b"" => match cgroup_procs(b"unified", path) {
-                Err(Errno::ENOENT) => cgroup_procs(b"", path),
+            b"" => match join(b"unified", path, b"/cgroup.procs") {
+                Err(Errno::ENOENT) => join(b"", path, b"/cgroup.procs"),
                 r => r,
             },
-            _ => cgroup_procs(ctl.strip_prefix(b"name=").unwrap_or(ctl), path),
+            _ => join(ctl.strip_prefix(b"name=").unwrap_or(ctl), path, b"/tasks"),
         };
         r.map_err(|e| Error::sys("join cgroup", line, e))?;
     }
     Ok(())
 }
 
-/// Writes 0 (the writer) to /sys/fs/cgroup/HIERARCHY/PATH/cgroup.procs.
+/// Writes 0 (the writer) to /sys/fs/cgroup/HIERARCHY/PATH/FILE.
 #[inline(never)]
-fn cgroup_procs(hierarchy: &[u8], path: &[u8]) -> sys::Result<()> {
-    let p = CPath::new(&[b"/sys/fs/cgroup/", hierarchy, path, b"/cgroup.procs"]);
+fn join(hierarchy: &[u8], path: &[u8], file: &[u8]) -> sys::Result<()> {
+    let p = CPath::new(&[b"/sys/fs/cgroup/", hierarchy, path, file]);
     fs::write_at(g::AT_FDCWD, p.c(), b"0", false)
 }
 
