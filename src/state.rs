@@ -87,6 +87,12 @@ fn path(name: &[u8]) -> CPath {
     CPath::new(&[DIR, name])
 }
 
+/// The record of NAME (empty if none).
+#[inline(never)]
+fn record(name: &[u8]) -> Vec<u8> {
+    read(g::AT_FDCWD, path(name).c())
+}
+
 /// The file `dir/name`, or nothing if it cannot be read.
 #[inline(never)]
 pub fn read(dir: sys::RawFd, name: &core::ffi::CStr) -> Vec<u8> {
@@ -126,7 +132,7 @@ pub fn open(pid: Pid, want: u64) -> sys::Result<Proc> {
 /// The live container NAME.
 #[inline(never)]
 pub fn lookup(name: &[u8]) -> Result<Proc> {
-    let b = read(g::AT_FDCWD, path(name).c());
+    let b = record(name);
     let why = match ids(&b) {
         Some((pid, t)) => match open(pid, t) {
             Ok(p) => return Ok(p),
@@ -216,45 +222,31 @@ impl Claim {
         let Ok(p) = open(pid, 0) else {
             return Ok(()); // Already over: nothing to record.
         };
-        let mut names = Msg::new();
+        let mut m = Msg::new();
+        m.u(pid as u64).nl().u(p.start).nl();
+        let mut sep: &[u8] = b"";
         for &(name, flag) in &NS_TYPES {
             if ns & flag != 0 {
-                names.s(name.as_bytes()).c(b',');
+                m.s(sep).s(name.as_bytes());
+                sep = b",";
             }
         }
-        names.0.pop();
         let cg = foreign_cgroups(&p.dir);
         let mut line = &cg[..];
         cut(&mut line, b':');
         cut(&mut line, b':');
         let root = readlink_at(p.dir.raw(), c"root").unwrap_or_default();
-        let nl = b"\n";
-        let rec = [
-            &num(pid as u64)[..],
-            nl,
-            &num(p.start),
-            nl,
-            &names.0,
-            nl,
-            &root,
-            nl,
-            cut(&mut line, b'\n'),
-            nl,
-        ]
-        .concat();
-        let dst = path(self.name);
-        let mut r = sys::write_all(self.fd.raw(), &rec);
-        if r.is_ok() {
-            r = rename(self.tmp.c(), dst.c(), true);
-            if r == Err(Errno::EEXIST) {
-                if lookup(self.name).is_ok() {
-                    return Err(in_use(self.name));
-                }
-                r = rename(self.tmp.c(), dst.c(), false);
+        m.nl().s(&root).nl().s(cut(&mut line, b'\n')).nl();
+        let (tmp, dst) = (self.tmp.c(), path(self.name));
+        let mut r = sys::write_all(self.fd.raw(), &m.0).and_then(|_| rename(tmp, dst.c(), true));
+        if r == Err(Errno::EEXIST) {
+            if lookup(self.name).is_ok() {
+                return Err(in_use(self.name));
             }
+            r = rename(tmp, dst.c(), false);
         }
         r.map_err(|e| Error::sys("write", dst.bytes(), e))?;
-        self.rec = rec;
+        self.rec = m.0;
         Ok(())
     }
 }
@@ -262,9 +254,8 @@ impl Claim {
 impl Drop for Claim {
     fn drop(&mut self) {
         let _ = unlink(self.tmp.c());
-        let dst = path(self.name);
-        if read(g::AT_FDCWD, dst.c()) == self.rec {
-            let _ = unlink(dst.c());
+        if record(self.name) == self.rec {
+            let _ = unlink(path(self.name).c());
         }
     }
 }
@@ -340,7 +331,7 @@ pub fn list(json: bool) -> i32 {
         row(&mut m, false, b"NAME", b"UPTIME", b"PID\n\nNAMESPACES\nROOTFS\nCGROUP");
     }
     let _ = fs::for_each_entry(c"/run/husk", &mut |name: &[u8]| {
-        let rec = read(g::AT_FDCWD, path(name).c());
+        let rec = record(name);
         let Some((pid, t)) = ids(&rec) else {
             return;
         };
