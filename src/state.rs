@@ -175,13 +175,12 @@ pub fn foreign_cgroups(dir: &Fd) -> Vec<u8> {
 
 /// A name being claimed by `husk run --name`: checked free and its temporary file created
 /// before the container exists, recorded once it runs ([`Claim::commit`]); dropping the
-/// claim removes the temporary file and, once committed, the record if it is still ours.
+/// claim (once the container has ended) removes the temporary file, and the record unless
+/// it is a live container's: ours is over, another's is left alone.
 pub struct Claim {
     name: &'static [u8],
     tmp: CPath,
     fd: Fd,
-    /// What was recorded (empty before the commit).
-    rec: Vec<u8>,
 }
 
 fn in_use(name: &[u8]) -> Error {
@@ -204,12 +203,7 @@ pub fn prepare(name: &'static [u8]) -> Result<Claim> {
     let flags = g::O_WRONLY | g::O_CREAT | g::O_EXCL;
     let fd = fs::open_at(g::AT_FDCWD, tmp.c(), flags, 0o644)
         .map_err(|e| Error::sys("create", tmp.bytes(), e))?;
-    Ok(Claim {
-        name,
-        tmp,
-        fd,
-        rec: Vec::new(),
-    })
+    Ok(Claim { name, tmp, fd })
 }
 
 impl Claim {
@@ -246,7 +240,6 @@ impl Claim {
             r = rename(tmp, dst.c(), false);
         }
         r.map_err(|e| Error::sys("write", dst.bytes(), e))?;
-        self.rec = m.0;
         Ok(())
     }
 }
@@ -254,7 +247,7 @@ impl Claim {
 impl Drop for Claim {
     fn drop(&mut self) {
         let _ = unlink(self.tmp.c());
-        if record(self.name) == self.rec {
+        if lookup(self.name).is_err() {
             let _ = unlink(path(self.name).c());
         }
     }
@@ -279,15 +272,15 @@ pub fn json_str(m: &mut Msg, s: &[u8]) {
     m.c(b'"');
 }
 
-/// The columns of `husk list` (JSON keys), and their widths in text.
-const COLS: &[u8] = b"name pid uptime namespaces rootfs cgroup";
+/// What comes before each value of `husk list --json`, and the columns' widths in text.
+const KEYS: &[u8] = b"{\"name\": ,\"pid\": ,\"uptime\": ,\"namespaces\": ,\"rootfs\": ,\"cgroup\":";
 const WIDTHS: &[u8; 6] = b"\x10\x08\x08\x1b\x06\x00";
 
 /// One container of `husk list`, NAME, up `up`, recorded as `rec`: a JSON object and a
 /// comma, or a line of text columns.
 #[inline(never)]
 fn row(m: &mut Msg, json: bool, name: &[u8], up: &[u8], mut rec: &[u8]) {
-    let mut keys = COLS;
+    let mut keys = KEYS;
     for i in 0..6 {
         let key = cut(&mut keys, b' ');
         let mut val = name;
@@ -298,7 +291,7 @@ fn row(m: &mut Msg, json: bool, name: &[u8], up: &[u8], mut rec: &[u8]) {
             val = up;
         }
         if json {
-            m.s(if i == 0 { b"{\"" } else { b",\"" }).s(key).s(b"\":");
+            m.s(key);
             if i == 1 || i == 2 {
                 m.s(val); // numbers
             } else {
