@@ -103,22 +103,28 @@ fn join(hierarchy: &[u8], path: &[u8], file: &[u8]) -> sys::Result<()> {
 
 /// Runs `husk exec` with what `husk run`'s parser made of its arguments.
 pub fn run(argv: CVec, envp: CVec, args: &[&'static [u8]], t0: u64) -> i32 {
-    let r = match crate::cli::run::parse(args, 2, 0) {
+    let mut r = crate::cli::run::parse(args, 2, 0);
+    if let Ok(Some(s)) = &mut r {
+        if let Err(e) = prepare(args, s) {
+            r = Err(e);
+        }
+    }
+    match r {
+        Ok(Some(s)) => crate::launch::run(argv, envp, &s, t0),
         Ok(None) => {
             Msg::new().s(crate::cli::exec::HELP.as_bytes()).out();
-            return 0;
+            0
         }
-        Ok(Some(mut s)) => prepare(args, &mut s).map(|_| s),
-        Err(e) if e.op == b"run" => Err(Error::usage(
-            "exec",
-            "expected [OPTIONS] PID|NAME CMD (see husk exec --help)",
-        )),
-        Err(e) => Err(e),
-    };
-    match r {
-        Ok(s) => crate::launch::run(argv, envp, &s, t0),
         Err(e) => {
-            e.print();
+            if e.op == b"run" {
+                Error::usage(
+                    "exec",
+                    "expected [OPTIONS] PID|NAME CMD (see husk exec --help)",
+                )
+                .print();
+            } else {
+                e.print();
+            }
             125
         }
     }
@@ -127,11 +133,12 @@ pub fn run(argv: CVec, envp: CVec, args: &[&'static [u8]], t0: u64) -> i32 {
 /// Turns the parsed options into `husk run`'s description of joining the target.
 fn prepare(args: &[&'static [u8]], s: &mut Spec) -> Result<()> {
     let pid = crate::cli::exec::target(args, s)? as Pid;
+    let err = |p: Pid| move |e| Error::sys("exec into", &num(p as u64), e);
     let t = match s.name.take() {
         Some(n) => state::lookup(n)?,
-        None => state::open(pid, 0).map_err(|e| Error::sys("exec into", &num(pid as u64), e))?,
+        None => state::open(pid, 0).map_err(err(pid))?,
     };
-    let err = |e| Error::sys("exec into", &num(t.pid as u64), e);
+    let err = err(t.pid);
     // Less the namespaces the target shares with us: joining one's own user namespace
     // is EINVAL, and one owned by another user namespace than the target's may be
     // refused (EPERM).
@@ -152,14 +159,14 @@ fn prepare(args: &[&'static [u8]], s: &mut Spec) -> Result<()> {
         let fd = fs::open_at(t.dir.raw(), w, g::O_PATH | g::O_DIRECTORY, 0);
         fd.map_or(-1, Fd::leak)
     };
-    let mut e = Enter {
+    let e = s.enter.insert(Enter {
         fds: Vec::new(),
         root: if sel & NEWNS != 0 { dir(c"root") } else { -1 },
         cwd: dir(c"cwd"),
         bnd: hex(field(&status, b"CapBnd:")),
         nnp: field(&status, b"NoNewPrivs:") == b"1",
         seccomp: field(&status, b"Seccomp:") == b"2",
-    };
+    });
     // P joins the user namespace here when it joins the pid namespace (launch); C1 joins
     // the rest.
     let pidns = join & NEWPID;
@@ -180,7 +187,6 @@ fn prepare(args: &[&'static [u8]], s: &mut Spec) -> Result<()> {
         s.gid.get_or_insert(0);
     }
     s.ns = 0;
-    s.enter = Some(e);
     Ok(())
 }
 
