@@ -144,10 +144,10 @@ fn prepare(args: &[&'static [u8]], s: &mut Spec) -> Result<()> {
     // refused (EPERM).
     let sel = if s.ns == 0 { ALL | NEWUSER } else { s.ns };
     let mut join = sel;
+    let me = fs::open(c"/proc/self", g::O_PATH | g::O_DIRECTORY).map_or(-1, Fd::leak);
     for &(ty, f) in &NS_TYPES {
-        let link = CPath::new(&[b"/proc/self/ns/", ty.as_bytes()]);
-        let ours = readlink_at(g::AT_FDCWD, link.c());
-        if ours == readlink_at(t.dir.raw(), sys::cstr(&link.c().to_bytes_with_nul()[11..])) {
+        let link = CPath::new(&[b"ns/", ty.as_bytes()]);
+        if readlink_at(me, link.c()) == readlink_at(t.dir.raw(), link.c()) {
             join &= !f;
         }
     }
