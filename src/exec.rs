@@ -82,23 +82,16 @@ fn join_cgroups(dir: &Fd) -> Result<()> {
         let mut path = line;
         cut(&mut path, b':');
         let ctl = cut(&mut path, b':');
-        let r = match ctl {
-            b"" => match join(b"unified", path, b"/cgroup.procs") {
-                Err(Errno::ENOENT) => join(b"", path, b"/cgroup.procs"),
-                r => r,
-            },
-            _ => join(ctl.strip_prefix(b"name=").unwrap_or(ctl), path, b"/tasks"),
+        let (hierarchy, file): (&[u8], &[u8]) = match ctl {
+            b"" if fs::stat(c"/sys/fs/cgroup/unified").is_ok() => (b"unified", b"/cgroup.procs"),
+            b"" => (b"", b"/cgroup.procs"),
+            _ => (ctl.strip_prefix(b"name=").unwrap_or(ctl), b"/tasks"),
         };
-        r.map_err(|e| Error::sys("join cgroup", line, e))?;
+        let p = CPath::new(&[b"/sys/fs/cgroup/", hierarchy, path, file]);
+        fs::write_at(g::AT_FDCWD, p.c(), b"0", false)
+            .map_err(|e| Error::sys("join cgroup", line, e))?;
     }
     Ok(())
-}
-
-/// Writes 0 (the writer) to /sys/fs/cgroup/HIERARCHY/PATH/FILE.
-#[inline(never)]
-fn join(hierarchy: &[u8], path: &[u8], file: &[u8]) -> sys::Result<()> {
-    let p = CPath::new(&[b"/sys/fs/cgroup/", hierarchy, path, file]);
-    fs::write_at(g::AT_FDCWD, p.c(), b"0", false)
 }
 
 /// Runs `husk exec` with what `husk run`'s parser made of its arguments.
