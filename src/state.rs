@@ -47,9 +47,8 @@ pub fn cut<'a>(rest: &mut &'a [u8], sep: u8) -> &'a [u8] {
     while i < b.len() && b[i] != sep {
         i += 1;
     }
-    let (head, tail) = b.split_at(i);
-    *rest = tail.get(1..).unwrap_or(tail);
-    head
+    *rest = b.get(i + 1..).unwrap_or_default();
+    b.get(..i).unwrap_or_default()
 }
 
 /// A record's pid and start time.
