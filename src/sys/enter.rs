@@ -40,5 +40,5 @@ pub fn readlink_at(dir: super::RawFd, path: &CStr) -> Result<alloc::vec::Vec<u8>
         buf.as_mut_ptr() as usize,
         buf.len(),
     )?;
-    Ok(buf[..n].to_vec())
+    Ok(buf.get(..n).unwrap_or_default().to_vec())
 }
