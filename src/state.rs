@@ -26,7 +26,7 @@ pub const DIR: &[u8] = b"/run/husk/";
 /// `/`, not `.` or `..`.
 pub fn check_name(name: &[u8]) -> Result<&[u8]> {
     if name.len() > 64
-        || matches!(name, b"" | b"." | b"..")
+        || name.len() < 3 && name.iter().all(|&c| c == b'.')
         || name.iter().any(|&c| !c.is_ascii_graphic() || c == b'/')
     {
         return Err(Error::bad(
