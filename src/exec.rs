@@ -21,12 +21,12 @@
 //! pid.
 use crate::error::{Error, Result};
 use crate::out::Msg;
-use crate::spec::{Spec, ALL, NEWCGROUP, NEWNS, NEWPID, NEWUSER, NS_TYPES};
 use crate::path::CPath;
+use crate::spec::{Spec, ALL, NEWCGROUP, NEWNS, NEWPID, NEWUSER, NS_TYPES};
 use crate::state::{self, cut, num};
 use crate::sys::enter::{chroot, fchdir, readlink_at};
 use crate::sys::start::CVec;
-use crate::sys::{self, fs, ns, Errno, Fd, Pid};
+use crate::sys::{self, fs, ns, Fd, Pid};
 use alloc::vec::Vec;
 use linux_raw_sys::general as g;
 use linux_raw_sys::prctl as pr;
@@ -168,7 +168,8 @@ fn prepare(args: &[&'static [u8]], s: &mut Spec) -> Result<()> {
         ns::setns(t.fd.raw(), user).map_err(err)?;
     }
     if pidns != 0 {
-        e.fds.push((ns::pidfd_open(t.pid).map_err(err)?.leak(), pidns));
+        e.fds
+            .push((ns::pidfd_open(t.pid).map_err(err)?.leak(), pidns));
     }
     let rest = join & !pidns & !user;
     if rest != 0 {

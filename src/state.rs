@@ -274,13 +274,15 @@ pub fn json_str(m: &mut Msg, s: &[u8]) {
 /// What comes before each value of `husk list --json`, and the columns' widths in text.
 const KEYS: &[u8] = b"{\"name\": ,\"pid\": ,\"uptime\": ,\"namespaces\": ,\"rootfs\": ,\"cgroup\":";
 const WIDTHS: &[u8; 6] = b"\x10\x08\x08\x1b\x06\x00";
+/// The text header, as a record to print (between NAME and UPTIME).
+const HEADER: &[u8] = b"PID\n\nNAMESPACES\nROOTFS\nCGROUP";
 
 /// One container of `husk list`, NAME, up `up`, recorded as `rec`: a JSON object and a
 /// comma, or a line of text columns.
 #[inline(never)]
 fn row(m: &mut Msg, json: bool, name: &[u8], up: &[u8], mut rec: &[u8]) {
     let mut keys = KEYS;
-    for i in 0..6 {
+    for (i, &width) in WIDTHS.iter().enumerate() {
         let key = cut(&mut keys, b' ');
         let mut val = name;
         if i > 0 {
@@ -300,7 +302,7 @@ fn row(m: &mut Msg, json: bool, name: &[u8], up: &[u8], mut rec: &[u8]) {
             if i > 0 {
                 m.c(b' ');
             }
-            let end = m.0.len() + WIDTHS[i] as usize;
+            let end = m.0.len() + width as usize;
             m.s(val);
             while m.0.len() < end {
                 m.c(b' ');
@@ -320,7 +322,7 @@ pub fn list(json: bool) -> i32 {
     if json {
         m.c(b'[');
     } else {
-        row(&mut m, false, b"NAME", b"UPTIME", b"PID\n\nNAMESPACES\nROOTFS\nCGROUP");
+        row(&mut m, false, b"NAME", b"UPTIME", HEADER);
     }
     let _ = fs::for_each_entry(c"/run/husk", &mut |name: &[u8]| {
         let rec = record(name);
@@ -408,7 +410,7 @@ mod tests {
     #[test]
     fn list_rows() {
         let mut m = Msg::new();
-        row(&mut m, false, b"NAME", b"UPTIME", b"PID\n\nNAMESPACES\nROOTFS\nCGROUP");
+        row(&mut m, false, b"NAME", b"UPTIME", HEADER);
         let rec = b"42\n99\nmnt,pid\n/\n/husk-1\n";
         row(&mut m, false, b"web", b"7s", rec);
         assert_eq!(

@@ -80,11 +80,7 @@ impl Container {
                 std::thread::sleep(Duration::from_millis(2));
             }
             let rec = record(&name);
-            assert_eq!(
-                rec.lines().next(),
-                Some(pid.to_string().as_str()),
-                "{rec}"
-            );
+            assert_eq!(rec.lines().next(), Some(pid.to_string().as_str()), "{rec}");
         }
         Container { name, run, pid }
     }
@@ -592,7 +588,11 @@ fn a_stale_record_is_not_listed_not_entered_and_replaced() {
             }
             std::thread::sleep(Duration::from_millis(2));
         }
-        assert!(record(&n).starts_with(&format!("{pid}\n")), "{}", record(&n));
+        assert!(
+            record(&n).starts_with(&format!("{pid}\n")),
+            "{}",
+            record(&n)
+        );
         kill(run.pid(), libc::SIGTERM);
         assert_eq!(run.wait(), 143);
         assert!(!Path::new(&path).exists());
