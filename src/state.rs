@@ -207,11 +207,12 @@ pub fn prepare(name: &'static [u8]) -> Result<Claim> {
 
 impl Claim {
     /// Records the running container: first process `pid`, namespaces `ns`, the first of
-    /// its cgroups that husk is not in (one husk made), its root. A live container's
-    /// record that appeared since `prepare` wins (the caller then stops ours); a stale one
-    /// is replaced. (`_cgroup` is unused: /proc/PID/cgroup tells.)
+    /// its cgroups that husk is not in (one husk made), its root: `rootfs` as the host
+    /// names it, or if empty /proc/PID/root (which shows `/` for a root pivoted in another
+    /// mount namespace). A live container's record that appeared since `prepare` wins (the
+    /// caller then stops ours); a stale one is replaced.
     #[inline(never)]
-    pub fn commit(&mut self, pid: Pid, ns: u32, _cgroup: &[u8]) -> Result<()> {
+    pub fn commit(&mut self, pid: Pid, ns: u32, rootfs: &[u8]) -> Result<()> {
         let Ok(p) = open(pid, 0) else {
             return Ok(()); // Already over: nothing to record.
         };
@@ -229,7 +230,11 @@ impl Claim {
         cut(&mut line, b':');
         cut(&mut line, b':');
         let root = readlink_at(p.dir.raw(), c"root").unwrap_or_default();
-        m.nl().s(&root).nl().s(cut(&mut line, b'\n')).nl();
+        m.nl()
+            .s(if rootfs.is_empty() { &root } else { rootfs })
+            .nl()
+            .s(cut(&mut line, b'\n'))
+            .nl();
         let (tmp, dst) = (self.tmp.c(), path(self.name));
         let mut r = sys::write_all(self.fd.raw(), &m.0).and_then(|_| rename(tmp, dst.c(), true));
         if r == Err(Errno::EEXIST) {
