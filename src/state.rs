@@ -257,33 +257,17 @@ impl Drop for Claim {
     }
 }
 
-/// `"..."` with `"`, `\` and control bytes escaped. Other bytes pass as they are: names
-/// are ASCII; a path that is not UTF-8 stays as the kernel gave it.
-pub fn json_str(m: &mut Msg, s: &[u8]) {
-    m.c(b'"');
-    for &c in s {
-        if c == b'"' || c == b'\\' {
-            m.c(b'\\');
-        }
-        if c < 0x20 {
-            m.s(b"\\u00")
-                .c(b'0' + (c >> 4))
-                .c(b"0123456789abcdef"[c as usize & 15]);
-        } else {
-            m.c(c);
-        }
-    }
-    m.c(b'"');
-}
-
-/// What comes before each value of `husk list --json`, and the columns' widths in text.
-const KEYS: &[u8] = b"{\"name\": ,\"pid\": ,\"uptime\": ,\"namespaces\": ,\"rootfs\": ,\"cgroup\":";
+/// What comes before each value of `husk list --json` (with the quotes around strings),
+/// and after the last; the columns' widths in text.
+const KEYS: &[u8] = b"{\"name\":\" \",\"pid\": ,\"uptime\": ,\"namespaces\":\" \",\"rootfs\":\" \",\"cgroup\":\" \"},";
 const WIDTHS: &[u8; 6] = b"\x10\x08\x08\x1b\x06\x00";
 /// The text header, as a record to print (between NAME and UPTIME).
 const HEADER: &[u8] = b"PID\n\nNAMESPACES\nROOTFS\nCGROUP";
 
 /// One container of `husk list`, NAME, up `up`, recorded as `rec`: a JSON object and a
-/// comma, or a line of text columns.
+/// comma, or a line of text columns. In JSON, `"`, `\` and control bytes are escaped;
+/// other bytes pass as they are (names are ASCII; a path that is not UTF-8 stays as the
+/// kernel gave it).
 #[inline(never)]
 fn row(m: &mut Msg, json: bool, name: &[u8], up: &[u8], mut rec: &[u8]) {
     let mut keys = KEYS;
@@ -298,23 +282,26 @@ fn row(m: &mut Msg, json: bool, name: &[u8], up: &[u8], mut rec: &[u8]) {
         }
         if json {
             m.s(key);
-            if i == 1 || i == 2 {
-                m.s(val); // numbers
-            } else {
-                json_str(m, val);
+        } else if i > 0 {
+            m.c(b' ');
+        }
+        let end = m.0.len() + width as usize;
+        for &c in val {
+            let mut c = c;
+            if json && (c == b'"' || c == b'\\') {
+                m.c(b'\\');
             }
-        } else {
-            if i > 0 {
-                m.c(b' ');
+            if json && c < 0x20 {
+                m.s(b"\\u00").c(b'0' + (c >> 4));
+                c = b"0123456789abcdef"[c as usize & 15];
             }
-            let end = m.0.len() + width as usize;
-            m.s(val);
-            while m.0.len() < end {
-                m.c(b' ');
-            }
+            m.c(c);
+        }
+        while !json && m.0.len() < end {
+            m.c(b' ');
         }
     }
-    m.s(if json { b"}," } else { b"\n" });
+    m.s(if json { keys } else { b"\n" });
 }
 
 /// `husk list [--json]`: the live containers, in directory order (on a tmpfs /run, the
@@ -435,7 +422,17 @@ mod tests {
     #[test]
     fn json_escaping() {
         let mut m = Msg::new();
-        json_str(&mut m, b"a\"b\\c\nd\x01\x1f/\xc3\xa9");
-        assert_eq!(m.0, b"\"a\\\"b\\\\c\\u000ad\\u0001\\u001f/\xc3\xa9\"");
+        row(
+            &mut m,
+            true,
+            b"a\"b\\c\nd\x01\x1f/\xc3\xa9",
+            b"0",
+            b"1\n2\n",
+        );
+        assert_eq!(
+            m.0,
+            b"{\"name\":\"a\\\"b\\\\c\\u000ad\\u0001\\u001f/\xc3\xa9\",\"pid\":1,\"uptime\":0,\
+              \"namespaces\":\"\",\"rootfs\":\"\",\"cgroup\":\"\"},"
+        );
     }
 }
