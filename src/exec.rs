@@ -2,10 +2,10 @@
 //! working directory, capability bounding set and no_new_privs — like nsenter or
 //! `docker exec`, and pass CMD's status out.
 //!
-//! It is `husk run` joining every namespace of the target (`--join`) and creating none,
-//! plus what only exec does: it finds the target, moves into its cgroups, opens its root
-//! and working directory, reads its capability bounding set and no_new_privs, and hands
-//! them to the container's first process ([`enter`], right after the joins).
+//! It is `husk run` joining namespaces of the target and creating none, plus what only
+//! exec does: it finds the target, moves into its cgroups, opens its root and working
+//! directory, reads its capability bounding set and no_new_privs, and hands them to the
+//! container's first process ([`enter`], right after the joins).
 //! So there are three processes, and CMD really is a process of the container: husk (P)
 //! joins only the target's pid namespace, which places its *children* there (and its
 //! user namespace first, for the right to: an unprivileged caller has none before); its
@@ -15,45 +15,40 @@
 //! container's PID 1, as any process there. (Were CMD P's child, it would be adopted
 //! outside.)
 //!
-//! The target is named by a pidfd (Linux 5.3+) and its start time: where the kernel can
-//! (5.8+), C1 joins all its namespaces with one setns(pidfd, flags), and a process that
-//! has exited meanwhile is an error (ESRCH), never a reused pid; older kernels get one
-//! /proc/PID/ns file per namespace, opened while the start time shows the same process.
+//! The target is named by a pidfd and its start time, and its namespaces are joined
+//! through the pidfd with one setns(pidfd, flags) (Linux 5.8: husk needs 5.14 for
+//! containers): a process that has exited meanwhile is an error (ESRCH), never a reused
+//! pid.
 use crate::error::{Error, Result};
 use crate::out::Msg;
 use crate::path::CPath;
-use crate::spec::{Spec, ALL, NEWCGROUP, NEWNS, NEWPID, NEWUSER, NEWUTS, NS_TYPES};
-use crate::state::{self, cut, live, proc};
-use crate::sys::enter::{chroot, fchdir};
+use crate::spec::{Spec, ALL, NEWCGROUP, NEWNS, NEWPID, NEWUSER, NS_TYPES};
+use crate::state::{self, cut, num};
+use crate::sys::enter::{chroot, fchdir, readlink_at};
 use crate::sys::start::CVec;
-use crate::sys::{self, fs, ns, Errno, Fd, Pid};
+use crate::sys::{self, fs, ns, Fd, Pid};
 use alloc::vec::Vec;
 use linux_raw_sys::general as g;
 use linux_raw_sys::prctl as pr;
 
 /// What C1 takes from the target besides its namespaces (raw descriptors, inherited).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Enter {
-    /// Namespaces to join: (pidfd or /proc/PID/ns file, CLONE_NEW* flags). P joins the
-    /// pid namespace, C1 the others (`launch`).
+    /// Namespaces to join: (pidfd, CLONE_NEW* flags). P joins the pid namespace, C1 the
+    /// others (`launch`).
     pub fds: Vec<(i32, u32)>,
-    /// O_PATH descriptors of the target's root and working directory (-1: not entered).
-    pub root: i32,
-    pub cwd: i32,
-    /// CapBnd: the capability bounding set.
-    pub bnd: u64,
-    pub nnp: bool,
-    pub seccomp: bool,
-}
-
-/// The namespaces to join: those asked for (`sel`, 0 for all seven), less those the
-/// target shares with us (`same`) — joining one's own user namespace is EINVAL, and one
-/// owned by another user namespace than the target's may be refused (EPERM).
-pub fn to_join(sel: u32, same: u32) -> u32 {
-    (if sel == 0 { ALL | NEWUSER } else { sel }) & !same
+    /// O_PATH descriptors of the target's root and working directory (root -1: neither
+    /// is entered).
+    root: i32,
+    cwd: i32,
+    /// /proc/PID/status: CapBnd (the capability bounding set), NoNewPrivs, Seccomp.
+    bnd: u64,
+    nnp: bool,
+    seccomp: bool,
 }
 
 /// `Key:\tvalue` from /proc/PID/status.
+#[inline(never)]
 fn field<'a>(mut status: &'a [u8], key: &[u8]) -> &'a [u8] {
     while !status.is_empty() {
         let mut v = cut(&mut status, b'\n');
@@ -74,148 +69,111 @@ fn hex(s: &[u8]) -> u64 {
 
 /// Moves husk into the target's cgroups (C1 and CMD inherit them): each line of
 /// /proc/PID/cgroup (`ID:CONTROLLERS:PATH`) that is not also ours, by writing 0 (the
-/// writer) to the hierarchy's cgroup.procs under /sys/fs/cgroup (v1: named after its
-/// controllers; v2: `unified` on a hybrid host, the top on a v2-only one). Done before
-/// any setns, while the host's /sys and cgroup namespace are ours. (clone3's
-/// CLONE_INTO_CGROUP could place CMD directly on v2; cgroup.procs works on v1 and v2.)
-fn join_cgroups(pid: Pid) -> Result<()> {
-    let theirs = fs::read_file(proc(pid, b"cgroup", b"").c()).unwrap_or_default();
-    let ours = fs::read_file(c"/proc/self/cgroup").unwrap_or_default();
-    let mut rest = &theirs[..];
+/// writer) under /sys/fs/cgroup: on v1 to the hierarchy's (named after its controllers)
+/// `tasks`, on v2 (`unified` on a hybrid host, the top on a v2-only one) to `cgroup.procs`.
+/// Done before any setns, while the host's /sys and cgroup namespace are ours. (Moving a
+/// whole process takes the kernel's threadgroup lock, an RCU grace period when cold:
+/// ~10 ms measured here; v1 lets a thread move itself without it.)
+fn join_cgroups(dir: &Fd) -> Result<()> {
+    let cg = state::foreign_cgroups(dir);
+    let mut rest = &cg[..];
     while !rest.is_empty() {
         let line = cut(&mut rest, b'\n');
-        let (mut o, mut same) = (&ours[..], false);
-        while !o.is_empty() {
-            same |= cut(&mut o, b'\n') == line;
-        }
         let mut path = line;
         cut(&mut path, b':');
         let ctl = cut(&mut path, b':');
-        let r = match ctl {
-            _ if same => continue,
-            b"" => match cgroup_procs(b"unified", path) {
-                Err(Errno::ENOENT) => cgroup_procs(b"", path),
-                r => r,
-            },
-            _ => cgroup_procs(ctl.strip_prefix(b"name=").unwrap_or(ctl), path),
+        let (hierarchy, file): (&[u8], &[u8]) = match ctl {
+            b"" if fs::stat(c"/sys/fs/cgroup/unified").is_ok() => (b"unified", b"/cgroup.procs"),
+            b"" => (b"", b"/cgroup.procs"),
+            _ => (ctl.strip_prefix(b"name=").unwrap_or(ctl), b"/tasks"),
         };
-        r.map_err(|e| Error::sys("join cgroup", line, e))?;
+        let p = CPath::new(&[b"/sys/fs/cgroup/", hierarchy, path, file]);
+        fs::write_at(g::AT_FDCWD, p.c(), b"0", false)
+            .map_err(|e| Error::sys("join cgroup", line, e))?;
     }
     Ok(())
 }
 
-/// Writes 0 (the writer) to /sys/fs/cgroup/HIERARCHY/PATH/cgroup.procs.
-#[inline(never)]
-fn cgroup_procs(hierarchy: &[u8], path: &[u8]) -> sys::Result<()> {
-    let p = CPath::new(&[b"/sys/fs/cgroup/", hierarchy, path, b"/cgroup.procs"]);
-    sys::write_all(fs::open(p.c(), g::O_WRONLY)?.raw(), b"0")
-}
-
 /// Runs `husk exec` with what `husk run`'s parser made of its arguments.
 pub fn run(argv: CVec, envp: CVec, args: &[&'static [u8]], t0: u64) -> i32 {
-    let usage = |e: Error| {
-        if e.op == b"run" {
-            Error::usage(
-                "exec",
-                "expected [OPTIONS] PID|NAME CMD (see husk exec --help)",
-            )
-        } else {
-            e
+    let mut r = crate::cli::run::parse(args, 2, 0);
+    if let Ok(Some(s)) = &mut r {
+        if let Err(e) = prepare(args, s) {
+            r = Err(e);
         }
-    };
-    let r = crate::cli::run::parse(args, 2, 0)
-        .map_err(usage)
-        .and_then(|s| {
-            let Some(mut s) = s else {
-                Msg(crate::cli::exec::HELP.as_bytes().to_vec()).out();
-                return Ok(0);
-            };
-            prepare(args, &mut s)?;
-            Ok(crate::launch::run(argv, envp, &s, t0))
-        });
-    r.unwrap_or_else(|e| {
-        e.print();
-        125
-    })
+    }
+    match r {
+        Ok(Some(s)) => crate::launch::run(argv, envp, &s, t0),
+        Ok(None) => {
+            Msg::new().s(crate::cli::exec::HELP.as_bytes()).out();
+            0
+        }
+        Err(e) => {
+            if e.op == b"run" {
+                Error::usage(
+                    "exec",
+                    "expected [OPTIONS] PID|NAME CMD (see husk exec --help)",
+                )
+                .print();
+            } else {
+                e.print();
+            }
+            125
+        }
+    }
 }
 
 /// Turns the parsed options into `husk run`'s description of joining the target.
 fn prepare(args: &[&'static [u8]], s: &mut Spec) -> Result<()> {
     let pid = crate::cli::exec::target(args, s)? as Pid;
-    let (pid, want) = match s.name.take() {
+    let err = |p: Pid| move |e| Error::sys("exec into", &num(p as u64), e);
+    let t = match s.name.take() {
         Some(n) => state::lookup(n)?,
-        None => (pid, 0),
+        None => state::open(pid, 0).map_err(err(pid))?,
     };
-    let pid_s = state::num(pid as u64);
-    let err = |e| Error::sys("exec into", &pid_s, e);
-    let pidfd = ns::pidfd_open(pid);
-    if let Err(e) = pidfd {
-        if e != Errno::ENOSYS {
-            return Err(err(e));
+    let err = err(t.pid);
+    // Less the namespaces the target shares with us: joining one's own user namespace
+    // is EINVAL, and one owned by another user namespace than the target's may be
+    // refused (EPERM).
+    let sel = if s.ns == 0 { ALL | NEWUSER } else { s.ns };
+    let mut join = sel;
+    let me = fs::open(c"/proc/self", g::O_PATH | g::O_DIRECTORY).map_or(-1, Fd::leak);
+    for &(ty, f) in &NS_TYPES {
+        let link = CPath::new(&[b"ns/", ty.as_bytes()]);
+        if readlink_at(me, link.c()) == readlink_at(t.dir.raw(), link.c()) {
+            join &= !f;
         }
     }
-    // Read once the pidfd is open: it names the recorded process, not a successor.
-    let start = state::start(pid)
-        .filter(|&t| want == 0 || t == want)
-        .ok_or_else(|| err(Errno::ESRCH))?;
-    let (me, mut same) = (sys::getpid(), 0);
-    for (ty, f) in NS_TYPES {
-        let link = |p| fs::readlink(proc(p, b"ns/", ty.as_bytes()).c());
-        if link(pid) == link(me) {
-            same |= f;
-        }
-    }
-    let (join, sel) = (to_join(s.ns, same), to_join(s.ns, 0));
     if sel & NEWCGROUP != 0 {
-        join_cgroups(pid)?;
+        join_cgroups(&t.dir)?;
     }
-    let status = fs::read_file(proc(pid, b"status", b"").c()).unwrap_or_default();
-    let dir = |w: &[u8]| {
-        let fd = fs::open(proc(pid, w, b"").c(), g::O_PATH | g::O_DIRECTORY);
+    let status = state::read(t.dir.raw(), c"status");
+    let dir = |w| {
+        let fd = fs::open_at(t.dir.raw(), w, g::O_PATH | g::O_DIRECTORY, 0);
         fd.map_or(-1, Fd::leak)
     };
-    let mut e = Enter {
-        root: if sel & NEWNS != 0 { dir(b"root") } else { -1 },
-        cwd: dir(b"cwd"),
+    let e = s.enter.insert(Enter {
+        fds: Vec::new(),
+        root: if sel & NEWNS != 0 { dir(c"root") } else { -1 },
+        cwd: dir(c"cwd"),
         bnd: hex(field(&status, b"CapBnd:")),
         nnp: field(&status, b"NoNewPrivs:") == b"1",
         seccomp: field(&status, b"Seccomp:") == b"2",
-        ..Enter::default()
-    };
-    // setns(pidfd) is Linux 5.8+: joining our own UTS namespace through our own pidfd
-    // changes nothing, and tells (EINVAL: the kernel takes no pidfd there).
-    let by_pidfd = pidfd.is_ok()
-        && ns::pidfd_open(me).map(|fd| ns::setns(fd.raw(), NEWUTS)) != Ok(Err(Errno::EINVAL));
+    });
     // P joins the user namespace here when it joins the pid namespace (launch); C1 joins
     // the rest.
-    let user = if join & NEWPID != 0 {
-        join & NEWUSER
-    } else {
-        0
-    };
-    for group in [user, join & NEWPID, join & !NEWPID & !user] {
-        for (ty, f) in NS_TYPES {
-            if group & f != 0 {
-                let fd = if by_pidfd {
-                    ns::pidfd_open(pid)
-                } else {
-                    fs::open(proc(pid, b"ns/", ty.as_bytes()).c(), 0)
-                };
-                e.fds
-                    .push((fd.map_err(err)?.leak(), if by_pidfd { group } else { f }));
-                if by_pidfd {
-                    break;
-                }
-            }
-        }
-    }
-    // Files keep the namespaces of a process that has just exited: check it had not.
-    if !live(pid, start) {
-        return Err(err(Errno::ESRCH));
-    }
+    let pidns = join & NEWPID;
+    let user = if pidns != 0 { join & NEWUSER } else { 0 };
     if user != 0 {
-        let (fd, f) = e.fds.remove(0);
-        ns::setns(fd, f).map_err(err)?;
+        ns::setns(t.fd.raw(), user).map_err(err)?;
+    }
+    if pidns != 0 {
+        e.fds
+            .push((ns::pidfd_open(t.pid).map_err(err)?.leak(), pidns));
+    }
+    let rest = join & !pidns & !user;
+    if rest != 0 {
+        e.fds.push((t.fd.leak(), rest));
     }
     if join & NEWUSER != 0 {
         // In a joined user namespace, be its root unless told otherwise (as nsenter).
@@ -223,7 +181,6 @@ fn prepare(args: &[&'static [u8]], s: &mut Spec) -> Result<()> {
         s.gid.get_or_insert(0);
     }
     s.ns = 0;
-    s.enter = Some(e);
     Ok(())
 }
 
@@ -232,21 +189,21 @@ fn prepare(args: &[&'static [u8]], s: &mut Spec) -> Result<()> {
 /// bounding set as its capabilities; a non-root CMD does not get the target's ambient
 /// set, and the securebits are not reproduced either.
 pub fn enter(e: &Enter) -> Result<()> {
-    let err = |op| move |e| Error::sys(op, b"", e);
+    let err = |what: &'static [u8]| move |x| Error::sys("enter the target's", what, x);
     if e.root >= 0 {
         fchdir(e.root)
             .and_then(|_| chroot(c"."))
-            .map_err(err("enter the target's root"))?;
+            .map_err(err(b"root"))?;
         // A cwd the target cannot have (deleted, unreachable) leaves us at its root.
         let _ = fchdir(e.cwd);
     }
     for cap in 0..64 {
-        if e.bnd & 1 << cap == 0 && sys::prctl(pr::PR_CAPBSET_READ, cap, 0) == Ok(1) {
-            sys::prctl(pr::PR_CAPBSET_DROP, cap, 0).map_err(err("drop from the bounding set"))?;
+        if e.bnd >> cap & 1 == 0 && sys::prctl(pr::PR_CAPBSET_READ, cap, 0) == Ok(1) {
+            sys::prctl(pr::PR_CAPBSET_DROP, cap, 0).map_err(err(b"bounding set"))?;
         }
     }
     if e.nnp {
-        sys::prctl(pr::PR_SET_NO_NEW_PRIVS, 1, 0).map_err(err("set no_new_privs"))?;
+        sys::prctl(pr::PR_SET_NO_NEW_PRIVS, 1, 0).map_err(err(b"no_new_privs"))?;
     }
     if e.seccomp {
         // The kernel gives a filter out only to a ptracer with CAP_SYS_ADMIN.
@@ -260,16 +217,6 @@ pub fn enter(e: &Enter) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::*;
-
-    #[test]
-    fn namespaces_to_join() {
-        assert_eq!(to_join(0, 0), ALL | NEWUSER, "all seven by default");
-        assert_eq!(to_join(0, NEWUSER), ALL, "not our own user namespace");
-        assert_eq!(to_join(0, ALL | NEWUSER), 0);
-        assert_eq!(to_join(NEWNET | NEWUTS, 0), NEWNET | NEWUTS);
-        assert_eq!(to_join(NEWNET | NEWUTS, NEWNET | NEWPID), NEWUTS);
-    }
 
     #[test]
     fn status_fields() {

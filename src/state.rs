@@ -1,19 +1,22 @@
 //! /run/husk/NAME: the records of containers started with `husk run --name NAME`, for
 //! `husk exec NAME`, `husk list` and `--join TYPE=NAME`.
 //!
-//! A record is a few `key=value` lines (pid, start, ns, cgroup, rootfs). It is written
-//! once the container is up, atomically (a temporary file renamed into place), and
-//! removed by husk when the container ends. If husk is killed (SIGKILL) the record stays
-//! behind, but its container is gone too (its first process has the parent-death signal
-//! SIGKILL): a record is trusted only while /proc/PID/stat shows a live process with the
-//! recorded start time — a pid the kernel reused has another start time — so a stale
-//! record is never listed or entered, and the next `run --name` with that name replaces it.
+//! A record is five lines, `PID START NAMESPACES ROOTFS CGROUP` (one field a line: paths
+//! may hold spaces, and `husk list` prints them in that order). It is written once the
+//! container is up, atomically (a temporary file renamed into place), and removed by husk
+//! when the container ends. If husk is
+//! killed (SIGKILL) the record stays behind, but its container is gone too (its first
+//! process has the parent-death signal SIGKILL): a record is trusted only while
+//! /proc/PID/stat shows a live process with the recorded start time — a pid the kernel
+//! reused has another start time — so a stale record is never listed or entered, and the
+//! next `run --name` with that name replaces it.
 use crate::error::{Error, Result};
-use crate::out::{parse_fixed, parse_u64, Msg};
+use crate::out::{parse_u64, Msg};
 use crate::path::CPath;
 use crate::spec::{Join, NS_TYPES};
-use crate::sys::enter::{rename, unlink};
-use crate::sys::{self, fs, Errno, Fd, Pid};
+use crate::sys::enter::{readlink_at, rename};
+use crate::sys::net::unlink;
+use crate::sys::{self, fs, ns, Errno, Fd, Pid};
 use alloc::vec::Vec;
 use linux_raw_sys::general as g;
 
@@ -23,9 +26,7 @@ pub const DIR: &[u8] = b"/run/husk/";
 /// `/`, not `.` or `..`.
 pub fn check_name(name: &[u8]) -> Result<&[u8]> {
     if name.len() > 64
-        || name.is_empty()
-        || name == b"."
-        || name == b".."
+        || name.len() < 3 && name.iter().all(|&c| c == b'.')
         || name.iter().any(|&c| !c.is_ascii_graphic() || c == b'/')
     {
         return Err(Error::bad(
@@ -37,35 +38,8 @@ pub fn check_name(name: &[u8]) -> Result<&[u8]> {
     Ok(name)
 }
 
-/// A record: `PID START NS\nCGROUP\nROOTFS\n`.
-#[derive(Debug, Default, PartialEq, Eq)]
-pub struct Record<'a> {
-    /// The container's first process (husk as its PID 1, or CMD), as the host sees it.
-    pub pid: Pid,
-    /// Its start time, /proc/PID/stat field 22 (clock ticks since boot): with the pid, an
-    /// identity that a reused pid does not have.
-    pub start: u64,
-    /// CLONE_NEW* flags of the namespaces the container created.
-    pub ns: u32,
-    /// The container's cgroup when husk made one (the cgroup options), else empty.
-    pub cgroup: &'a [u8],
-    pub rootfs: &'a [u8],
-}
-
-pub fn encode(r: &Record) -> Vec<u8> {
-    let mut m = Msg::new();
-    m.u(r.pid as u64)
-        .c(b' ')
-        .u(r.start)
-        .c(b' ')
-        .u(r.ns as u64)
-        .nl();
-    m.s(r.cgroup).nl().s(r.rootfs).nl();
-    m.0
-}
-
 /// The bytes of `rest` before the first `sep` (all of them if none); `rest` moves past it.
-/// (One small function instead of an iterator adaptor per call site.)
+/// (`out::cut` returns both parts through memory: this one costs less at each call.)
 #[inline(never)]
 pub fn cut<'a>(rest: &mut &'a [u8], sep: u8) -> &'a [u8] {
     let b = *rest;
@@ -73,21 +47,15 @@ pub fn cut<'a>(rest: &mut &'a [u8], sep: u8) -> &'a [u8] {
     while i < b.len() && b[i] != sep {
         i += 1;
     }
-    *rest = &b[(i + 1).min(b.len())..];
-    &b[..i]
+    *rest = b.get(i + 1..).unwrap_or_default();
+    b.get(..i).unwrap_or_default()
 }
 
+/// A record's pid and start time.
 #[inline(never)]
-pub fn decode(mut b: &[u8]) -> Option<Record<'_>> {
-    let mut nums = cut(&mut b, b'\n');
-    let mut num = || parse_u64(cut(&mut nums, b' '));
-    Some(Record {
-        pid: num()? as Pid,
-        start: num()?,
-        ns: num()? as u32,
-        cgroup: cut(&mut b, b'\n'),
-        rootfs: cut(&mut b, b'\n'),
-    })
+pub fn ids(mut b: &[u8]) -> Option<(Pid, u64)> {
+    let pid = parse_u64(cut(&mut b, b'\n'))?;
+    Some((pid as Pid, parse_u64(cut(&mut b, b'\n'))?))
 }
 
 /// The start time from /proc/PID/stat (`pid (comm) state ... starttime`; comm may hold
@@ -96,93 +64,122 @@ pub fn decode(mut b: &[u8]) -> Option<Record<'_>> {
 pub fn parse_start(stat: &[u8]) -> Option<u64> {
     let close = stat.iter().rposition(|&c| c == b')')?;
     let mut f = stat.get(close + 2..)?;
-    if matches!(cut(&mut f, b' '), b"Z" | b"X") {
+    if matches!(f.first(), Some(b'Z' | b'X')) {
         return None;
     }
-    for _ in 0..18 {
+    // Field 22; `f` starts at field 3.
+    for _ in 0..19 {
         cut(&mut f, b' ');
     }
     parse_u64(cut(&mut f, b' '))
 }
 
 /// A number in decimal.
+#[inline(never)]
 pub fn num(n: u64) -> Vec<u8> {
     let mut m = Msg::new();
     m.u(n);
     m.0
 }
 
-/// /proc/PID/A/B
-#[inline(never)]
-pub fn proc(pid: Pid, a: &[u8], b: &[u8]) -> CPath {
-    CPath::new(&[b"/proc/", &num(pid as u64), b"/", a, b])
-}
-
-/// The start time of a live process.
-#[inline(never)]
-pub fn start(pid: Pid) -> Option<u64> {
-    parse_start(&fs::read_file(proc(pid, b"stat", b"").c()).ok()?)
-}
-
-/// Whether `pid` is a live process that started at `start`.
-pub fn live(pid: Pid, t: u64) -> bool {
-    start(pid) == Some(t)
-}
-
 fn path(name: &[u8]) -> CPath {
     CPath::new(&[DIR, name])
 }
 
+/// The record of NAME (empty if none).
 #[inline(never)]
-pub fn ended(name: &[u8]) -> Error {
-    Error::bad("container", name, "not running any more")
+fn record(name: &[u8]) -> Vec<u8> {
+    read(g::AT_FDCWD, path(name).c())
 }
 
-/// The pid and start time recorded for NAME.
-fn ids(name: &[u8]) -> Option<(Pid, u64)> {
-    let b = fs::read_file(path(name).c()).ok()?;
-    decode(&b).map(|r| (r.pid, r.start))
+/// The file `dir/name`, or nothing if it cannot be read.
+#[inline(never)]
+pub fn read(dir: sys::RawFd, name: &core::ffi::CStr) -> Vec<u8> {
+    fs::read_at(dir, name).unwrap_or_default()
 }
 
-/// The pid and start time of the live container NAME.
+/// A process held by a pidfd and its /proc/PID directory (whose files stay that process's
+/// even once its pid is reused: they fail instead).
+pub struct Proc {
+    pub pid: Pid,
+    pub fd: Fd,
+    pub dir: Fd,
+    /// Its start time, /proc/PID/stat field 22 (clock ticks since boot): with the pid, an
+    /// identity that a reused pid does not have.
+    pub start: u64,
+}
+
+/// Opens the live process `pid`, which must have started at `want` (unless 0). The start
+/// time is read once both descriptors are open, through the directory: if the pidfd's
+/// process were another one, the directory's would have exited (and its stat be gone).
 #[inline(never)]
-pub fn lookup(name: &[u8]) -> Result<(Pid, u64)> {
-    match ids(name) {
-        Some((pid, start)) if live(pid, start) => Ok((pid, start)),
-        Some(_) => Err(ended(name)),
-        None => Err(Error::bad(
-            "container",
-            name,
-            "no such container (see husk list)",
-        )),
+pub fn open(pid: Pid, want: u64) -> sys::Result<Proc> {
+    let p = CPath::new(&[b"/proc/", &num(pid as u64)]);
+    let dir = fs::open(p.c(), g::O_PATH | g::O_DIRECTORY).map_err(|_| Errno::ESRCH)?;
+    let fd = ns::pidfd_open(pid)?;
+    match parse_start(&read(dir.raw(), c"stat")) {
+        Some(start) if want == 0 || start == want => Ok(Proc {
+            pid,
+            fd,
+            dir,
+            start,
+        }),
+        _ => Err(Errno::ESRCH),
     }
 }
 
-/// Opens the namespace file of a `--join`: a path, or for a container NAME its first
-/// process's, checked to be the recorded process once open.
+/// The live container NAME.
+#[inline(never)]
+pub fn lookup(name: &[u8]) -> Result<Proc> {
+    let b = record(name);
+    let why = match ids(&b) {
+        Some((pid, t)) => match open(pid, t) {
+            Ok(p) => return Ok(p),
+            Err(Errno::ESRCH) => "not running any more",
+            Err(e) => return Err(Error::sys("pidfd_open", name, e)),
+        },
+        None => "no such container (see husk list)",
+    };
+    Err(Error::bad("container", name, why))
+}
+
+/// Opens the namespace of a `--join`: a file, or for a container NAME a pidfd of its first
+/// process (setns takes one for a single namespace type too).
 #[inline(never)]
 pub fn open_ns(j: &Join) -> Result<Fd> {
-    let Some(name) = j.path.strip_prefix(DIR) else {
-        return fs::open(CPath::new(&[&j.path]).c(), g::O_RDONLY)
-            .map_err(|e| Error::sys("open namespace", &j.path, e));
-    };
-    let (pid, start) = lookup(name)?;
-    let ty = crate::spec::ns_name(j.flag).as_bytes();
-    match fs::open(proc(pid, b"ns/", ty).c(), g::O_RDONLY) {
-        Ok(fd) if live(pid, start) => Ok(fd),
-        _ => Err(ended(name)),
+    match j.path.strip_prefix(DIR) {
+        Some(name) => lookup(name).map(|p| p.fd),
+        None => fs::open(CPath::new(&[&j.path]).c(), g::O_RDONLY)
+            .map_err(|e| Error::sys("open namespace", &j.path, e)),
     }
+}
+
+/// The lines of /proc/PID/cgroup (`ID:CONTROLLERS:PATH\n`, PID's directory `dir`) that
+/// differ from ours: the cgroups PID is in and we are not. (Both files list the same
+/// hierarchies in the same order: the kernel's.)
+#[inline(never)]
+pub fn foreign_cgroups(dir: &Fd) -> Vec<u8> {
+    let theirs = read(dir.raw(), c"cgroup");
+    let ours = read(g::AT_FDCWD, c"/proc/self/cgroup");
+    let (mut out, mut a, mut b) = (Vec::new(), &theirs[..], &ours[..]);
+    while !a.is_empty() {
+        let line = cut(&mut a, b'\n');
+        if line != cut(&mut b, b'\n') {
+            out.extend_from_slice(line);
+            out.push(b'\n');
+        }
+    }
+    out
 }
 
 /// A name being claimed by `husk run --name`: checked free and its temporary file created
 /// before the container exists, recorded once it runs ([`Claim::commit`]); dropping the
-/// claim removes the temporary file and, once committed, the record if it is still ours.
+/// claim (once the container has ended) removes the temporary file, and the record unless
+/// it is a live container's: ours is over, another's is left alone.
 pub struct Claim {
     name: &'static [u8],
     tmp: CPath,
     fd: Fd,
-    pid: Pid,
-    start: u64,
 }
 
 fn in_use(name: &[u8]) -> Error {
@@ -205,46 +202,48 @@ pub fn prepare(name: &'static [u8]) -> Result<Claim> {
     let flags = g::O_WRONLY | g::O_CREAT | g::O_EXCL;
     let fd = fs::open_at(g::AT_FDCWD, tmp.c(), flags, 0o644)
         .map_err(|e| Error::sys("create", tmp.bytes(), e))?;
-    Ok(Claim {
-        name,
-        tmp,
-        fd,
-        pid: 0,
-        start: 0,
-    })
+    Ok(Claim { name, tmp, fd })
 }
 
 impl Claim {
-    /// Records the running container: first process `pid`, namespaces `ns`, `cgroup` (its
-    /// path when husk made one). A live container's record that appeared since `prepare`
-    /// wins (the caller then stops ours); a stale one is replaced.
+    /// Records the running container: first process `pid`, namespaces `ns`, the first of
+    /// its cgroups that husk is not in (one husk made), its root: `rootfs` as the host
+    /// names it, or if empty /proc/PID/root (which shows `/` for a root pivoted in another
+    /// mount namespace). A live container's record that appeared since `prepare` wins (the
+    /// caller then stops ours); a stale one is replaced.
     #[inline(never)]
-    pub fn commit(&mut self, pid: Pid, ns: u32, cgroup: &[u8]) -> Result<()> {
-        let Some(start) = start(pid) else {
+    pub fn commit(&mut self, pid: Pid, ns: u32, rootfs: &[u8]) -> Result<()> {
+        let Ok(p) = open(pid, 0) else {
             return Ok(()); // Already over: nothing to record.
         };
-        let root = fs::readlink(proc(pid, b"root", b"").c()).unwrap_or_default();
-        let rec = encode(&Record {
-            pid,
-            start,
-            ns,
-            cgroup,
-            rootfs: &root,
-        });
-        let dst = path(self.name);
-        let mut r = sys::write_all(self.fd.raw(), &rec);
-        if r.is_ok() {
-            r = rename(self.tmp.c(), dst.c(), true);
-            if r == Err(Errno::EEXIST) {
-                if lookup(self.name).is_ok() {
-                    return Err(in_use(self.name));
-                }
-                r = rename(self.tmp.c(), dst.c(), false);
+        let mut m = Msg::new();
+        m.u(pid as u64).nl().u(p.start).nl();
+        let mut sep: &[u8] = b"";
+        for &(name, flag) in &NS_TYPES {
+            if ns & flag != 0 {
+                m.s(sep).s(name.as_bytes());
+                sep = b",";
             }
         }
+        let cg = foreign_cgroups(&p.dir);
+        let mut line = &cg[..];
+        cut(&mut line, b':');
+        cut(&mut line, b':');
+        let root = readlink_at(p.dir.raw(), c"root").unwrap_or_default();
+        m.nl()
+            .s(if rootfs.is_empty() { &root } else { rootfs })
+            .nl()
+            .s(cut(&mut line, b'\n'))
+            .nl();
+        let (tmp, dst) = (self.tmp.c(), path(self.name));
+        let mut r = sys::write_all(self.fd.raw(), &m.0).and_then(|_| rename(tmp, dst.c(), true));
+        if r == Err(Errno::EEXIST) {
+            if lookup(self.name).is_ok() {
+                return Err(in_use(self.name));
+            }
+            r = rename(tmp, dst.c(), false);
+        }
         r.map_err(|e| Error::sys("write", dst.bytes(), e))?;
-        self.pid = pid;
-        self.start = start;
         Ok(())
     }
 }
@@ -252,83 +251,82 @@ impl Claim {
 impl Drop for Claim {
     fn drop(&mut self) {
         let _ = unlink(self.tmp.c());
-        if self.pid != 0 && ids(self.name) == Some((self.pid, self.start)) {
+        if lookup(self.name).is_err() {
             let _ = unlink(path(self.name).c());
         }
     }
 }
 
-/// `"..."` with `"`, `\` and control bytes escaped. Other bytes pass as they are: names
-/// are ASCII; a path that is not UTF-8 stays as the kernel gave it.
-pub fn json_str(m: &mut Msg, s: &[u8]) {
-    m.c(b'"');
-    for &c in s {
-        if c == b'"' || c == b'\\' {
-            m.c(b'\\');
+/// What comes before each value of `husk list --json` (with the quotes around strings),
+/// and after the last; the columns' widths in text.
+const KEYS: &[u8] = b"{\"name\":\" \",\"pid\": ,\"uptime\": ,\"namespaces\":\" \",\"rootfs\":\" \",\"cgroup\":\" \"},";
+const WIDTHS: &[u8; 6] = b"\x10\x08\x08\x1b\x06\x00";
+/// The text header, as a record to print (between NAME and UPTIME).
+const HEADER: &[u8] = b"PID\n\nNAMESPACES\nROOTFS\nCGROUP";
+
+/// One container of `husk list`, NAME, up `up`, recorded as `rec`: a JSON object and a
+/// comma, or a line of text columns. In JSON, `"`, `\` and control bytes are escaped;
+/// other bytes pass as they are (names are ASCII; a path that is not UTF-8 stays as the
+/// kernel gave it).
+#[inline(never)]
+fn row(m: &mut Msg, json: bool, name: &[u8], up: &[u8], mut rec: &[u8]) {
+    let mut keys = KEYS;
+    for (i, &width) in WIDTHS.iter().enumerate() {
+        let key = cut(&mut keys, b' ');
+        let mut val = name;
+        if i > 0 {
+            val = cut(&mut rec, b'\n'); // the pid, then the start time (replaced), ...
         }
-        if c < 0x20 {
-            m.s(b"\\u00")
-                .c(b'0' + (c >> 4))
-                .c(b"0123456789abcdef"[c as usize & 15]);
-        } else {
+        if i == 2 {
+            val = up;
+        }
+        if json {
+            m.s(key);
+        } else if i > 0 {
+            m.c(b' ');
+        }
+        let end = m.0.len() + width as usize;
+        for &c in val {
+            let mut c = c;
+            if json && (c == b'"' || c == b'\\') {
+                m.c(b'\\');
+            }
+            if json && c < 0x20 {
+                m.s(b"\\u00").c(b'0' + (c >> 4));
+                c = b"0123456789abcdef"[c as usize & 15];
+            }
             m.c(c);
         }
-    }
-    m.c(b'"');
-}
-
-/// `user,mnt,pid`
-pub fn ns_names(ns: u32) -> Vec<u8> {
-    let mut m = Msg::new();
-    for (name, flag) in NS_TYPES {
-        if ns & flag != 0 {
-            if !m.0.is_empty() {
-                m.c(b',');
-            }
-            m.s(name.as_bytes());
+        while !json && m.0.len() < end {
+            m.c(b' ');
         }
     }
-    m.0
+    m.s(if json { keys } else { b"\n" });
 }
 
 /// `husk list [--json]`: the live containers, in directory order (on a tmpfs /run, the
 /// newest first).
 pub fn list(json: bool) -> i32 {
-    // /proc/uptime is in seconds since boot with two decimals: in the clock ticks
-    // (USER_HZ, 100) that start times count.
-    let up = fs::read_file(c"/proc/uptime").unwrap_or_default();
-    let now = parse_fixed(cut(&mut &up[..], b' '), 2).unwrap_or(0);
+    // /proc/uptime is in seconds since boot; start times in clock ticks (USER_HZ, 100).
+    let up = read(g::AT_FDCWD, c"/proc/uptime");
+    let now = parse_u64(cut(&mut &up[..], b'.')).unwrap_or(0);
     let mut m = Msg::new();
-    m.s(if json {
-        b"["
+    if json {
+        m.c(b'[');
     } else {
-        b"NAME             PID      UPTIME   NAMESPACES                  ROOTFS  CGROUP\n"
-    });
+        row(&mut m, false, b"NAME", b"UPTIME", HEADER);
+    }
     let _ = fs::for_each_entry(c"/run/husk", &mut |name: &[u8]| {
-        let b = fs::read_file(path(name).c()).unwrap_or_default();
-        let Some(r) = decode(&b).filter(|r| name[0] != b'.' && live(r.pid, r.start)) else {
+        let rec = record(name);
+        let Some((pid, t)) = ids(&rec) else {
             return;
         };
-        let up = now.saturating_sub(r.start) / 100;
-        let ns = ns_names(r.ns);
-        if json {
-            m.s(b"{\"name\":");
-            json_str(&mut m, name);
-            m.s(b",\"pid\":").u(r.pid as u64).s(b",\"uptime\":").u(up);
-            m.s(b",\"namespaces\":");
-            json_str(&mut m, &ns);
-            m.s(b",\"rootfs\":");
-            json_str(&mut m, r.rootfs);
-            m.s(b",\"cgroup\":");
-            json_str(&mut m, r.cgroup);
-            m.s(b"},");
-        } else {
-            col(&mut m, name, 16);
-            col(&mut m, &num(r.pid as u64), 8);
-            col(&mut m, Msg::new().u(up).c(b's').0.as_slice(), 8);
-            col(&mut m, &ns, 27);
-            col(&mut m, r.rootfs, 6);
-            m.s(r.cgroup).nl();
+        if !name.starts_with(b".") && open(pid, t).is_ok() {
+            let mut u = num(now.saturating_sub(t / 100));
+            if !json {
+                u.push(b's');
+            }
+            row(&mut m, json, name, &u, &rec);
         }
     });
     if json {
@@ -341,25 +339,13 @@ pub fn list(json: bool) -> i32 {
     0
 }
 
-/// `s` left-aligned in a column of `width` bytes, and a space.
-#[inline(never)]
-fn col(m: &mut Msg, s: &[u8], width: usize) {
-    m.s(s);
-    for _ in s.len()..width {
-        m.c(b' ');
-    }
-    m.c(b' ');
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::*;
 
     #[test]
     fn names() {
         for ok in [&b"web"[..], b"a.b-c_d", b"...", b"0", &[b'x'; 64]] {
-            let ok: &'static [u8] = std::boxed::Box::leak(ok.to_vec().into_boxed_slice());
             assert!(check_name(ok).is_ok(), "{ok:?}");
         }
         for bad in [
@@ -374,38 +360,19 @@ mod tests {
             b"caf\xc3\xa9",
             &[b'x'; 65],
         ] {
-            let bad: &'static [u8] = std::boxed::Box::leak(bad.to_vec().into_boxed_slice());
             assert!(check_name(bad).is_err(), "{bad:?}");
         }
     }
 
     #[test]
-    fn records_round_trip() {
-        let r = Record {
-            pid: 4242,
-            start: 123456,
-            ns: NEWUSER | NEWNS,
-            cgroup: b"/husk/web",
-            rootfs: b"/srv/root fs",
-        };
-        let b = encode(&r);
-        let ns = NEWUSER | NEWNS;
+    fn records() {
         assert_eq!(
-            b,
-            std::format!("4242 123456 {ns}\n/husk/web\n/srv/root fs\n").as_bytes()
+            ids(b"4242\n123456\nmnt,pid\n/srv/root fs\n/husk\n"),
+            Some((4242, 123456))
         );
-        assert_eq!(decode(&b), Some(r));
-        let empty = Record {
-            pid: 1,
-            start: 2,
-            ..Record::default()
-        };
-        assert_eq!(encode(&empty), b"1 2 0\n\n\n");
-        assert_eq!(decode(&encode(&empty)).as_ref(), Some(&empty));
-        // Missing lines are empty fields; the three numbers are required.
-        assert_eq!(decode(b"1 2 0"), Some(empty));
-        for bad in [&b""[..], b"1 2\n\n\n", b"x 2 0\n\n\n", b"1 2 0x\n\n\n"] {
-            assert_eq!(decode(bad), None, "{bad:?}");
+        assert_eq!(ids(b"1\n2"), Some((1, 2)));
+        for bad in [&b""[..], b"1 2\n", b"1\n", b"x\n2\n", b"1\n2x\n"] {
+            assert_eq!(ids(bad), None, "{bad:?}");
         }
     }
 
@@ -426,15 +393,46 @@ mod tests {
         // Our own start time, as the kernel writes it.
         let me = std::process::id() as Pid;
         let stat = std::fs::read(std::format!("/proc/{me}/stat")).unwrap();
-        assert!(live(me, parse_start(&stat).unwrap()));
-        assert!(!live(me, 1));
+        let t = parse_start(&stat).unwrap();
+        assert_eq!(open(me, 0).unwrap().start, t);
+        assert_eq!(open(me, t).unwrap().pid, me);
+        assert!(open(me, 1).is_err(), "another start time");
+    }
+
+    #[test]
+    fn list_rows() {
+        let mut m = Msg::new();
+        row(&mut m, false, b"NAME", b"UPTIME", HEADER);
+        let rec = b"42\n99\nmnt,pid\n/\n/husk-1\n";
+        row(&mut m, false, b"web", b"7s", rec);
+        assert_eq!(
+            std::str::from_utf8(&m.0).unwrap(),
+            "NAME             PID      UPTIME   NAMESPACES                  ROOTFS CGROUP\n\
+             web              42       7s       mnt,pid                     /      /husk-1\n"
+        );
+        let mut m = Msg::new();
+        row(&mut m, true, b"a\"b", b"7", b"42\n99\n\n/r\n");
+        assert_eq!(
+            m.0,
+            b"{\"name\":\"a\\\"b\",\"pid\":42,\"uptime\":7,\"namespaces\":\"\",\
+              \"rootfs\":\"/r\",\"cgroup\":\"\"},"
+        );
     }
 
     #[test]
     fn json_escaping() {
         let mut m = Msg::new();
-        json_str(&mut m, b"a\"b\\c\nd\x01\x1f/\xc3\xa9");
-        assert_eq!(m.0, b"\"a\\\"b\\\\c\\u000ad\\u0001\\u001f/\xc3\xa9\"");
-        assert_eq!(ns_names(NEWNET | NEWUTS | NEWUSER), b"user,net,uts");
+        row(
+            &mut m,
+            true,
+            b"a\"b\\c\nd\x01\x1f/\xc3\xa9",
+            b"0",
+            b"1\n2\n",
+        );
+        assert_eq!(
+            m.0,
+            b"{\"name\":\"a\\\"b\\\\c\\u000ad\\u0001\\u001f/\xc3\xa9\",\"pid\":1,\"uptime\":0,\
+              \"namespaces\":\"\",\"rootfs\":\"\",\"cgroup\":\"\"},"
+        );
     }
 }

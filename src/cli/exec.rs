@@ -22,14 +22,18 @@ its namespaces, cgroup, root and cwd, with its capability bounding set, no_new_p
 #[inline(never)]
 pub fn target(args: &[&'static [u8]], s: &mut Spec) -> Result<u32> {
     if s.rootfs.is_some()
-        || s.hostname.is_some()
-        || !(s.binds.is_empty() && s.tmpfs.is_empty() && s.joins.is_empty())
-        || !(s.rlimits.is_empty() && s.uid_maps.is_empty() && s.gid_maps.is_empty())
-        || s.map_root
-        || s.read_only
-        || s.proc_
-        || s.timings
-        || !s.init
+        | s.hostname.is_some()
+        | !s.binds.is_empty()
+        | !s.tmpfs.is_empty()
+        | !s.joins.is_empty()
+        | !s.rlimits.is_empty()
+        | !s.uid_maps.is_empty()
+        | !s.gid_maps.is_empty()
+        | s.map_root
+        | s.read_only
+        | s.proc_
+        | s.timings
+        | !s.init
     {
         return Err(Error::usage(
             "exec",
@@ -37,22 +41,20 @@ pub fn target(args: &[&'static [u8]], s: &mut Spec) -> Result<u32> {
         ));
     }
     let mut pid = 0;
+    let at = |i| args.get(i).copied().unwrap_or_default();
     if s.name.is_none() {
-        let t = args[s.cmd];
+        let t = at(s.cmd);
         match parse_u64(t) {
             Some(p @ 1..=0x3fff_ffff) => pid = p as u32,
             Some(_) => return Err(Error::bad("exec", t, "not a process id")),
             None => s.name = Some(crate::state::check_name(t)?),
         }
-        s.cmd += 1;
-        if args.get(s.cmd) == Some(&&b"--"[..]) {
-            s.cmd += 1;
-        }
+        s.cmd += 1 + (at(s.cmd + 1) == b"--") as usize;
     }
-    match args.get(s.cmd) {
-        Some(c) if !c.is_empty() => Ok(pid),
-        _ => Err(Error::usage("exec", "no command given")),
+    if at(s.cmd).is_empty() {
+        return Err(Error::usage("exec", "no command given"));
     }
+    Ok(pid)
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! What `husk exec` and the container records need beyond the rest of `sys`: entering a
-//! root directory, setting capabilities, renaming and removing files.
-use super::{sc1, sc2, sc3, sc5, Result};
+//! root directory, reading links below a directory, renaming a file into place.
+use super::{sc1, sc5, Result};
 use core::ffi::CStr;
 use linux_raw_sys::general as g;
 use syscalls::Sysno;
@@ -13,16 +13,6 @@ pub fn fchdir(fd: super::RawFd) -> Result<()> {
 /// chroot(2)
 pub fn chroot(path: &CStr) -> Result<()> {
     sc1(Sysno::chroot, path.as_ptr() as usize).map(drop)
-}
-
-/// capset(2) with version 3 (64-bit) sets: effective, permitted, inheritable.
-pub fn capset(eff: u64, prm: u64, inh: u64) -> Result<()> {
-    let hdr = [g::_LINUX_CAPABILITY_VERSION_3, 0];
-    // struct __user_cap_data_struct[2]: {effective, permitted, inheritable} per 32 bits.
-    let lo = |v: u64| v as u32;
-    let hi = |v: u64| (v >> 32) as u32;
-    let data = [lo(eff), lo(prm), lo(inh), hi(eff), hi(prm), hi(inh)];
-    sc2(Sysno::capset, hdr.as_ptr() as usize, data.as_ptr() as usize).map(drop)
 }
 
 /// renameat2(AT_FDCWD, from, AT_FDCWD, to, flags): with RENAME_NOREPLACE, EEXIST
@@ -40,13 +30,15 @@ pub fn rename(from: &CStr, to: &CStr, noreplace: bool) -> Result<()> {
     .map(drop)
 }
 
-/// unlinkat(AT_FDCWD, path, 0)
-pub fn unlink(path: &CStr) -> Result<()> {
-    sc3(
-        Sysno::unlinkat,
-        g::AT_FDCWD as isize as usize,
+/// readlinkat(dir, path): the link's target (up to 256 bytes).
+pub fn readlink_at(dir: super::RawFd, path: &CStr) -> Result<alloc::vec::Vec<u8>> {
+    let mut buf = [0u8; 256];
+    let n = super::sc4(
+        Sysno::readlinkat,
+        dir as isize as usize,
         path.as_ptr() as usize,
-        0,
-    )
-    .map(drop)
+        buf.as_mut_ptr() as usize,
+        buf.len(),
+    )?;
+    Ok(buf.get(..n).unwrap_or_default().to_vec())
 }
