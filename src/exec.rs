@@ -105,7 +105,7 @@ pub fn run(argv: CVec, envp: CVec, args: &[&'static [u8]], t0: u64) -> i32 {
     match r {
         Ok(Some(s)) => crate::launch::run(argv, envp, &s, t0),
         Ok(None) => {
-            Msg::new().s(crate::cli::exec::HELP.as_bytes()).out();
+            crate::help::write(1, crate::help::EXEC);
             0
         }
         Err(e) => {

@@ -346,7 +346,10 @@ fn contain(mut o: Child, t: &mut Timer, mut claim: Option<state::Claim>) -> Resu
 /// Forwards signals to `pid` and reaps until it exits (the init's loop); its exit status.
 #[inline(never)]
 fn supervise(sfd: &Fd, pid: Pid, spec: &Spec) -> i32 {
-    let opts = InitOpts { verbosity: spec.verbosity, ..InitOpts::default() };
+    let opts = InitOpts {
+        verbosity: spec.verbosity,
+        ..InitOpts::default()
+    };
     exit_code(init::supervise(sfd, pid, &opts).unwrap_or(0)) as i32
 }
 

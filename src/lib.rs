@@ -125,7 +125,10 @@ fn init_cmd(args: &[&[u8]], start: usize, argv: CVec, envp: CVec, as_tini: bool)
     let booted = boot::detect();
     let o = match cli::init::parse(args, start, envp.iter(), booted) {
         Ok(Parsed::Run(o)) => o,
-        Ok(Parsed::Help) => return print(cli::init::HELP),
+        Ok(Parsed::Help) => {
+            help::write(1, help::INIT);
+            return 0;
+        }
         Ok(Parsed::Version) => return version(as_tini),
         Ok(Parsed::License) => {
             // -l, as tini has it: the notice (LICENSE in the source has the whole text).

@@ -7,16 +7,6 @@ use super::{Arg, Lexer};
 use crate::error::{Error, Result};
 use crate::out::{parse_fixed, parse_size, parse_u64, word_index, Msg};
 
-/// The lines `husk run --help` shows for these options.
-pub const HELP: &str = concat!(
-    "  --memory SIZE   memory limit (bytes, or with k, M, G, T: 512k, 4M)\n",
-    "  --memory-swap SIZE  memory + swap (default: twice --memory; -1: unlimited)\n",
-    "  --cpus N        CPU time, in CPUs (0.5: 50 ms of every 100 ms)\n",
-    "  --pids N        at most N processes and threads\n",
-    "  --cgroup-parent PATH  the parent cgroup: from each hierarchy's root if PATH starts\n",
-    "                  with /, else from husk's own cgroup (the default)\n",
-);
-
 /// `--memory-swap -1`.
 pub const UNLIMITED: u64 = u64::MAX;
 

@@ -4,17 +4,6 @@ use crate::error::{Error, Result};
 use crate::out::parse_u64;
 use crate::spec::Spec;
 
-pub const HELP: &str = "\
-usage: husk exec [OPTIONS] (PID|NAME) [--] CMD [ARG]...
-
-Run CMD in a container started with --name NAME, or with any process (as nsenter): in
-its namespaces, cgroup, root and cwd, with its capability bounding set, no_new_privs.
-
-  -n -m -u -i -p -C -U    only these namespaces (-m: and the root, -C: and the cgroup)
-  --uid UID  --gid GID    (in a joined user namespace: 0)
-  -e K=V  --env-clear  --cwd DIR   as in husk run
-";
-
 /// After `husk run`'s parser (called with `caller_uid` 0, so that nothing is implied):
 /// refuses what only `husk run` means, takes the target from the first operand unless
 /// `--name` gave it (then `s.name` is set), and moves `s.cmd` past it. Returns the target

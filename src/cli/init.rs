@@ -7,34 +7,6 @@ use linux_raw_sys::general::{
     LINUX_REBOOT_CMD_HALT, LINUX_REBOOT_CMD_POWER_OFF, LINUX_REBOOT_CMD_RESTART,
 };
 
-pub const HELP: &str = "\
-usage: husk init [OPTIONS] [--] CMD [ARG]...
-  (also husk [OPTIONS] -- CMD, or husk installed as init, tini or docker-init)
-
-Run CMD under a minimal init: forward signals to it, reap zombies, exit with its
-status (128+N if signal N killed it).
-
-  -s            register as a child subreaper (automatic when not PID 1)
-  -p SIG        send SIG to husk when its parent dies
-  -g            signal CMD's process group, not only CMD
-  -c            (--single-child) signal only CMD; leave it in husk's group
-  -r S:T        (--rewrite) forward signal S as T, T=0 drops S (repeatable)
-  -e CODE       exit 0 when CMD exits with CODE (repeatable)
-  -w            warn when reaping a process that is not CMD
-  -v            more messages (up to -vvv)
-  --grace SECS  when CMD exits, SIGTERM what remains, wait SECS, then SIGKILL
-  -l, -h, -V    licence, help, version
-Environment: TINI_SUBREAPER, TINI_KILL_PROCESS_GROUP (as -s, -g), TINI_VERBOSITY=N.
-
-As a kernel's init (or --kernel-init): mount /proc /sys /dev /run..., bring lo up,
-run CMD (default /bin/sh), never exit; SIGTERM/SIGINT reboot, SIGUSR2 powers off,
-SIGUSR1 halts.
-  --on-exit A      when CMD exits: poweroff (default), reboot, halt or restart
-  --hostname NAME  (or hostname= on the kernel command line)
-  --modules DIR    load DIR/*.ko, or DIR/NAME.ko for each NAME of modules=
-  --timings        print how long each boot step took (us)
-";
-
 // The options that take a value come last, in the order of VALUE_OPTS.
 crate::options!(OPTS {
     HELP_ = "h help",

@@ -10,9 +10,7 @@ use alloc::vec::Vec;
 pub fn help() -> crate::out::Msg {
     let text = crate::help::expand();
     let mut m = crate::out::Msg::new();
-    m.s(&text[crate::help::RUN.0 as usize..crate::help::RUN.1 as usize])
-        .s(b"cgroups (removed when the container ends; an OOM kill is reported, status 137):\n");
-    m.s(super::cgroup::HELP.as_bytes());
+    m.s(&text[crate::help::RUN.0 as usize..crate::help::RUN.1 as usize]);
     super::security::help(&mut m);
     m
 }
