@@ -81,12 +81,13 @@ fn build_env(envp: CVec, spec: &Spec) -> CVec {
 }
 
 /// Bad input that only the file system can reveal, found before anything is created.
-fn check(spec: &Spec, cmd: &[u8], env: CVec) -> Result<()> {
+/// Returns the rootfs as an absolute path (for the `--name` record), or nothing.
+fn check(spec: &Spec, cmd: &[u8], env: CVec) -> Result<Vec<u8>> {
     for b in &spec.binds {
         fs::stat(CPath::new(&[b.src]).c()).map_err(err("bind source", b.src))?;
     }
     let Some(root) = spec.rootfs else {
-        return Ok(());
+        return Ok(Vec::new());
     };
     let r = CPath::new(&[root]);
     let dir = fs::open(r.c(), g::O_PATH | g::O_DIRECTORY).map_err(err("rootfs", root))?;
@@ -100,12 +101,12 @@ fn check(spec: &Spec, cmd: &[u8], env: CVec) -> Result<()> {
             "not found in the rootfs (PATH searched in it)",
         ));
     }
-    match spec.cwd {
-        Some(cwd) if !found(cwd) => {
-            Err(Error::bad("--cwd", cwd, "no such directory in the rootfs"))
-        }
-        _ => Ok(()),
+    if let Some(cwd) = spec.cwd.filter(|cwd| !found(cwd)) {
+        return Err(Error::bad("--cwd", cwd, "no such directory in the rootfs"));
     }
+    let mut link = Msg::new();
+    link.s(b"/proc/self/fd/").u(dir.raw() as u64);
+    Ok(fs::readlink(CPath::new(&[&link.0]).c()).unwrap_or_default())
 }
 
 /// Writes the child's uid_map and gid_map from outside (what newuidmap would do for
@@ -209,7 +210,7 @@ fn prepare<'p>(
     let prepared = spec.sec.resolve()?;
     let cmd = argv.tail(spec.cmd);
     let env = build_env(envp, spec);
-    check(spec, cmd.get(0), env)?;
+    let rootfs = check(spec, cmd.get(0), env)?;
     // --name: a name in use is refused before anything exists.
     let claim = spec.name.map(state::prepare).transpose()?;
     // Namespaces to join are opened now, so that a bad path fails before anything exists;
@@ -260,12 +261,12 @@ fn prepare<'p>(
         host: h,
         cg: cg.as_ref(),
     };
-    contain(o, t, claim)
+    contain(o, t, claim.map(|c| (c, rootfs)))
 }
 
 /// Clones the container's first process (into its cgroups), finishes the setup outside,
 /// waits for the child's verdict and supervises it; returns the exit status.
-fn contain(mut o: Child, t: &mut Timer, mut claim: Option<state::Claim>) -> Result<i32> {
+fn contain(mut o: Child, t: &mut Timer, mut claim: Option<(state::Claim, Vec<u8>)>) -> Result<i32> {
     let spec = o.spec;
     let sfd = signal::signalfd(SigSet::FULL, false).map_err(err("signalfd", b""))?;
     if !o.pidns {
@@ -320,7 +321,7 @@ fn contain(mut o: Child, t: &mut Timer, mut claim: Option<state::Claim>) -> Resu
         }
         // The container runs: record it (removed when `claim` drops, as run returns).
         if let Some(c) = claim.as_mut() {
-            c.commit(pid, spec.ns, b"")?;
+            c.0.commit(pid, spec.ns, &c.1)?;
         }
         if spec.timings {
             if times_at != 0 && !(o.pidns && spec.init) {
