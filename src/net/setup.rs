@@ -6,7 +6,7 @@
 //! Nothing is deleted on the way out (RTM_DELLINK costs ~31 ms): the pair goes with the
 //! container's namespace. Only after a failure is something undone: a `--netns` this run
 //! created, or the pair it put in a namespace that outlives it.
-use super::rtnl::{self, Req, IFLA_NET_NS_FD, IFLA_NET_NS_PID};
+use super::rtnl::{self, Req, DELLINK, IFLA_NET_NS_FD, IFLA_NET_NS_PID, SETLINK};
 use super::{HOST_IP, IP, ROUTE};
 use crate::error::{Error, Result};
 use crate::netns;
@@ -16,55 +16,47 @@ use crate::spec::{Spec, NEWNET};
 use crate::sys::{self, fs, net, ns, Errno, Pid, RawFd};
 use linux_raw_sys::general as g;
 
+#[inline(never)]
 fn nl_err(e: Errno) -> Error {
     Error::sys("netlink", b"", e)
 }
 
-/// Sends a batch in one write and reads until the last message's ack; returns the first
-/// refusal, with the kernel's own text as the hint when it gave one. Each ack or error
-/// is a datagram of its own.
+/// Sends a batch in one write and reads its one answer: the last message's ack, or the
+/// first refusal (the kernel goes on with the rest, and its answers are left unread: a
+/// refusal ends the run), with the kernel's own text as the hint when it gave one.
+/// Empties `r`.
 #[inline(never)]
-pub fn talk(sock: RawFd, r: &mut Req) -> Result<()> {
-    let last = r.what.len();
-    let mut first = Ok(());
-    if last != 0 {
-        sys::write(sock, r.finish()).map_err(nl_err)?;
-    }
-    let mut buf = [0u8; 1024];
-    let mut seq = 0;
-    while seq != last {
-        let n = sys::read(sock, &mut buf).map_err(nl_err)?;
-        let Some((s, errno, text)) = rtnl::ack(&buf[..n]) else {
-            continue;
-        };
-        seq = s as usize;
-        if let (true, Ok(()), Some(&(op, obj, on))) =
-            (errno != 0, &first, r.what.get(seq.wrapping_sub(1)))
-        {
-            let mut m = Msg::new();
-            m.s(obj);
-            if !on.is_empty() {
-                m.s(b" on ").s(on);
-            }
-            first = Err(Error::new(op.as_bytes(), &m.0, errno, text.to_vec().leak()));
+fn talk(sock: RawFd, r: &mut Req) -> Result<()> {
+    let mut r = core::mem::take(r);
+    let Some(batch) = r.finish() else {
+        return Ok(());
+    };
+    sys::write(sock, batch).map_err(nl_err)?;
+    let mut buf = [0u8; 512];
+    let n = sys::read(sock, &mut buf).map_err(nl_err)?;
+    match rtnl::ack(&buf[..n]) {
+        Some((seq, errno @ 1.., text)) => {
+            let what = r.line(seq).to_vec().leak();
+            Err(Error::new(what, b"", errno, text.to_vec().leak()))
         }
+        _ => Ok(()),
     }
-    first
 }
 
 fn socket() -> Result<RawFd> {
-    net::rtnetlink().map(|s| s.leak()).map_err(nl_err)
+    net::rtnetlink().map_err(nl_err)
 }
 
+/// ioctl(SIOCGIFINDEX): the interface's index in the socket's namespace.
+#[inline(never)]
 fn index(sock: RawFd, name: &[u8]) -> Result<u32> {
     net::ifindex(sock, name).map_err(|e| Error::sys("find interface", name, e))
 }
 
-/// lo up, in our own namespace (the kernel gives it 127.0.0.1/8 and ::1 then).
-pub fn lo_up() -> Result<()> {
-    let mut r = Req::default();
-    r.up(1, b"lo"); // lo is always interface 1
-    talk(socket()?, &mut r)
+/// Opens a namespace file for setns or IFLA_NET_NS_FD.
+#[inline(never)]
+fn open(path: &[u8]) -> sys::Result<RawFd> {
+    fs::open(CPath::new(&[path]).c(), g::O_RDONLY).map(|f| f.leak())
 }
 
 /// What husk's side knows and made, from before clone to the end of setup.
@@ -74,7 +66,6 @@ pub struct Host {
     /// Where the peer goes, when not the child's new namespace: an existing `--netns`
     /// (which the child joins) or a `--join net=` one; -1 otherwise.
     ns_fd: RawFd,
-    join: bool,
     /// `--netns NAME` is new: clone creates it, husk keeps it.
     create: bool,
     made: bool,
@@ -91,37 +82,40 @@ pub fn prepare(spec: &Spec) -> Result<Host> {
     let mut h = Host {
         sock: -1,
         ns_fd: -1,
-        join: false,
         create: false,
         made: false,
         veth_made: false,
         name: b"",
         bridge: 0,
     };
-    let open = |p: &CPath| fs::open(p.c(), g::O_RDONLY).map(|f| f.leak());
-    if !n.netns.is_empty() {
-        let p = netns::path(n.netns);
-        match open(&p) {
-            Ok(fd) => (h.ns_fd, h.join) = (fd, true),
-            Err(Errno::ENOENT) => h.create = true,
-            Err(e) => return Err(Error::sys("open netns", p.bytes(), e)),
+    // The namespace the peer is born in, when not a new one: a --join net= one, or the
+    // container's --netns if it exists.
+    let np;
+    let path: &[u8] = match spec.joins.iter().find(|j| j.flag == NEWNET) {
+        Some(j) if n.veth.is_some() => &j.path,
+        _ if !n.netns.is_empty() => {
+            np = netns::path(n.netns);
+            np.bytes()
+        }
+        _ => b"",
+    };
+    if !path.is_empty() {
+        match open(path) {
+            Ok(fd) => h.ns_fd = fd,
+            Err(Errno::ENOENT) if !n.netns.is_empty() => h.create = true,
+            Err(e) => return Err(Error::sys("open", path, e)),
         }
     }
-    let Some((host, _)) = n.veth else {
-        return Ok(h);
-    };
-    if let Some(j) = spec.joins.iter().find(|j| j.flag == NEWNET) {
-        h.ns_fd =
-            open(&CPath::new(&[&j.path])).map_err(|e| Error::sys("open namespace", &j.path, e))?;
+    if let Some((host, _)) = n.veth {
+        h.name = if host.is_empty() {
+            let mut m = Msg::new();
+            m.s(b"hk").u(sys::getpid() as u64);
+            m.0.leak()
+        } else {
+            host
+        };
+        h.sock = socket()?;
     }
-    h.name = if host.is_empty() {
-        let mut m = Msg::new();
-        m.s(b"hk").u(sys::getpid() as u64);
-        m.0.leak()
-    } else {
-        host
-    };
-    h.sock = socket()?;
     Ok(h)
 }
 
@@ -151,9 +145,9 @@ impl Host {
         let Some((_, peer)) = n.veth else {
             return Ok(self.create);
         };
-        let peer = if peer.is_empty() { b"eth0" } else { peer };
         let s = self.sock;
         let mut r = Req::default();
+        let mut on = self.name;
         if !n.bridge.is_empty() {
             // Created if missing, and kept: a segment other containers share.
             r.bridge(n.bridge);
@@ -161,23 +155,18 @@ impl Host {
                 true => e.hint("exists and is not a bridge"),
                 false => e,
             })?;
-            self.bridge = index(s, n.bridge)?;
+            on = n.bridge;
+            self.bridge = index(s, on)?;
         }
         let ns = if self.ns_fd >= 0 {
             (IFLA_NET_NS_FD, self.ns_fd as u32)
         } else {
             (IFLA_NET_NS_PID, pid as u32)
         };
-        let mut r = Req::default();
-        let what = [self.name, b":", peer].concat().leak();
-        r.veth(self.name, peer, ns, n.mtu, n.mac, self.bridge, what);
+        r.veth((self.name, peer), ns, n.mtu, n.mac, self.bridge);
         talk(s, &mut r)?;
         self.veth_made = true;
-        let (idx, on) = match self.bridge {
-            0 => (index(s, self.name)?, self.name),
-            b => (b, n.bridge),
-        };
-        let mut r = Req::default();
+        let idx = index(s, on)?;
         for (role, c) in &n.addrs {
             if *role == HOST_IP {
                 // On a bridge, another container may have put it there already.
@@ -195,7 +184,7 @@ impl Host {
             let _ = netns::remove(spec.net.netns);
         } else if self.veth_made && self.ns_fd >= 0 {
             let mut r = Req::default();
-            r.link(rtnl::DELLINK, 0, self.name, "");
+            r.link(DELLINK, 0, 0, self.name, &[]);
             let _ = talk(self.sock, &mut r);
         }
     }
@@ -205,32 +194,30 @@ impl Host {
     /// addresses, and adds the routes. True when there was something to do.
     pub fn child(&self, spec: &Spec) -> Result<bool> {
         let n = &spec.net;
-        if self.join {
+        if !n.netns.is_empty() && !self.create {
             ns::setns(self.ns_fd, NEWNET).map_err(|e| Error::sys("join netns", n.netns, e))?;
         }
-        if spec.ns & NEWNET == 0 && !self.create && !self.join && n.veth.is_none() {
+        if spec.ns & NEWNET == 0 && n.netns.is_empty() && n.veth.is_none() {
             return Ok(false);
         }
         let s = socket()?;
         let mut r = Req::default();
-        r.up(1, b"lo"); // lo is always interface 1
+        r.link(SETLINK, 0, 1, b"", &[b"bring up lo"]); // lo is always interface 1
         if let Some((_, peer)) = n.veth {
-            let peer = if peer.is_empty() { b"eth0" } else { peer };
             let idx = index(s, peer)?;
-            r.up(idx, peer);
+            r.link(SETLINK, 0, idx, b"", &[b"bring up ", peer]);
             // Addresses first: a route's gateway must be on a subnet of one.
             for pass in [IP, ROUTE] {
                 for (role, c) in &n.addrs {
-                    match *role {
-                        IP if pass == IP => r.addr(idx, c, false, peer),
-                        ROUTE if pass == ROUTE => {
-                            for v6 in [false, true] {
-                                if let Some(gw) = n.gateway(c, v6) {
-                                    r.route(c, gw, idx);
-                                }
+                    if *role != pass {
+                    } else if pass == IP {
+                        r.addr(idx, c, false, peer);
+                    } else {
+                        for v6 in [false, true] {
+                            if let Some(gw) = n.gateway(c, v6) {
+                                r.route(c, gw, idx);
                             }
                         }
-                        _ => {}
                     }
                 }
             }
