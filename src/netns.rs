@@ -73,7 +73,7 @@ pub fn persist(name: &[u8], src: &CStr) -> Result<()> {
 pub fn remove(name: &[u8]) -> Result<()> {
     let p = path(name);
     let _ = umount(p.c(), g::MNT_DETACH);
-    unlink(p.c()).map_err(|e| Error::sys("delete netns", p.bytes(), e))
+    unlink(p.c()).map_err(|e| Error::sys("delete netns", name, e))
 }
 
 /// `husk netns add|del|list|exec`; returns the exit status.

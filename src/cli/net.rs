@@ -1,7 +1,7 @@
 //! The network options of `husk run`, and the `husk netns` command line (pure).
 use super::{find, Arg, Lexer};
 use crate::error::{Error, Result};
-use crate::net::{name_ok, parse_cidr, parse_mac, Cidr, DEFAULT};
+use crate::net::{name_ok, parse_cidr, parse_mac};
 use crate::out::{cut, parse_u64};
 use crate::spec::{Spec, NEWNET};
 
@@ -59,15 +59,7 @@ pub fn option(s: &mut Spec, arg: Arg, l: &mut Lexer<'_, 'static>) -> Result<bool
             name_ok(v, 15)
         }
         _ => {
-            let mut c = Cidr {
-                v6: false,
-                len: DEFAULT,
-                addr: [0; 16],
-                text: v,
-            };
-            if i != ROUTE || v != b"default" {
-                c = parse_cidr(v, op)?;
-            }
+            let c = parse_cidr(v, op, i == ROUTE)?;
             n.addrs.push((i as u8, c));
             // A route's destination is a network: no bits past its prefix (none of
             // `default`'s: 255 is past all).
@@ -115,7 +107,7 @@ pub fn finish(s: &mut Spec) -> Result<()> {
     let mut v6 = false;
     for (r, c) in &n.addrs {
         v6 |= c.v6;
-        if *r == ROUTE as u8 && n.gateway(c, false).or(n.gateway(c, true)).is_none() {
+        if *r == ROUTE as u8 && n.gateway(c, c.v6).is_none() && n.gateway(c, true).is_none() {
             return Err(Error::bad(
                 "--route",
                 c.text,
@@ -163,7 +155,7 @@ pub fn parse_netns(args: &[&'static [u8]]) -> Result<Option<(usize, &'static [u8
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::net;
+    use crate::net::{self, DEFAULT};
     use std::vec::Vec;
 
     fn leak(args: &[&str]) -> &'static [&'static [u8]] {

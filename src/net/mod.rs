@@ -128,12 +128,18 @@ pub fn parse_ip(s: &[u8]) -> Option<(bool, [u8; 16])> {
     Some((v6, parse(s, v6, 4 + 12 * v6 as usize)?))
 }
 
-/// `ADDR/LEN`, the length within the IP version's bounds.
+/// `ADDR/LEN`, the length within the IP version's bounds; for a `route`, also `default`
+/// (prefix length [`DEFAULT`]).
 #[inline(never)]
-pub fn parse_cidr(v: &'static [u8], op: &'static str) -> Result<Cidr> {
+pub fn parse_cidr(v: &'static [u8], op: &'static str, route: bool) -> Result<Cidr> {
     let (a, len) = cut(v, b'/');
-    if let (Some((v6, addr)), Some(len)) = (parse_ip(a), len.and_then(crate::out::parse_u64)) {
-        if len <= 32 + 96 * v6 as u64 {
+    let default = route && v == b"default";
+    let (ip, len) = match default {
+        true => (Some((false, [0; 16])), Some(DEFAULT as u64)),
+        false => (parse_ip(a), len.and_then(crate::out::parse_u64)),
+    };
+    if let (Some((v6, addr)), Some(len)) = (ip, len) {
+        if default || len <= 32 + 96 * v6 as u64 {
             return Ok(Cidr {
                 v6,
                 len: len as u8,
@@ -242,10 +248,10 @@ mod tests {
 
     #[test]
     fn cidrs() {
-        let c = parse_cidr(b"10.0.0.2/24", "--ip").unwrap();
+        let c = parse_cidr(b"10.0.0.2/24", "--ip", false).unwrap();
         assert_eq!((c.v6, c.len, c.bytes()), (false, 24, &[10, 0, 0, 2][..]));
         assert_eq!(c.family(), 2);
-        let c = parse_cidr(b"fd00::1/128", "--ip").unwrap();
+        let c = parse_cidr(b"fd00::1/128", "--ip", false).unwrap();
         assert_eq!(
             (c.v6, c.len, c.bytes().len(), c.family()),
             (true, 128, 16, 10)
@@ -259,11 +265,15 @@ mod tests {
             b"/24",
             b"10.0.0.2/-1",
             b"10.0.0.2/24/1",
+            b"default",
         ] {
-            let e = parse_cidr(bad, "--ip").unwrap_err();
+            let e = parse_cidr(bad, "--ip", false).unwrap_err();
             assert_eq!(e.op, b"--ip");
             assert!(e.hint.starts_with(b"expected ADDR/LEN"));
         }
+        let d = parse_cidr(b"default", "--route", true).unwrap();
+        assert_eq!((d.v6, d.len, d.text), (false, DEFAULT, &b"default"[..]));
+        assert!(parse_cidr(b"0.0.0.0/255", "--route", true).is_err());
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! batch that works costs one read. Layouts: `struct nlmsghdr` (16 bytes), then the
 //! family header (`ifinfomsg` 16, `ifaddrmsg` 8, `rtmsg` 12), then attributes (`rtattr`:
 //! u16 length, u16 type, data, padded to 4), nested ones holding attributes.
-use super::{Cidr, DEFAULT};
+use super::{Cidr, Net, DEFAULT};
 use crate::out::Msg;
 use alloc::vec::Vec;
 
@@ -76,8 +76,8 @@ impl Req {
 
     fn seal(&mut self) {
         let len = (self.buf.len() - self.msg) as u32;
-        if len != 0 {
-            self.buf[self.msg..self.msg + 4].copy_from_slice(&len.to_ne_bytes());
+        if let Some(l) = self.buf.get_mut(self.msg..self.msg + 4) {
+            l.copy_from_slice(&len.to_ne_bytes());
         }
     }
 
@@ -86,6 +86,13 @@ impl Req {
         self.seal();
         *self.buf.get_mut(self.msg + 6)? |= F_ACK;
         Some(&self.buf)
+    }
+
+    /// Empties the batch.
+    pub fn clear(&mut self) {
+        self.buf.clear();
+        self.what.0.clear();
+        self.msg = 0;
     }
 
     /// The line in [`Req::what`] of the message numbered `seq`.
@@ -130,6 +137,12 @@ impl Req {
         }
     }
 
+    /// RTM_SETLINK: interface `index` up.
+    #[inline(never)]
+    pub fn up(&mut self, index: u32, name: &[u8]) {
+        self.link(SETLINK, 0, index, b"", &[b"bring up ", name]);
+    }
+
     /// IFLA_LINKINFO with IFLA_INFO_KIND `kind`, IFLA_INFO_DATA opened: where both start,
     /// for [`Req::close`].
     fn kind(&mut self, kind: &[u8]) -> [usize; 2] {
@@ -143,14 +156,8 @@ impl Req {
     /// there costs ~0.5 ms, moving it there afterwards ~30 ms. `mtu` 0 keeps the default;
     /// `master` (0: none) is a bridge for the host end.
     #[inline(never)]
-    pub fn veth(
-        &mut self,
-        (host, peer): (&[u8], &[u8]),
-        ns: (u16, u32),
-        mtu: u32,
-        mac: Option<[u8; 6]>,
-        master: u32,
-    ) {
+    pub fn veth(&mut self, host: &[u8], n: &Net, ns: (u16, u32), master: u32) {
+        let (peer, mtu, mac) = (n.veth.map_or(&b""[..], |v| v.1), n.mtu, n.mac);
         let what: &[&[u8]] = &[b"create veth ", host, b":", peer];
         self.link(NEWLINK, F_CREATE | F_EXCL, 0, host, what);
         self.u32(IFLA_MASTER, master);
@@ -280,8 +287,13 @@ mod tests {
     fn veth_with_peer_in_a_namespace() {
         let mut r = Req::default();
         let ns = (IFLA_NET_NS_PID, 42);
-        let mac = Some([2, 0, 0, 0, 0, 1]);
-        r.veth((b"hk42", b"eth0"), ns, 1400, mac, 3);
+        let mut n = Net {
+            veth: Some((b"", b"eth0")),
+            mtu: 1400,
+            mac: Some([2, 0, 0, 0, 0, 1]),
+            ..Net::default()
+        };
+        r.veth(b"hk42", &n, ns, 3);
         let mut want = hdr(128, NEWLINK, 0x605, 0); // REQUEST ACK EXCL CREATE
         want.extend_from_slice(&[0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0]);
         want.extend_from_slice(&[8, 0, 3, 0, b'h', b'k', b'4', b'2']); // IFLA_IFNAME
@@ -300,7 +312,8 @@ mod tests {
         assert_eq!(r.line(0), b"create veth hk42:eth0");
         // Without the options: name, kind, the peer's name and namespace (fd 0 too).
         let mut r = Req::default();
-        r.veth((b"h", b"c"), (IFLA_NET_NS_FD, 0), 0, None, 0);
+        (n.veth, n.mtu, n.mac) = (Some((&b""[..], &b"c"[..])), 0, None);
+        r.veth(b"h", &n, (IFLA_NET_NS_FD, 0), 0);
         let b = batch(&mut r).0;
         assert_eq!(b.len(), 16 + 16 + 8 + 4 + 8 + 4 + 4 + 16 + 8 + 8);
         assert_eq!(&b[b.len() - 8..], &[8, 0, 28, 0, 0, 0, 0, 0]);
@@ -330,8 +343,18 @@ mod tests {
     #[test]
     fn addresses_v4_and_v6() {
         let mut r = Req::default();
-        r.addr(5, &parse_cidr(b"10.16.8.2/24", "").unwrap(), false, b"eth0");
-        r.addr(5, &parse_cidr(b"fd00::2/64", "").unwrap(), true, b"br0");
+        r.addr(
+            5,
+            &parse_cidr(b"10.16.8.2/24", "", false).unwrap(),
+            false,
+            b"eth0",
+        );
+        r.addr(
+            5,
+            &parse_cidr(b"fd00::2/64", "", false).unwrap(),
+            true,
+            b"br0",
+        );
         let mut want = hdr(40, NEWADDR, 0x601, 0);
         want.extend_from_slice(&[2, 24, 0, 0, 5, 0, 0, 0]);
         want.extend_from_slice(&[8, 0, 2, 0, 10, 16, 8, 2, 8, 0, 1, 0, 10, 16, 8, 2]);
@@ -350,13 +373,11 @@ mod tests {
     #[test]
     fn routes() {
         let mut r = Req::default();
-        let gw = parse_cidr(b"10.0.0.1/24", "").unwrap();
-        let mut default = parse_cidr(b"0.0.0.0/0", "").unwrap();
-        default.len = DEFAULT;
-        default.text = b"default";
+        let gw = parse_cidr(b"10.0.0.1/24", "", false).unwrap();
+        let default = parse_cidr(b"default", "", true).unwrap();
         r.route(&default, &gw, 2);
-        r.route(&parse_cidr(b"10.9.0.0/16", "").unwrap(), &gw, 2);
-        let gw6 = parse_cidr(b"fd00::1/64", "").unwrap();
+        r.route(&parse_cidr(b"10.9.0.0/16", "", false).unwrap(), &gw, 2);
+        let gw6 = parse_cidr(b"fd00::1/64", "", false).unwrap();
         r.route(&default, &gw6, 2);
         let mut want = hdr(44, NEWROUTE, 0x601, 0);
         want.extend_from_slice(&[2, 0, 0, 0, 254, 3, 0, 1, 0, 0, 0, 0]);

@@ -6,7 +6,7 @@
 //! Nothing is deleted on the way out (RTM_DELLINK costs ~31 ms): the pair goes with the
 //! container's namespace. Only after a failure is something undone: a `--netns` this run
 //! created, or the pair it put in a namespace that outlives it.
-use super::rtnl::{self, Req, DELLINK, IFLA_NET_NS_FD, IFLA_NET_NS_PID, SETLINK};
+use super::rtnl::{self, Req, DELLINK, IFLA_NET_NS_FD, IFLA_NET_NS_PID};
 use super::{HOST_IP, IP, ROUTE};
 use crate::error::{Error, Result};
 use crate::netns;
@@ -27,20 +27,21 @@ fn nl_err(e: Errno) -> Error {
 /// Empties `r`.
 #[inline(never)]
 fn talk(sock: RawFd, r: &mut Req) -> Result<()> {
-    let mut r = core::mem::take(r);
     let Some(batch) = r.finish() else {
         return Ok(());
     };
     sys::write(sock, batch).map_err(nl_err)?;
     let mut buf = [0u8; 512];
     let n = sys::read(sock, &mut buf).map_err(nl_err)?;
-    match rtnl::ack(&buf[..n]) {
+    let e = match rtnl::ack(&buf[..n]) {
         Some((seq, errno @ 1.., text)) => {
             let what = r.line(seq).to_vec().leak();
             Err(Error::new(what, b"", errno, text.to_vec().leak()))
         }
         _ => Ok(()),
-    }
+    };
+    r.clear();
+    e
 }
 
 fn socket() -> Result<RawFd> {
@@ -138,13 +139,13 @@ impl Host {
         let n = &spec.net;
         if self.create {
             let mut src = Msg::new();
-            src.s(b"/proc/").u(pid as u64).s(b"/ns/net");
-            netns::persist(n.netns, CPath::new(&[&src.0]).c())?;
+            src.s(b"/proc/").u(pid as u64).s(b"/ns/net\0");
+            netns::persist(n.netns, sys::cstr(&src.0))?;
             self.made = true;
         }
-        let Some((_, peer)) = n.veth else {
+        if n.veth.is_none() {
             return Ok(self.create);
-        };
+        }
         let s = self.sock;
         let mut r = Req::default();
         let mut on = self.name;
@@ -163,7 +164,7 @@ impl Host {
         } else {
             (IFLA_NET_NS_PID, pid as u32)
         };
-        r.veth((self.name, peer), ns, n.mtu, n.mac, self.bridge);
+        r.veth(self.name, n, ns, self.bridge);
         talk(s, &mut r)?;
         self.veth_made = true;
         let idx = index(s, on)?;
@@ -202,22 +203,21 @@ impl Host {
         }
         let s = socket()?;
         let mut r = Req::default();
-        r.link(SETLINK, 0, 1, b"", &[b"bring up lo"]); // lo is always interface 1
+        r.up(1, b"lo"); // lo is always interface 1
         if let Some((_, peer)) = n.veth {
             let idx = index(s, peer)?;
-            r.link(SETLINK, 0, idx, b"", &[b"bring up ", peer]);
+            r.up(idx, peer);
             // Addresses first: a route's gateway must be on a subnet of one.
-            for pass in [IP, ROUTE] {
-                for (role, c) in &n.addrs {
-                    if *role != pass {
-                    } else if pass == IP {
-                        r.addr(idx, c, false, peer);
-                    } else {
-                        for v6 in [false, true] {
-                            if let Some(gw) = n.gateway(c, v6) {
-                                r.route(c, gw, idx);
-                            }
-                        }
+            for (role, c) in &n.addrs {
+                if *role == IP {
+                    r.addr(idx, c, false, peer);
+                }
+            }
+            for (role, c) in &n.addrs {
+                for v6 in [false, true] {
+                    match n.gateway(c, v6) {
+                        Some(gw) if *role == ROUTE => r.route(c, gw, idx),
+                        _ => {}
                     }
                 }
             }
