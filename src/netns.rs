@@ -40,24 +40,27 @@ pub fn persist(name: &[u8], src: &CStr) -> Result<()> {
     // first uses would stack bind mounts on it).
     let _lock =
         fs::open(dir.c(), g::O_RDONLY | g::O_DIRECTORY).map(|d| net::lock(d.raw()).map(|_| d));
-    let shared = || {
-        mount(
+    for again in [false, true] {
+        if again {
+            // Not a mount point yet: made one, bound on itself.
+            let _ = mount(
+                Some(dir.c()),
+                dir.c(),
+                Some(c"none"),
+                g::MS_BIND | g::MS_REC,
+                None,
+            );
+        }
+        let shared = mount(
             Some(c""),
             dir.c(),
             Some(c"none"),
             g::MS_SHARED | g::MS_REC,
             None,
-        )
-    };
-    if shared() == Err(Errno::EINVAL) {
-        let _ = mount(
-            Some(dir.c()),
-            dir.c(),
-            Some(c"none"),
-            g::MS_BIND | g::MS_REC,
-            None,
         );
-        let _ = shared();
+        if shared != Err(Errno::EINVAL) {
+            break;
+        }
     }
     let p = path(name);
     let r =
@@ -79,42 +82,43 @@ pub fn remove(name: &[u8]) -> Result<()> {
 /// `husk netns add|del|list|exec`; returns the exit status.
 #[inline(never)]
 pub fn cmd(args: &[&'static [u8]], argv: CVec, envp: CVec) -> i32 {
-    use crate::cli::net::{parse_netns, ADD, DEL, HELP, LIST};
-    let r = match parse_netns(args) {
-        Ok(None) => {
-            Msg(HELP.as_bytes().to_vec()).out();
-            return 0;
-        }
-        Ok(Some((LIST, _))) => {
+    use crate::cli::net::{parse_netns, ADD, DEL, EXEC, HELP, LIST};
+    let r = parse_netns(args).and_then(|(verb, name)| match verb {
+        LIST => {
             let mut m = Msg::new();
             let _ = fs::for_each_entry(CPath::new(&[DIR]).c(), &mut |n: &[u8]| {
                 m.s(n).nl();
             });
             m.out();
-            Ok(())
+            Ok(0)
         }
-        Ok(Some((ADD, name))) => add(name),
-        Ok(Some((DEL, name))) => remove(name),
+        ADD => add(name).map(|_| 0),
+        DEL => remove(name).map(|_| 0),
         // `husk run --join net=NAME [--] CMD`: CMD under husk, its status passed out.
-        Ok(Some((_, name))) => match crate::cli::run::parse(args, 4, 0) {
-            Ok(Some(mut spec)) => {
+        EXEC => match crate::cli::run::parse(args, 4, 0)? {
+            Some(mut spec) => {
                 spec.joins.push(crate::spec::Join {
                     flag: g::CLONE_NEWNET,
                     path: path(name).bytes().to_vec(),
                 });
-                return crate::launch::run(argv, envp, &spec, crate::sys::time::now_us());
+                Ok(crate::launch::run(
+                    argv,
+                    envp,
+                    &spec,
+                    crate::sys::time::now_us(),
+                ))
             }
-            r => r.map(drop),
+            None => Ok(0),
         },
-        Err(e) => Err(e),
-    };
-    match r {
-        Ok(()) => 0,
-        Err(e) => {
-            e.print();
-            125
+        _ => {
+            Msg(HELP.as_bytes().to_vec()).out();
+            Ok(0)
         }
-    }
+    });
+    r.unwrap_or_else(|e| {
+        e.print();
+        125
+    })
 }
 
 /// A new namespace, with lo up (`ip netns add` leaves it down), kept as `name`.

@@ -130,18 +130,16 @@ pub const DEL: usize = 1;
 pub const LIST: usize = 2;
 pub const EXEC: usize = 3;
 
-/// `husk netns VERB [NAME] [--] [CMD]...`: the verb (`ADD`, `DEL`, `LIST`, `EXEC`; `None`
-/// for help) and the name.
+/// `husk netns VERB [NAME] [--] [CMD]...`: the verb (`ADD`, `DEL`, `LIST`, `EXEC`, or
+/// more for help) and the name.
 #[inline(never)]
-pub fn parse_netns(args: &[&'static [u8]]) -> Result<Option<(usize, &'static [u8])>> {
+pub fn parse_netns(args: &[&'static [u8]]) -> Result<(usize, &'static [u8])> {
     let verb = args.get(2).copied().unwrap_or(b"list");
     let name = args.get(3).copied().unwrap_or(b"");
-    let v = match crate::out::word_index(VERBS, verb, false) {
-        Some(v @ ..=EXEC) => v,
-        Some(_) => return Ok(None),
-        None => return Err(Error::bad("netns", verb, "expected add, del, list or exec")),
+    let Some(v) = crate::out::word_index(VERBS, verb, false) else {
+        return Err(Error::bad("netns", verb, "expected add, del, list or exec"));
     };
-    if v != LIST {
+    if v != LIST && v <= EXEC {
         crate::netns::check_name(name)?;
     }
     // CMD, after an optional `--`.
@@ -149,7 +147,7 @@ pub fn parse_netns(args: &[&'static [u8]]) -> Result<Option<(usize, &'static [u8
     if v == EXEC && cmd.is_none_or(|c| c.is_empty()) {
         return Err(Error::usage("netns exec", "no command given"));
     }
-    Ok(Some((v, name)))
+    Ok((v, name))
 }
 
 #[cfg(test)]
@@ -387,20 +385,20 @@ mod tests {
             v.extend_from_slice(a);
             parse_netns(leak(&v))
         };
-        assert_eq!(q(&["add", "blue"]).unwrap(), Some((ADD, &b"blue"[..])));
-        assert_eq!(q(&["del", "blue"]).unwrap(), Some((DEL, &b"blue"[..])));
-        assert_eq!(q(&["list"]).unwrap(), Some((LIST, &b""[..])));
-        assert_eq!(q(&[]).unwrap(), Some((LIST, &b""[..])));
+        assert_eq!(q(&["add", "blue"]).unwrap(), (ADD, &b"blue"[..]));
+        assert_eq!(q(&["del", "blue"]).unwrap(), (DEL, &b"blue"[..]));
+        assert_eq!(q(&["list"]).unwrap(), (LIST, &b""[..]));
+        assert_eq!(q(&[]).unwrap(), (LIST, &b""[..]));
         assert_eq!(
             q(&["exec", "blue", "ip", "a"]).unwrap(),
-            Some((EXEC, &b"blue"[..]))
+            (EXEC, &b"blue"[..])
         );
         assert_eq!(
             q(&["exec", "blue", "--", "ip"]).unwrap(),
-            Some((EXEC, &b"blue"[..]))
+            (EXEC, &b"blue"[..])
         );
         for help in ["--help", "-h", "help"] {
-            assert_eq!(q(&[help]).unwrap(), None);
+            assert!(q(&[help]).unwrap().0 > EXEC);
         }
         for bad in [
             &["frob"][..],

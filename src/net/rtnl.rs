@@ -56,6 +56,11 @@ fn ifinfo(index: u32) -> [u8; 16] {
 }
 
 impl Req {
+    #[inline(never)]
+    pub fn new() -> Req {
+        Req::default()
+    }
+
     /// Starts a message: its header (length filled in later) and family header; `what`
     /// joined is its line in [`Req::what`].
     #[inline(never)]
@@ -225,20 +230,16 @@ fn u32_at(b: &[u8], i: usize) -> u32 {
 
 /// An NLMSG_ERROR message: (sequence number, errno — 0 for an ack, the kernel's
 /// extended-ack text — empty when it sent none). The socket has NETLINK_CAP_ACK: only
-/// the request's header comes back, then the attributes (NETLINK_EXT_ACK).
+/// the request's header comes back; then, with NETLINK_EXT_ACK, the attributes, the
+/// text (NLMSGERR_ATTR_MSG, NUL-terminated) first of them when there is one.
 pub fn ack(m: &[u8]) -> Option<(u32, i32, &[u8])> {
     if u16_at(m, 4) != ERROR as usize || m.len() < 36 {
         return None;
     }
-    let mut a = &m[36..];
-    let mut text: &[u8] = b"";
-    while let len @ 4.. = u16_at(a, 0).min(a.len()) {
-        if u16_at(a, 2) == ERR_ATTR_MSG as usize {
-            text = &a[4..len];
-            text = text.strip_suffix(b"\0").unwrap_or(text);
-        }
-        a = &a[((len + 3) & !3).min(a.len())..];
-    }
+    let text = match m.get(40..(36 + u16_at(m, 36)).min(m.len())) {
+        Some(t) if u16_at(m, 38) == ERR_ATTR_MSG as usize => crate::out::cut(t, 0).0,
+        _ => b"",
+    };
     Some((u32_at(m, 8), (u32_at(m, 16) as i32).wrapping_neg(), text))
 }
 
@@ -407,23 +408,24 @@ mod tests {
         let mut m = hdr(0, ERROR, 0x300, 2);
         m.extend_from_slice(&(-17i32).to_ne_bytes());
         m.extend(hdr(40, NEWADDR, 0x605, 2));
-        m.extend_from_slice(&[8, 0, 2, 0, 20, 0, 0, 0]); // NLMSGERR_ATTR_OFFS first
-        m.extend_from_slice(&[35, 0, 1, 0]); // NLMSGERR_ATTR_MSG
+        m.extend_from_slice(&[35, 0, 1, 0]); // NLMSGERR_ATTR_MSG, first as the kernel puts it
         m.extend_from_slice(b"ipv4: Address already assigned\0\0");
+        m.extend_from_slice(&[8, 0, 2, 0, 20, 0, 0, 0]); // NLMSGERR_ATTR_OFFS
         let len = m.len() as u32;
         m[..4].copy_from_slice(&len.to_ne_bytes());
         assert_eq!(
             ack(&m),
             Some((2, 17, &b"ipv4: Address already assigned"[..]))
         );
-        // A text cut short by the end of the datagram; a bad attribute length.
-        assert_eq!(
-            ack(&m[..m.len() - 10]).unwrap().2,
-            b"ipv4: Address already "
-        );
-        let mut bad = m[..44].to_vec();
+        // A text cut short by the end of the datagram; a bad attribute length; the offset
+        // of the attribute at fault only.
+        assert_eq!(ack(&m[..50]).unwrap().2, b"ipv4: Addr");
+        let mut bad = m[..36].to_vec();
         bad.extend_from_slice(&[2, 0, 1, 0, 9, 9]);
         assert_eq!(ack(&bad), Some((2, 17, &b""[..])));
+        let mut offs = m[..36].to_vec();
+        offs.extend_from_slice(&[8, 0, 2, 0, 20, 0, 0, 0]);
+        assert_eq!(ack(&offs), Some((2, 17, &b""[..])));
         // An error without TLVs; not an error message; truncated input.
         let mut m = hdr(36, ERROR, 0x100, 4);
         m.extend_from_slice(&(-1i32).to_ne_bytes());

@@ -147,7 +147,7 @@ impl Host {
             return Ok(self.create);
         }
         let s = self.sock;
-        let mut r = Req::default();
+        let mut r = Req::new();
         let mut on = self.name;
         if !n.bridge.is_empty() {
             // Created if missing, and kept: a segment other containers share.
@@ -184,7 +184,7 @@ impl Host {
         if self.made {
             let _ = netns::remove(spec.net.netns);
         } else if self.veth_made && self.ns_fd >= 0 {
-            let mut r = Req::default();
+            let mut r = Req::new();
             r.link(DELLINK, 0, 0, self.name, &[]);
             let _ = talk(self.sock, &mut r);
         }
@@ -202,7 +202,7 @@ impl Host {
             return Ok(false);
         }
         let s = socket()?;
-        let mut r = Req::default();
+        let mut r = Req::new();
         r.up(1, b"lo"); // lo is always interface 1
         if let Some((_, peer)) = n.veth {
             let idx = index(s, peer)?;
