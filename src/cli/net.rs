@@ -30,13 +30,15 @@ pub fn option(s: &mut Spec, arg: Arg, l: &mut Lexer<'_, 'static>) -> Result<bool
     let v = l.value(op)?;
     let n = &mut s.net;
     if i != VETH && i != NETNS {
-        n.needs_veth = n.needs_veth.or(Some(op));
+        if n.needs_veth.is_empty() {
+            n.needs_veth = op;
+        }
     }
     let ok = match i {
         VETH => {
             let (h, c) = cut(v, b':');
             let c = c.filter(|c| !c.is_empty()).unwrap_or(b"eth0");
-            n.veth = Some((h, c));
+            (n.host, n.peer) = (h, c);
             (h.is_empty() || name_ok(h, 15)) && name_ok(c, 15)
         }
         NETNS => {
@@ -52,15 +54,15 @@ pub fn option(s: &mut Spec, arg: Arg, l: &mut Lexer<'_, 'static>) -> Result<bool
         }
         MAC => {
             n.mac = parse_mac(v);
-            n.mac.is_some()
+            n.mac != [0; 6]
         }
         BRIDGE => {
             n.bridge = v;
             name_ok(v, 15)
         }
         _ => {
-            let c = parse_cidr(v, op, i == ROUTE)?;
-            n.addrs.push((i as u8, c));
+            let c = parse_cidr(v, op, i as u8)?;
+            n.addrs.push(c);
             // A route's destination is a network: no bits past its prefix (none of
             // `default`'s: 255 is past all).
             let host = u128::from_be_bytes(c.addr).checked_shl(c.len as u32);
@@ -94,9 +96,9 @@ pub fn finish(s: &mut Spec) -> Result<()> {
         // The named namespace is the container's, whether it is joined or created.
         s.ns &= !NEWNET;
     }
-    if n.veth.is_none() {
-        if let Some(op) = n.needs_veth {
-            return Err(Error::usage(op, "needs --veth"));
+    if n.peer.is_empty() {
+        if !n.needs_veth.is_empty() {
+            return Err(Error::usage(n.needs_veth, "needs --veth"));
         }
     } else if s.ns & NEWNET == 0 && !joined && n.netns.is_empty() {
         return Err(Error::usage(
@@ -105,9 +107,9 @@ pub fn finish(s: &mut Spec) -> Result<()> {
         ));
     }
     let mut v6 = false;
-    for (r, c) in &n.addrs {
+    for c in &n.addrs {
         v6 |= c.v6;
-        if *r == ROUTE as u8 && n.gateway(c, c.v6).is_none() && n.gateway(c, true).is_none() {
+        if c.role == ROUTE as u8 && n.gateway(c, c.v6).is_none() && n.gateway(c, true).is_none() {
             return Err(Error::bad(
                 "--route",
                 c.text,
@@ -186,15 +188,15 @@ mod tests {
     #[test]
     fn veth_names_and_defaults() {
         let s = p(&["-n", "--veth", "h0:c0", "x"]).unwrap();
-        assert_eq!(s.net.veth, Some((&b"h0"[..], &b"c0"[..])));
+        assert_eq!((s.net.host, s.net.peer), (&b"h0"[..], &b"c0"[..]));
         let s = p(&["-n", "--veth", "h0", "x"]).unwrap();
-        assert_eq!(s.net.veth, Some((&b"h0"[..], &b"eth0"[..])));
+        assert_eq!((s.net.host, s.net.peer), (&b"h0"[..], &b"eth0"[..]));
         let s = p(&["-n", "--veth", "h0:", "x"]).unwrap();
-        assert_eq!(s.net.veth, Some((&b"h0"[..], &b"eth0"[..])));
+        assert_eq!((s.net.host, s.net.peer), (&b"h0"[..], &b"eth0"[..]));
         let s = p(&["-n", "--veth=:eth1", "x"]).unwrap();
-        assert_eq!(s.net.veth, Some((&b""[..], &b"eth1"[..])));
+        assert_eq!((s.net.host, s.net.peer), (&b""[..], &b"eth1"[..]));
         let s = p(&["-n", "--veth", ":", "x"]).unwrap();
-        assert_eq!(s.net.veth, Some((&b""[..], &b"eth0"[..])));
+        assert_eq!((s.net.host, s.net.peer), (&b""[..], &b"eth0"[..]));
         for bad in ["toolongname12345", "a b:c", "a:b/c", "a:b:c"] {
             assert!(
                 msg(&["-n", "--veth", bad, "x"]).contains("interface name"),
@@ -235,7 +237,7 @@ mod tests {
         ])
         .unwrap();
         let n = &s.net;
-        let roles: Vec<(u8, &[u8])> = n.addrs.iter().map(|(r, c)| (*r, c.text)).collect();
+        let roles: Vec<(u8, &[u8])> = n.addrs.iter().map(|c| (c.role, c.text)).collect();
         assert_eq!(
             roles,
             [
@@ -247,14 +249,14 @@ mod tests {
                 (net::ROUTE, b"10.9.0.0/16"),
             ]
         );
-        let default = &n.addrs[4].1;
+        let default = &n.addrs[4];
         assert_eq!(default.len, DEFAULT);
         assert_eq!(n.gateway(default, false).unwrap().text, b"10.0.0.1/24");
         assert_eq!(n.gateway(default, true).unwrap().text, b"fd00::1/64");
-        assert!(n.gateway(&n.addrs[5].1, true).is_none(), "an IPv4 route");
+        assert!(n.gateway(&n.addrs[5], true).is_none(), "an IPv4 route");
         assert_eq!(
             (n.mtu, n.mac, n.bridge),
-            (1400, Some([2, 0, 0, 0, 0, 2]), &b"br0"[..])
+            (1400, [2, 0, 0, 0, 0, 2], &b"br0"[..])
         );
         // The default route of a version without a gateway is not made.
         let s = p(&[
@@ -272,7 +274,7 @@ mod tests {
             "x",
         ])
         .unwrap();
-        assert!(s.net.gateway(&s.net.addrs[3].1, true).is_none());
+        assert!(s.net.gateway(&s.net.addrs[3], true).is_none());
     }
 
     #[test]

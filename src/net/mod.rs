@@ -17,6 +17,8 @@ pub const DEFAULT: u8 = 255;
 /// An address with its prefix length, as given (`10.0.0.2/24`, `fd00::2/64`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Cidr {
+    /// [`IP`], [`HOST_IP`] or [`ROUTE`].
+    pub role: u8,
     pub v6: bool,
     pub len: u8,
     pub addr: [u8; 16],
@@ -36,18 +38,20 @@ impl Cidr {
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Net {
-    /// `--veth HOST[:CHILD]`; an empty HOST takes the default (`hk<pid>`), CHILD defaults
-    /// to `eth0`.
-    pub veth: Option<(&'static [u8], &'static [u8])>,
-    /// `--ip`, `--host-ip` and `--route` values, with their role.
-    pub addrs: Vec<(u8, Cidr)>,
+    /// `--veth HOST[:CHILD]`: an empty HOST takes the default (`hk<pid>`), CHILD defaults
+    /// to `eth0`; without `--veth`, `peer` is empty.
+    pub host: &'static [u8],
+    pub peer: &'static [u8],
+    /// `--ip`, `--host-ip` and `--route` values.
+    pub addrs: Vec<Cidr>,
     pub mtu: u32,
-    pub mac: Option<[u8; 6]>,
+    /// `--mac`; all zeros (no address) when not given.
+    pub mac: [u8; 6],
     /// `--bridge`, `--netns`: empty when not given.
     pub bridge: &'static [u8],
     pub netns: &'static [u8],
-    /// The first option given that needs `--veth`.
-    pub needs_veth: Option<&'static str>,
+    /// The first option given that needs `--veth` (empty: none).
+    pub needs_veth: &'static str,
 }
 
 impl Net {
@@ -55,10 +59,10 @@ impl Net {
     /// version, if the route is of that version and the container has an address in it.
     pub fn gateway(&self, r: &Cidr, v6: bool) -> Option<&Cidr> {
         let (mut ip, mut gw) = (false, None);
-        for (role, c) in &self.addrs {
+        for c in &self.addrs {
             if c.v6 == v6 {
-                ip |= *role == IP;
-                if *role == HOST_IP && gw.is_none() {
+                ip |= c.role == IP;
+                if c.role == HOST_IP && gw.is_none() {
                     gw = Some(c);
                 }
             }
@@ -67,9 +71,9 @@ impl Net {
     }
 }
 
-/// Groups of hex (`hex`, at most 4 digits, 2 bytes each) or decimal digits (at most 3,
-/// one byte each) separated by `:` or `.`, big-endian, `want` bytes in all; for IPv6
-/// (`want` 16) one `::` stands for one or more groups of zeros.
+/// Groups of hex (`hex`, at most 4 digits) or decimal digits (at most 3) separated by `:`
+/// or `.`, `want` bytes in all: one byte each (IPv4, MAC), or two, big-endian, for IPv6
+/// (`want` 16), where one `::` stands for one or more groups of zeros.
 fn parse(s: &[u8], hex: bool, want: usize) -> Option<[u8; 16]> {
     let (sep, radix, digits) = if hex { (b':', 16, 4) } else { (b'.', 10, 3) };
     let mut a = [0u8; 16];
@@ -86,7 +90,7 @@ fn parse(s: &[u8], hex: bool, want: usize) -> Option<[u8; 16]> {
         for &c in g {
             v = v * radix + (c as char).to_digit(radix)?;
         }
-        if hex {
+        if want == 16 {
             a[n] = (v >> 8) as u8;
             n += 1;
         } else if v > 255 {
@@ -128,12 +132,12 @@ pub fn parse_ip(s: &[u8]) -> Option<(bool, [u8; 16])> {
     Some((v6, parse(s, v6, 4 + 12 * v6 as usize)?))
 }
 
-/// `ADDR/LEN`, the length within the IP version's bounds; for a `route`, also `default`
-/// (prefix length [`DEFAULT`]).
+/// `ADDR/LEN`, the length within the IP version's bounds, for `role`; for a [`ROUTE`],
+/// also `default` (prefix length [`DEFAULT`]).
 #[inline(never)]
-pub fn parse_cidr(v: &'static [u8], op: &'static str, route: bool) -> Result<Cidr> {
+pub fn parse_cidr(v: &'static [u8], op: &'static str, role: u8) -> Result<Cidr> {
     let (a, len) = cut(v, b'/');
-    let default = route && v == b"default";
+    let default = role == ROUTE && v == b"default";
     let (ip, len) = match default {
         true => (Some((false, [0; 16])), Some(DEFAULT as u64)),
         false => (parse_ip(a), len.and_then(crate::out::parse_u64)),
@@ -141,6 +145,7 @@ pub fn parse_cidr(v: &'static [u8], op: &'static str, route: bool) -> Result<Cid
     if let (Some((v6, addr)), Some(len)) = (ip, len) {
         if default || len <= 32 + 96 * v6 as u64 {
             return Ok(Cidr {
+                role,
                 v6,
                 len: len as u8,
                 addr,
@@ -155,17 +160,14 @@ pub fn parse_cidr(v: &'static [u8], op: &'static str, route: bool) -> Result<Cid
     ))
 }
 
-/// `XX:XX:XX:XX:XX:XX`, a unicast address that is not all zeros.
-pub fn parse_mac(v: &[u8]) -> Option<[u8; 6]> {
-    let a = parse(v, true, 12)?;
+/// `XX:XX:XX:XX:XX:XX`, a unicast address that is not all zeros; all zeros when `v` is
+/// not one.
+pub fn parse_mac(v: &[u8]) -> [u8; 6] {
     let mut m = [0u8; 6];
-    for i in 0..6 {
-        if a[2 * i] != 0 {
-            return None;
-        }
-        m[i] = a[2 * i + 1];
+    if let Some(a) = parse(v, true, 6).filter(|a| a[0] & 1 == 0) {
+        m.copy_from_slice(&a[..6]);
     }
-    (m[0] & 1 == 0 && m != [0; 6]).then_some(m)
+    m
 }
 
 /// A name the kernel takes for a file (`max` 255) or an interface (`max` 15, and no `:`):
@@ -248,10 +250,10 @@ mod tests {
 
     #[test]
     fn cidrs() {
-        let c = parse_cidr(b"10.0.0.2/24", "--ip", false).unwrap();
+        let c = parse_cidr(b"10.0.0.2/24", "--ip", IP).unwrap();
         assert_eq!((c.v6, c.len, c.bytes()), (false, 24, &[10, 0, 0, 2][..]));
         assert_eq!(c.family(), 2);
-        let c = parse_cidr(b"fd00::1/128", "--ip", false).unwrap();
+        let c = parse_cidr(b"fd00::1/128", "--ip", IP).unwrap();
         assert_eq!(
             (c.v6, c.len, c.bytes().len(), c.family()),
             (true, 128, 16, 10)
@@ -267,19 +269,19 @@ mod tests {
             b"10.0.0.2/24/1",
             b"default",
         ] {
-            let e = parse_cidr(bad, "--ip", false).unwrap_err();
+            let e = parse_cidr(bad, "--ip", IP).unwrap_err();
             assert_eq!(e.op, b"--ip");
             assert!(e.hint.starts_with(b"expected ADDR/LEN"));
         }
-        let d = parse_cidr(b"default", "--route", true).unwrap();
+        let d = parse_cidr(b"default", "--route", ROUTE).unwrap();
         assert_eq!((d.v6, d.len, d.text), (false, DEFAULT, &b"default"[..]));
-        assert!(parse_cidr(b"0.0.0.0/255", "--route", true).is_err());
+        assert!(parse_cidr(b"0.0.0.0/255", "--route", ROUTE).is_err());
     }
 
     #[test]
     fn macs() {
-        assert_eq!(parse_mac(b"02:00:0a:10:08:02"), Some([2, 0, 10, 16, 8, 2]));
-        assert_eq!(parse_mac(b"2:0:A:1:2:3"), Some([2, 0, 10, 1, 2, 3]));
+        assert_eq!(parse_mac(b"02:00:0a:10:08:02"), [2, 0, 10, 16, 8, 2]);
+        assert_eq!(parse_mac(b"2:0:A:1:2:3"), [2, 0, 10, 1, 2, 3]);
         for bad in [
             &b"02:00:00:00:00"[..],
             b"02:00:00:00:00:00:00",
@@ -289,7 +291,7 @@ mod tests {
             b"01:00:5e:00:00:01",
             b"00:00:00:00:00:00",
         ] {
-            assert_eq!(parse_mac(bad), None, "{:?}", core::str::from_utf8(bad));
+            assert_eq!(parse_mac(bad), [0; 6], "{:?}", core::str::from_utf8(bad));
         }
     }
 

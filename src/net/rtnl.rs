@@ -162,7 +162,7 @@ impl Req {
     /// `master` (0: none) is a bridge for the host end.
     #[inline(never)]
     pub fn veth(&mut self, host: &[u8], n: &Net, ns: (u16, u32), master: u32) {
-        let (peer, mtu, mac) = (n.veth.map_or(&b""[..], |v| v.1), n.mtu, n.mac);
+        let (peer, mtu, mac) = (n.peer, n.mtu, n.mac);
         let what: &[&[u8]] = &[b"create veth ", host, b":", peer];
         self.link(NEWLINK, F_CREATE | F_EXCL, 0, host, what);
         self.u32(IFLA_MASTER, master);
@@ -173,7 +173,7 @@ impl Req {
         self.attr(IFLA_IFNAME, peer);
         self.attr(ns.0, &ns.1.to_ne_bytes());
         self.u32(IFLA_MTU, mtu);
-        if let Some(mac) = mac {
+        if mac != [0; 6] {
             self.attr(IFLA_ADDRESS, &mac);
         }
         for at in [p, nest[0], nest[1]] {
@@ -246,7 +246,7 @@ pub fn ack(m: &[u8]) -> Option<(u32, i32, &[u8])> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::net::parse_cidr;
+    use crate::net::{parse_cidr, IP, ROUTE};
     use std::vec::Vec;
 
     fn hdr(len: u32, ty: u16, flags: u16, seq: u32) -> Vec<u8> {
@@ -289,9 +289,9 @@ mod tests {
         let mut r = Req::default();
         let ns = (IFLA_NET_NS_PID, 42);
         let mut n = Net {
-            veth: Some((b"", b"eth0")),
+            peer: b"eth0",
             mtu: 1400,
-            mac: Some([2, 0, 0, 0, 0, 1]),
+            mac: [2, 0, 0, 0, 0, 1],
             ..Net::default()
         };
         r.veth(b"hk42", &n, ns, 3);
@@ -313,7 +313,7 @@ mod tests {
         assert_eq!(r.line(0), b"create veth hk42:eth0");
         // Without the options: name, kind, the peer's name and namespace (fd 0 too).
         let mut r = Req::default();
-        (n.veth, n.mtu, n.mac) = (Some((&b""[..], &b"c"[..])), 0, None);
+        (n.peer, n.mtu, n.mac) = (b"c", 0, [0; 6]);
         r.veth(b"h", &n, (IFLA_NET_NS_FD, 0), 0);
         let b = batch(&mut r).0;
         assert_eq!(b.len(), 16 + 16 + 8 + 4 + 8 + 4 + 4 + 16 + 8 + 8);
@@ -346,16 +346,11 @@ mod tests {
         let mut r = Req::default();
         r.addr(
             5,
-            &parse_cidr(b"10.16.8.2/24", "", false).unwrap(),
+            &parse_cidr(b"10.16.8.2/24", "", IP).unwrap(),
             false,
             b"eth0",
         );
-        r.addr(
-            5,
-            &parse_cidr(b"fd00::2/64", "", false).unwrap(),
-            true,
-            b"br0",
-        );
+        r.addr(5, &parse_cidr(b"fd00::2/64", "", IP).unwrap(), true, b"br0");
         let mut want = hdr(40, NEWADDR, 0x601, 0);
         want.extend_from_slice(&[2, 24, 0, 0, 5, 0, 0, 0]);
         want.extend_from_slice(&[8, 0, 2, 0, 10, 16, 8, 2, 8, 0, 1, 0, 10, 16, 8, 2]);
@@ -374,11 +369,11 @@ mod tests {
     #[test]
     fn routes() {
         let mut r = Req::default();
-        let gw = parse_cidr(b"10.0.0.1/24", "", false).unwrap();
-        let default = parse_cidr(b"default", "", true).unwrap();
+        let gw = parse_cidr(b"10.0.0.1/24", "", IP).unwrap();
+        let default = parse_cidr(b"default", "", ROUTE).unwrap();
         r.route(&default, &gw, 2);
-        r.route(&parse_cidr(b"10.9.0.0/16", "", false).unwrap(), &gw, 2);
-        let gw6 = parse_cidr(b"fd00::1/64", "", false).unwrap();
+        r.route(&parse_cidr(b"10.9.0.0/16", "", IP).unwrap(), &gw, 2);
+        let gw6 = parse_cidr(b"fd00::1/64", "", IP).unwrap();
         r.route(&default, &gw6, 2);
         let mut want = hdr(44, NEWROUTE, 0x601, 0);
         want.extend_from_slice(&[2, 0, 0, 0, 254, 3, 0, 1, 0, 0, 0, 0]);

@@ -93,7 +93,7 @@ pub fn prepare(spec: &Spec) -> Result<Host> {
     // container's --netns if it exists.
     let np;
     let path: &[u8] = match spec.joins.iter().find(|j| j.flag == NEWNET) {
-        Some(j) if n.veth.is_some() => &j.path,
+        Some(j) if !n.peer.is_empty() => &j.path,
         _ if !n.netns.is_empty() => {
             np = netns::path(n.netns);
             np.bytes()
@@ -107,14 +107,13 @@ pub fn prepare(spec: &Spec) -> Result<Host> {
             Err(e) => return Err(Error::sys("open", path, e)),
         }
     }
-    if let Some((host, _)) = n.veth {
-        h.name = if host.is_empty() {
+    if !n.peer.is_empty() {
+        h.name = n.host;
+        if h.name.is_empty() {
             let mut m = Msg::new();
             m.s(b"hk").u(sys::getpid() as u64);
-            m.0.leak()
-        } else {
-            host
-        };
+            h.name = m.0.leak();
+        }
         h.sock = socket()?;
     }
     Ok(h)
@@ -143,7 +142,7 @@ impl Host {
             netns::persist(n.netns, sys::cstr(&src.0))?;
             self.made = true;
         }
-        if n.veth.is_none() {
+        if n.peer.is_empty() {
             return Ok(self.create);
         }
         let s = self.sock;
@@ -168,8 +167,8 @@ impl Host {
         talk(s, &mut r)?;
         self.veth_made = true;
         let idx = index(s, on)?;
-        for (role, c) in &n.addrs {
-            if *role == HOST_IP {
+        for c in &n.addrs {
+            if c.role == HOST_IP {
                 // On a bridge, another container may have put it there already.
                 r.addr(idx, c, self.bridge != 0, on);
             }
@@ -198,25 +197,26 @@ impl Host {
         if !n.netns.is_empty() && !self.create {
             ns::setns(self.ns_fd, NEWNET).map_err(|e| Error::sys("join netns", n.netns, e))?;
         }
-        if spec.ns & NEWNET == 0 && n.netns.is_empty() && n.veth.is_none() {
+        if spec.ns & NEWNET == 0 && n.netns.is_empty() && n.peer.is_empty() {
             return Ok(false);
         }
         let s = socket()?;
         let mut r = Req::new();
         r.up(1, b"lo"); // lo is always interface 1
-        if let Some((_, peer)) = n.veth {
+        let peer = n.peer;
+        if !peer.is_empty() {
             let idx = index(s, peer)?;
             r.up(idx, peer);
             // Addresses first: a route's gateway must be on a subnet of one.
-            for (role, c) in &n.addrs {
-                if *role == IP {
+            for c in &n.addrs {
+                if c.role == IP {
                     r.addr(idx, c, false, peer);
                 }
             }
-            for (role, c) in &n.addrs {
+            for c in &n.addrs {
                 for v6 in [false, true] {
                     match n.gateway(c, v6) {
-                        Some(gw) if *role == ROUTE => r.route(c, gw, idx),
+                        Some(gw) if c.role == ROUTE => r.route(c, gw, idx),
                         _ => {}
                     }
                 }
