@@ -29,10 +29,8 @@ pub fn option(s: &mut Spec, arg: Arg, l: &mut Lexer<'_, 'static>) -> Result<bool
     let op = OPTS.split('|').nth(i).unwrap_or("");
     let v = l.value(op)?;
     let n = &mut s.net;
-    if i != VETH && i != NETNS {
-        if n.needs_veth.is_empty() {
-            n.needs_veth = op;
-        }
+    if i != VETH && i != NETNS && n.needs_veth.is_empty() {
+        n.needs_veth = op;
     }
     let ok = match i {
         VETH => {

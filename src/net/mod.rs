@@ -88,7 +88,16 @@ fn parse(s: &[u8], hex: bool, want: usize) -> Option<[u8; 16]> {
         }
         let mut v = 0;
         for &c in g {
-            v = v * radix + (c as char).to_digit(radix)?;
+            let d = match c {
+                b'0'..=b'9' => c - b'0',
+                b'a'..=b'f' => c - b'a' + 10,
+                b'A'..=b'F' => c - b'A' + 10,
+                _ => 99,
+            } as u32;
+            if d >= radix {
+                return None;
+            }
+            v = v * radix + d;
         }
         if want == 16 {
             a[n] = (v >> 8) as u8;
@@ -204,6 +213,8 @@ mod tests {
             "",
             "1..2.3",
             "0001.1.1.1",
+            "1@.0.0.1",
+            "1.0.0.\x11",
         ] {
             assert_eq!(ip(bad), None, "{bad}");
         }
@@ -243,6 +254,9 @@ mod tests {
             ":1::",
             "1:",
             "::1.2.3.4",
+            "@::",
+            "`::",
+            "1:G::",
         ] {
             assert_eq!(ip(bad), None, "{bad}");
         }
