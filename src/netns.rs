@@ -111,7 +111,7 @@ pub fn cmd(args: &[&'static [u8]], argv: CVec, envp: CVec) -> i32 {
             None => Ok(0),
         },
         _ => {
-            Msg(HELP.as_bytes().to_vec()).out();
+            let _ = crate::sys::write_all(1, HELP.as_bytes());
             Ok(0)
         }
     });

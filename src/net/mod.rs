@@ -165,7 +165,7 @@ pub fn parse_cidr(v: &'static [u8], op: &'static str, role: u8) -> Result<Cidr> 
     Err(Error::bad(
         op,
         v,
-        "expected ADDR/LEN: an IPv4 address with 0-32 or an IPv6 one with 0-128",
+        "expected ADDR/LEN (IPv4 /0-32, IPv6 /0-128)",
     ))
 }
 
