@@ -72,8 +72,6 @@ pub struct Host {
     made: bool,
     veth_made: bool,
     name: &'static [u8],
-    /// The bridge's index, once it exists.
-    bridge: u32,
 }
 
 /// Reads what only the host can tell, before anything exists: whether `--netns` exists.
@@ -87,7 +85,6 @@ pub fn prepare(spec: &Spec) -> Result<Host> {
         made: false,
         veth_made: false,
         name: b"",
-        bridge: 0,
     };
     // The namespace the peer is born in, when not a new one: a --join net= one, or the
     // container's --netns if it exists.
@@ -147,7 +144,7 @@ impl Host {
         }
         let s = self.sock;
         let mut r = Req::new();
-        let mut on = self.name;
+        let (mut on, mut bridge) = (self.name, 0);
         if !n.bridge.is_empty() {
             // Created if missing, and kept: a segment other containers share.
             r.bridge(n.bridge);
@@ -156,21 +153,21 @@ impl Host {
                 false => e,
             })?;
             on = n.bridge;
-            self.bridge = index(s, on)?;
+            bridge = index(s, on)?;
         }
         let ns = if self.ns_fd >= 0 {
             (IFLA_NET_NS_FD, self.ns_fd as u32)
         } else {
             (IFLA_NET_NS_PID, pid as u32)
         };
-        r.veth(self.name, n, ns, self.bridge);
+        r.veth(self.name, n, ns, bridge);
         talk(s, &mut r)?;
         self.veth_made = true;
         let idx = index(s, on)?;
         for c in &n.addrs {
             if c.role == HOST_IP {
                 // On a bridge, another container may have put it there already.
-                r.addr(idx, c, self.bridge != 0, on);
+                r.addr(idx, c, bridge != 0, on);
             }
         }
         talk(s, &mut r)?;
