@@ -54,12 +54,6 @@ fn index(sock: RawFd, name: &[u8]) -> Result<u32> {
     net::ifindex(sock, name).map_err(|e| Error::sys("find interface", name, e))
 }
 
-/// Opens a namespace file for setns or IFLA_NET_NS_FD.
-#[inline(never)]
-fn open(path: &[u8]) -> sys::Result<RawFd> {
-    fs::open(CPath::new(&[path]).c(), g::O_RDONLY).map(|f| f.leak())
-}
-
 /// What husk's side knows and made, from before clone to the end of setup.
 pub struct Host {
     /// The host's rtnetlink socket; -1 without `--veth`.
@@ -69,8 +63,10 @@ pub struct Host {
     ns_fd: RawFd,
     /// `--netns NAME` is new: clone creates it, husk keeps it.
     create: bool,
+    /// What this run made, for `undo`: the named namespace, the pair.
     made: bool,
     veth_made: bool,
+    /// The host end's name; empty without `--veth`.
     name: &'static [u8],
 }
 
@@ -88,20 +84,16 @@ pub fn prepare(spec: &Spec) -> Result<Host> {
     };
     // The namespace the peer is born in, when not a new one: a --join net= one, or the
     // container's --netns if it exists.
-    let np;
-    let path: &[u8] = match spec.joins.iter().find(|j| j.flag == NEWNET) {
-        Some(j) if !n.peer.is_empty() => &j.path,
-        _ if !n.netns.is_empty() => {
-            np = netns::path(n.netns);
-            np.bytes()
-        }
-        _ => b"",
+    let path = match spec.joins.iter().find(|j| j.flag == NEWNET) {
+        Some(j) if !n.peer.is_empty() => CPath::new(&[&j.path]),
+        _ if !n.netns.is_empty() => netns::path(n.netns),
+        _ => CPath::new(&[]),
     };
-    if !path.is_empty() {
-        match open(path) {
-            Ok(fd) => h.ns_fd = fd,
+    if !path.bytes().is_empty() {
+        match fs::open(path.c(), g::O_RDONLY) {
+            Ok(fd) => h.ns_fd = fd.leak(),
             Err(Errno::ENOENT) if !n.netns.is_empty() => h.create = true,
-            Err(e) => return Err(Error::sys("open", path, e)),
+            Err(e) => return Err(Error::sys("open", path.bytes(), e)),
         }
     }
     if !n.peer.is_empty() {
