@@ -40,27 +40,25 @@ pub fn persist(name: &[u8], src: &CStr) -> Result<()> {
     // first uses would stack bind mounts on it).
     let _lock =
         fs::open(dir.c(), g::O_RDONLY | g::O_DIRECTORY).map(|d| net::lock(d.raw()).map(|_| d));
-    for again in [false, true] {
-        if again {
-            // Not a mount point yet: made one, bound on itself.
-            let _ = mount(
-                Some(dir.c()),
-                dir.c(),
-                Some(c"none"),
-                g::MS_BIND | g::MS_REC,
-                None,
-            );
-        }
-        let shared = mount(
-            Some(c""),
+    let mut bound = false;
+    while mount(
+        Some(c""),
+        dir.c(),
+        Some(c"none"),
+        g::MS_SHARED | g::MS_REC,
+        None,
+    ) == Err(Errno::EINVAL)
+        && !bound
+    {
+        // Not a mount point yet: made one, bound on itself.
+        let _ = mount(
+            Some(dir.c()),
             dir.c(),
             Some(c"none"),
-            g::MS_SHARED | g::MS_REC,
+            g::MS_BIND | g::MS_REC,
             None,
         );
-        if shared != Err(Errno::EINVAL) {
-            break;
-        }
+        bound = true;
     }
     let p = path(name);
     let r =

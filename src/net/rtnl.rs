@@ -176,9 +176,9 @@ impl Req {
         if mac != [0; 6] {
             self.attr(IFLA_ADDRESS, &mac);
         }
-        for at in [p, nest[0], nest[1]] {
-            self.close(at);
-        }
+        self.close(p);
+        self.close(nest[0]);
+        self.close(nest[1]);
     }
 
     /// RTM_NEWLINK of a bridge, up. Without NLM_F_EXCL a bridge of that name is kept as it

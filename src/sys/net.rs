@@ -8,18 +8,10 @@ use syscalls::Sysno;
 /// closed: it goes at exec (or with husk).
 pub fn rtnetlink() -> Result<RawFd> {
     let fd = sc3(Sysno::socket, 16, 3 | 0o2000000, 0)?;
-    let one = 1i32;
-    for opt in [11usize, 10] {
-        // SOL_NETLINK; both exist since Linux 4.12.
-        let _ = sc5(
-            Sysno::setsockopt,
-            fd,
-            270,
-            opt,
-            &one as *const i32 as usize,
-            4,
-        );
-    }
+    let one = &1i32 as *const i32 as usize;
+    // SOL_NETLINK; both exist since Linux 4.12.
+    let _ = sc5(Sysno::setsockopt, fd, 270, 11, one, 4);
+    let _ = sc5(Sysno::setsockopt, fd, 270, 10, one, 4);
     Ok(fd as RawFd)
 }
 
