@@ -5,10 +5,9 @@
 use crate::error::{Error, Result};
 use crate::out::Msg;
 use crate::path::CPath;
-use crate::sys::fs;
 use crate::sys::mount::{mount, umount};
 use crate::sys::start::CVec;
-use crate::sys::{net, ns, Errno};
+use crate::sys::{enter::unlink, fs, net, ns, Errno};
 use core::ffi::CStr;
 use linux_raw_sys::general as g;
 
@@ -19,14 +18,13 @@ pub const DIR: &[u8] = b"/var/run/netns";
 /// no whitespace, at most 255 bytes.
 pub fn check_name(name: &[u8]) -> Result<()> {
     if crate::net::name_ok(name, 255) {
-        Ok(())
-    } else {
-        Err(Error::bad(
-            "netns name",
-            name,
-            "must be a file name: no '/', no spaces, not . or ..",
-        ))
+        return Ok(());
     }
+    Err(Error::bad(
+        "netns name",
+        name,
+        "must be a file name: no '/', no spaces, not . or ..",
+    ))
 }
 
 pub fn path(name: &[u8]) -> CPath {
@@ -34,6 +32,7 @@ pub fn path(name: &[u8]) -> CPath {
 }
 
 /// Keeps the network namespace `src` (a /proc/PID/ns/net file) as `name`.
+#[inline(never)]
 pub fn persist(name: &[u8], src: &CStr) -> Result<()> {
     let dir = CPath::new(&[DIR]);
     crate::mount::mkdirs(DIR)?;
@@ -41,16 +40,17 @@ pub fn persist(name: &[u8], src: &CStr) -> Result<()> {
     // first uses would stack bind mounts on it).
     let _lock =
         fs::open(dir.c(), g::O_RDONLY | g::O_DIRECTORY).map(|d| net::lock(d.raw()).map(|_| d));
-    let shared = || {
-        mount(
-            Some(c""),
-            dir.c(),
-            Some(c"none"),
-            g::MS_SHARED | g::MS_REC,
-            None,
-        )
-    };
-    if shared() == Err(Errno::EINVAL) {
+    let mut bound = false;
+    while mount(
+        Some(c""),
+        dir.c(),
+        Some(c"none"),
+        g::MS_SHARED | g::MS_REC,
+        None,
+    ) == Err(Errno::EINVAL)
+        && !bound
+    {
+        // Not a mount point yet: made one, bound on itself.
         let _ = mount(
             Some(dir.c()),
             dir.c(),
@@ -58,64 +58,65 @@ pub fn persist(name: &[u8], src: &CStr) -> Result<()> {
             g::MS_BIND | g::MS_REC,
             None,
         );
-        let _ = shared();
+        bound = true;
     }
     let p = path(name);
-    fs::open_at(g::AT_FDCWD, p.c(), g::O_RDONLY | g::O_CREAT | g::O_EXCL, 0)
-        .map_err(|e| Error::sys("create netns", p.bytes(), e))?;
-    mount(Some(src), p.c(), Some(c"none"), g::MS_BIND, None).map_err(|e| {
-        let _ = net::unlink(p.c());
-        Error::sys("bind netns on", p.bytes(), e)
-    })
+    let r =
+        fs::open_at(g::AT_FDCWD, p.c(), g::O_RDONLY | g::O_CREAT | g::O_EXCL, 0).and_then(|_| {
+            mount(Some(src), p.c(), Some(c"none"), g::MS_BIND, None).inspect_err(|_| {
+                let _ = unlink(p.c());
+            })
+        });
+    r.map_err(|e| Error::sys("create netns", p.bytes(), e))
 }
 
 /// Forgets `name` (`ip netns del`): the namespace goes when nothing else holds it.
 pub fn remove(name: &[u8]) -> Result<()> {
     let p = path(name);
     let _ = umount(p.c(), g::MNT_DETACH);
-    net::unlink(p.c()).map_err(|e| Error::sys("delete netns", p.bytes(), e))
+    unlink(p.c()).map_err(|e| Error::sys("delete netns", name, e))
 }
 
 /// `husk netns add|del|list|exec`; returns the exit status.
 #[inline(never)]
 pub fn cmd(args: &[&'static [u8]], argv: CVec, envp: CVec) -> i32 {
-    use crate::cli::net::{parse_netns, ADD, DEL, HELP, LIST};
-    let r = match parse_netns(args) {
-        Ok(None) => {
-            Msg(HELP.as_bytes().to_vec()).out();
-            return 0;
-        }
-        Ok(Some((LIST, ..))) => {
+    use crate::cli::net::{parse_netns, ADD, DEL, EXEC, HELP, LIST};
+    let r = parse_netns(args).and_then(|(verb, name)| match verb {
+        LIST => {
             let mut m = Msg::new();
             let _ = fs::for_each_entry(CPath::new(&[DIR]).c(), &mut |n: &[u8]| {
                 m.s(n).nl();
             });
             m.out();
-            Ok(())
+            Ok(0)
         }
-        Ok(Some((ADD, name, _))) => add(name),
-        Ok(Some((DEL, name, _))) => remove(name),
-        Ok(Some((_, name, at))) => {
-            // `husk run --join net=NAME -- CMD`: CMD under husk, its status passed out.
-            let spec = crate::spec::Spec {
-                joins: alloc::vec![crate::spec::Join {
+        ADD => add(name).map(|_| 0),
+        DEL => remove(name).map(|_| 0),
+        // `husk run --join net=NAME [--] CMD`: CMD under husk, its status passed out.
+        EXEC => match crate::cli::run::parse(args, 4, 0)? {
+            Some(mut spec) => {
+                spec.joins.push(crate::spec::Join {
                     flag: g::CLONE_NEWNET,
                     path: path(name).bytes().to_vec(),
-                }],
-                cmd: at,
-                ..Default::default()
-            };
-            return crate::launch::run(argv, envp, &spec, crate::sys::time::now_us());
+                });
+                Ok(crate::launch::run(
+                    argv,
+                    envp,
+                    &spec,
+                    crate::sys::time::now_us(),
+                ))
+            }
+            None => Ok(0),
+        },
+        _ => {
+            let _ = crate::sys::write_all(1, HELP.as_bytes());
+            Ok(0)
         }
-        Err(e) => Err(e),
-    };
-    match r {
-        Ok(()) => 0,
-        Err(e) => {
-            e.print();
-            125
-        }
-    }
+    });
+    r.unwrap_or_else(|e| {
+        e.print();
+        125
+    })
 }
 
 /// A new namespace, with lo up (`ip netns add` leaves it down), kept as `name`.
@@ -123,8 +124,10 @@ pub fn cmd(args: &[&'static [u8]], argv: CVec, envp: CVec) -> i32 {
 fn add(name: &[u8]) -> Result<()> {
     ns::unshare(g::CLONE_NEWNET).map_err(|e| Error::sys("unshare", b"net", e))?;
     persist(name, c"/proc/self/ns/net")?;
-    crate::net::setup::lo_up().inspect_err(|_| {
+    // The kernel gives lo 127.0.0.1/8 and ::1 once it is up.
+    crate::sys::machine::link_up(b"lo").map_err(|e| {
         let _ = remove(name);
+        Error::sys("bring up", b"lo", e)
     })
 }
 

@@ -386,6 +386,11 @@ fn bad_input_is_refused_and_leaves_nothing() {
             "-n --veth H0 --ip 10.1.0.2/24 --host-ip 10.2.0.1/24 --route default",
             "add route default: ENETUNREACH",
         ),
+        // Two refusals in one batch: the first is the one told.
+        (
+            "-n --veth H0 --ip 10.1.0.2/24 --ip 10.1.0.2/24 --host-ip 10.2.0.1/24 --route default",
+            "add address 10.1.0.2/24 on eth0: EEXIST",
+        ),
         (
             "-n --veth H0 --bridge notabridge",
             "exists and is not a bridge",

@@ -1,7 +1,8 @@
 //! The network options of `husk run`, and the `husk netns` command line (pure).
 use super::{find, Arg, Lexer};
 use crate::error::{Error, Result};
-use crate::net::{name_ok, parse_cidr, parse_mac, Cidr, DEFAULT};
+use crate::net::{name_ok, parse_cidr, parse_mac};
+use crate::out::{cut, parse_u64};
 use crate::spec::{Spec, NEWNET};
 
 // The indexes of --ip, --host-ip and --route are their roles in `Net::addrs`. An entry
@@ -28,65 +29,61 @@ pub fn option(s: &mut Spec, arg: Arg, l: &mut Lexer<'_, 'static>) -> Result<bool
     let op = OPTS.split('|').nth(i).unwrap_or("");
     let v = l.value(op)?;
     let n = &mut s.net;
-    let bad = |why| Err(Error::bad(op, v, why));
-    match i {
+    if i != VETH && i != NETNS && n.needs_veth.is_empty() {
+        n.needs_veth = op;
+    }
+    let ok = match i {
         VETH => {
-            let (h, c) = match v.iter().position(|&c| c == b':') {
-                Some(i) => (&v[..i], &v[i + 1..]),
-                None => (v, &b""[..]),
-            };
-            if [h, c].iter().any(|x| !x.is_empty() && !name_ok(x, 15)) {
-                return bad(IFNAME);
-            }
-            n.veth = Some((h, c));
+            let (h, c) = cut(v, b':');
+            let c = c.filter(|c| !c.is_empty()).unwrap_or(b"eth0");
+            (n.host, n.peer) = (h, c);
+            (h.is_empty() || name_ok(h, 15)) && name_ok(c, 15)
         }
         NETNS => {
             crate::netns::check_name(v)?;
             n.netns = v;
+            true
         }
-        MTU => match crate::out::parse_u64(v) {
-            Some(m @ 68..=65535) => n.mtu = m as u32,
-            _ => return bad("not an MTU (68-65535)"),
-        },
-        MAC => match parse_mac(v) {
-            Some(m) => n.mac = Some(m),
-            None => return bad("not a unicast XX:XX:XX:XX:XX:XX"),
-        },
-        BRIDGE if name_ok(v, 15) => n.bridge = v,
-        BRIDGE => return bad(IFNAME),
+        MTU => {
+            n.mtu = parse_u64(v)
+                .filter(|m| (68..65536).contains(m))
+                .unwrap_or(0) as u32;
+            n.mtu != 0
+        }
+        MAC => {
+            n.mac = parse_mac(v);
+            n.mac != [0; 6]
+        }
+        BRIDGE => {
+            n.bridge = v;
+            name_ok(v, 15)
+        }
         _ => {
-            let c = if i == ROUTE && v == b"default" {
-                Cidr {
-                    v6: false,
-                    len: DEFAULT,
-                    addr: [0; 16],
-                    text: v,
-                }
-            } else {
-                parse_cidr(v, op)?
-            };
-            // A route's destination is a network: no bits past its prefix.
-            let mut host_bits = 0;
-            for (k, b) in c.addr.iter().enumerate() {
-                host_bits |= b & (0xffu16 >> (c.len as usize).saturating_sub(k * 8).min(8)) as u8;
-            }
-            if i == ROUTE && c.len != DEFAULT && host_bits != 0 {
-                return bad("host bits set past the prefix");
-            }
-            n.addrs.push((i as u8, c));
+            let c = parse_cidr(v, op, i as u8)?;
+            n.addrs.push(c);
+            // A route's destination is a network: no bits past its prefix (none of
+            // `default`'s: 255 is past all).
+            let host = u128::from_be_bytes(c.addr).checked_shl(c.len as u32);
+            i != ROUTE || host.unwrap_or(0) == 0
         }
+    };
+    if ok {
+        return Ok(true);
     }
-    if i != VETH && i != NETNS {
-        n.needs_veth = n.needs_veth.or(Some(op));
-    }
-    Ok(true)
+    let why = match i {
+        MTU => "not an MTU (68-65535)",
+        MAC => "not a unicast XX:XX:XX:XX:XX:XX",
+        ROUTE => "host bits set past the prefix",
+        _ => IFNAME,
+    };
+    Err(Error::bad(op, v, why))
 }
 
 /// Checks what the network options need of each other, once all options are known.
 #[inline(never)]
 pub fn finish(s: &mut Spec) -> Result<()> {
-    let n = &mut s.net;
-    let joined = s.joins.iter().any(|j| j.flag == NEWNET);
+    let joined = s.joins_type(NEWNET);
+    let n = &s.net;
     if !n.netns.is_empty() {
         if joined {
             return Err(Error::usage(
@@ -97,20 +94,20 @@ pub fn finish(s: &mut Spec) -> Result<()> {
         // The named namespace is the container's, whether it is joined or created.
         s.ns &= !NEWNET;
     }
-    match (n.veth, n.needs_veth) {
-        (None, Some(op)) => return Err(Error::usage(op, "needs --veth")),
-        (Some(_), _) if s.ns & NEWNET == 0 && !joined && n.netns.is_empty() => {
-            return Err(Error::usage(
-                "--veth",
-                "needs a network namespace (-n, --netns or --join net=)",
-            ))
+    if n.peer.is_empty() {
+        if !n.needs_veth.is_empty() {
+            return Err(Error::usage(n.needs_veth, "needs --veth"));
         }
-        _ => {}
+    } else if s.ns & NEWNET == 0 && !joined && n.netns.is_empty() {
+        return Err(Error::usage(
+            "--veth",
+            "needs a network namespace (-n, --netns or --join net=)",
+        ));
     }
     let mut v6 = false;
-    for (r, c) in &n.addrs {
+    for c in &n.addrs {
         v6 |= c.v6;
-        if *r == ROUTE as u8 && n.gateway(c, false).or(n.gateway(c, true)).is_none() {
+        if c.role == ROUTE as u8 && n.gateway(c, c.v6).is_none() && n.gateway(c, true).is_none() {
             return Err(Error::bad(
                 "--route",
                 c.text,
@@ -126,38 +123,37 @@ pub fn finish(s: &mut Spec) -> Result<()> {
 
 pub const HELP: &str = "usage: husk netns add|del NAME | list | exec NAME [--] CMD [ARG]...\n";
 
-/// `husk netns` verbs, as an option table for [`find`].
-const VERBS: &str = "- add|- del|- list|- exec|- help -h --help";
+/// `husk netns` verbs, as a word table; the last three ask for help.
+const VERBS: &str = "add del list exec help -h --help";
 pub const ADD: usize = 0;
 pub const DEL: usize = 1;
 pub const LIST: usize = 2;
 pub const EXEC: usize = 3;
 
-/// `husk netns VERB [NAME] [--] [CMD]...`: the verb (`ADD`, `DEL`, `LIST`, `EXEC`; `None`
-/// for help), the name and where CMD starts.
+/// `husk netns VERB [NAME] [--] [CMD]...`: the verb (`ADD`, `DEL`, `LIST`, `EXEC`, or
+/// more for help) and the name.
 #[inline(never)]
-pub fn parse_netns(args: &[&'static [u8]]) -> Result<Option<(usize, &'static [u8], usize)>> {
+pub fn parse_netns(args: &[&'static [u8]]) -> Result<(usize, &'static [u8])> {
     let verb = args.get(2).copied().unwrap_or(b"list");
     let name = args.get(3).copied().unwrap_or(b"");
-    let v = match find(VERBS, Arg::Long(verb)) {
-        Some(4) => return Ok(None),
-        Some(v) => v,
-        None => return Err(Error::bad("netns", verb, "expected add, del, list or exec")),
+    let Some(v) = crate::out::word_index(VERBS, verb, false) else {
+        return Err(Error::bad("netns", verb, "expected add, del, list or exec"));
     };
-    let cmd = 4 + (args.get(4) == Some(&&b"--"[..])) as usize;
-    if v != LIST {
+    if v != LIST && v <= EXEC {
         crate::netns::check_name(name)?;
     }
-    if v == EXEC && args.get(cmd).is_none_or(|c| c.is_empty()) {
+    // CMD, after an optional `--`.
+    let cmd = args.get(4 + (args.get(4) == Some(&&b"--"[..])) as usize);
+    if v == EXEC && cmd.is_none_or(|c| c.is_empty()) {
         return Err(Error::usage("netns exec", "no command given"));
     }
-    Ok(Some((v, name, cmd)))
+    Ok((v, name))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::net;
+    use crate::net::{self, DEFAULT};
     use std::vec::Vec;
 
     fn leak(args: &[&str]) -> &'static [&'static [u8]] {
@@ -190,11 +186,15 @@ mod tests {
     #[test]
     fn veth_names_and_defaults() {
         let s = p(&["-n", "--veth", "h0:c0", "x"]).unwrap();
-        assert_eq!(s.net.veth, Some((&b"h0"[..], &b"c0"[..])));
+        assert_eq!((s.net.host, s.net.peer), (&b"h0"[..], &b"c0"[..]));
         let s = p(&["-n", "--veth", "h0", "x"]).unwrap();
-        assert_eq!(s.net.veth, Some((&b"h0"[..], &b""[..])));
+        assert_eq!((s.net.host, s.net.peer), (&b"h0"[..], &b"eth0"[..]));
+        let s = p(&["-n", "--veth", "h0:", "x"]).unwrap();
+        assert_eq!((s.net.host, s.net.peer), (&b"h0"[..], &b"eth0"[..]));
         let s = p(&["-n", "--veth=:eth1", "x"]).unwrap();
-        assert_eq!(s.net.veth, Some((&b""[..], &b"eth1"[..])));
+        assert_eq!((s.net.host, s.net.peer), (&b""[..], &b"eth1"[..]));
+        let s = p(&["-n", "--veth", ":", "x"]).unwrap();
+        assert_eq!((s.net.host, s.net.peer), (&b""[..], &b"eth0"[..]));
         for bad in ["toolongname12345", "a b:c", "a:b/c", "a:b:c"] {
             assert!(
                 msg(&["-n", "--veth", bad, "x"]).contains("interface name"),
@@ -235,7 +235,7 @@ mod tests {
         ])
         .unwrap();
         let n = &s.net;
-        let roles: Vec<(u8, &[u8])> = n.addrs.iter().map(|(r, c)| (*r, c.text)).collect();
+        let roles: Vec<(u8, &[u8])> = n.addrs.iter().map(|c| (c.role, c.text)).collect();
         assert_eq!(
             roles,
             [
@@ -247,14 +247,14 @@ mod tests {
                 (net::ROUTE, b"10.9.0.0/16"),
             ]
         );
-        let default = &n.addrs[4].1;
+        let default = &n.addrs[4];
         assert_eq!(default.len, DEFAULT);
         assert_eq!(n.gateway(default, false).unwrap().text, b"10.0.0.1/24");
         assert_eq!(n.gateway(default, true).unwrap().text, b"fd00::1/64");
-        assert!(n.gateway(&n.addrs[5].1, true).is_none(), "an IPv4 route");
+        assert!(n.gateway(&n.addrs[5], true).is_none(), "an IPv4 route");
         assert_eq!(
             (n.mtu, n.mac, n.bridge),
-            (1400, Some([2, 0, 0, 0, 0, 2]), &b"br0"[..])
+            (1400, [2, 0, 0, 0, 0, 2], &b"br0"[..])
         );
         // The default route of a version without a gateway is not made.
         let s = p(&[
@@ -272,7 +272,7 @@ mod tests {
             "x",
         ])
         .unwrap();
-        assert!(s.net.gateway(&s.net.addrs[3].1, true).is_none());
+        assert!(s.net.gateway(&s.net.addrs[3], true).is_none());
     }
 
     #[test]
@@ -385,20 +385,21 @@ mod tests {
             v.extend_from_slice(a);
             parse_netns(leak(&v))
         };
-        assert_eq!(q(&["add", "blue"]).unwrap(), Some((ADD, &b"blue"[..], 4)));
-        assert_eq!(q(&["del", "blue"]).unwrap(), Some((DEL, &b"blue"[..], 4)));
-        assert_eq!(q(&["list"]).unwrap(), Some((LIST, &b""[..], 4)));
-        assert_eq!(q(&[]).unwrap(), Some((LIST, &b""[..], 4)));
+        assert_eq!(q(&["add", "blue"]).unwrap(), (ADD, &b"blue"[..]));
+        assert_eq!(q(&["del", "blue"]).unwrap(), (DEL, &b"blue"[..]));
+        assert_eq!(q(&["list"]).unwrap(), (LIST, &b""[..]));
+        assert_eq!(q(&[]).unwrap(), (LIST, &b""[..]));
         assert_eq!(
             q(&["exec", "blue", "ip", "a"]).unwrap(),
-            Some((EXEC, &b"blue"[..], 4))
+            (EXEC, &b"blue"[..])
         );
         assert_eq!(
             q(&["exec", "blue", "--", "ip"]).unwrap(),
-            Some((EXEC, &b"blue"[..], 5))
+            (EXEC, &b"blue"[..])
         );
-        assert_eq!(q(&["--help"]).unwrap(), None);
-        assert_eq!(q(&["-h"]).unwrap(), None);
+        for help in ["--help", "-h", "help"] {
+            assert!(q(&[help]).unwrap().0 > EXEC);
+        }
         for bad in [
             &["frob"][..],
             &["add"],
@@ -406,6 +407,9 @@ mod tests {
             &["del", ""],
             &["exec", "blue"],
             &["exec", "blue", "--"],
+            &["exec", "blue", ""],
+            &["exec", "blue", "--", ""],
+            &["ex"],
         ] {
             assert!(q(bad).is_err(), "{bad:?}");
         }

@@ -1,6 +1,7 @@
 //! The container's network as asked for (`--veth`, `--ip`, ...) and its parsers (pure).
 //! `rtnl` turns it into rtnetlink bytes; `setup` sends them.
 use crate::error::{Error, Result};
+use crate::out::cut;
 use alloc::vec::Vec;
 
 pub mod rtnl;
@@ -16,6 +17,8 @@ pub const DEFAULT: u8 = 255;
 /// An address with its prefix length, as given (`10.0.0.2/24`, `fd00::2/64`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Cidr {
+    /// [`IP`], [`HOST_IP`] or [`ROUTE`].
+    pub role: u8,
     pub v6: bool,
     pub len: u8,
     pub addr: [u8; 16],
@@ -25,139 +28,155 @@ pub struct Cidr {
 
 impl Cidr {
     pub fn bytes(&self) -> &[u8] {
-        &self.addr[..if self.v6 { 16 } else { 4 }]
+        &self.addr[..4 + 12 * self.v6 as usize]
     }
     /// AF_INET6 or AF_INET.
     pub fn family(&self) -> u8 {
-        if self.v6 {
-            10
-        } else {
-            2
-        }
+        2 + 8 * self.v6 as u8
     }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Net {
-    /// `--veth HOST[:CHILD]`; an empty part takes the default (`hk<pid>`, `eth0`).
-    pub veth: Option<(&'static [u8], &'static [u8])>,
-    /// `--ip`, `--host-ip` and `--route` values, with their role.
-    pub addrs: Vec<(u8, Cidr)>,
+    /// `--veth HOST[:CHILD]`: an empty HOST takes the default (`hk<pid>`), CHILD defaults
+    /// to `eth0`; without `--veth`, `peer` is empty.
+    pub host: &'static [u8],
+    pub peer: &'static [u8],
+    /// `--ip`, `--host-ip` and `--route` values.
+    pub addrs: Vec<Cidr>,
     pub mtu: u32,
-    pub mac: Option<[u8; 6]>,
+    /// `--mac`; all zeros (no address) when not given.
+    pub mac: [u8; 6],
     /// `--bridge`, `--netns`: empty when not given.
     pub bridge: &'static [u8],
     pub netns: &'static [u8],
-    /// The first option given that needs `--veth`.
-    pub needs_veth: Option<&'static str>,
+    /// The first option given that needs `--veth` (empty: none).
+    pub needs_veth: &'static str,
 }
 
 impl Net {
-    /// The first address of `role` and IP version `v6`.
-    pub fn find(&self, role: u8, v6: bool) -> Option<&Cidr> {
-        self.addrs
-            .iter()
-            .find(|(r, c)| *r == role && c.v6 == v6)
-            .map(|(_, c)| c)
-    }
-
     /// The gateway of route `r` in IP version `v6`: the first `--host-ip` of that
     /// version, if the route is of that version and the container has an address in it.
     pub fn gateway(&self, r: &Cidr, v6: bool) -> Option<&Cidr> {
-        if r.len != DEFAULT && r.v6 != v6 {
-            return None;
+        let (mut ip, mut gw) = (false, None);
+        for c in &self.addrs {
+            if c.v6 == v6 {
+                ip |= c.role == IP;
+                if c.role == HOST_IP && gw.is_none() {
+                    gw = Some(c);
+                }
+            }
         }
-        self.find(IP, v6)?;
-        self.find(HOST_IP, v6)
+        gw.filter(|_| ip && (r.len == DEFAULT || r.v6 == v6))
     }
 }
 
-/// Splits `s` at `sep` into numbers of 1 to `digits` digits in `radix`, stored big-endian
-/// in `width` bytes each at the start of `out`; the number of bytes written. Parses IPv4
-/// (`.`, 10, 3, 1), IPv6 groups (`:`, 16, 4, 2) and MAC addresses (`:`, 16, 2, 1).
-fn fields(
-    s: &[u8],
-    sep: u8,
-    radix: u32,
-    digits: usize,
-    width: usize,
-    out: &mut [u8],
-) -> Option<usize> {
-    let mut n = 0;
-    if s.is_empty() {
-        return Some(0);
+/// Groups of hex (`hex`, at most 4 digits) or decimal digits (at most 3) separated by `:`
+/// or `.`, `want` bytes in all: one byte each (IPv4, MAC), or two, big-endian, for IPv6
+/// (`want` 16), where one `::` stands for one or more groups of zeros.
+fn parse(s: &[u8], hex: bool, want: usize) -> Option<[u8; 16]> {
+    let (sep, radix, digits) = if hex { (b':', 16, 4) } else { (b'.', 10, 3) };
+    let mut a = [0u8; 16];
+    let (mut n, mut gap, mut rest) = (0, 99, s);
+    if want == 16 && rest.starts_with(b"::") {
+        (gap, rest) = (0, &rest[2..]);
     }
-    for f in s.split(|&c| c == sep) {
-        if f.is_empty() || f.len() > digits {
+    while !rest.is_empty() {
+        let (g, tail) = cut(rest, sep);
+        if g.is_empty() || g.len() > digits || n >= want {
             return None;
         }
-        let mut v = 0u32;
-        for &c in f {
-            v = v * radix + (c as char).to_digit(radix)?;
+        let mut v = 0;
+        for &c in g {
+            let d = match c {
+                b'0'..=b'9' => c - b'0',
+                b'a'..=b'f' => c - b'a' + 10,
+                b'A'..=b'F' => c - b'A' + 10,
+                _ => 99,
+            } as u32;
+            if d >= radix {
+                return None;
+            }
+            v = v * radix + d;
         }
-        if v >> (8 * width) != 0 {
+        if want == 16 {
+            a[n] = (v >> 8) as u8;
+            n += 1;
+        } else if v > 255 {
             return None;
         }
-        let o = out.get_mut(n..n + width)?;
-        o[0] = (v >> (8 * width - 8)) as u8;
-        o[width - 1] = v as u8;
-        n += width;
+        a[n] = v as u8;
+        n += 1;
+        rest = match tail {
+            Some([]) => return None,
+            Some(t) => t,
+            None => b"",
+        };
+        if want == 16 && rest.first() == Some(&b':') {
+            if gap != 99 {
+                return None;
+            }
+            (gap, rest) = (n, &rest[1..]);
+        }
     }
-    Some(n)
+    if gap == 99 {
+        return (n == want).then_some(a);
+    }
+    if n == want {
+        return None;
+    }
+    // The groups after `::` go to the end.
+    let k = want - n;
+    for i in (gap..n).rev() {
+        a[i + k] = a[i];
+        a[i] = 0;
+    }
+    Some(a)
 }
 
 /// An IPv4 (`a.b.c.d`) or IPv6 (`x:x::x`, at most one `::`) address: (is v6, bytes).
 #[inline(never)]
 pub fn parse_ip(s: &[u8]) -> Option<(bool, [u8; 16])> {
-    let mut a = [0u8; 16];
-    if !s.contains(&b':') {
-        return (fields(s, b'.', 10, 3, 1, &mut a[..4])? == 4).then_some((false, a));
-    }
-    let gap = s.windows(2).position(|w| w == b"::");
-    let (head, tail) = match gap {
-        Some(i) => (&s[..i], &s[i + 2..]),
-        None => (s, &b""[..]),
-    };
-    let h = fields(head, b':', 16, 4, 2, &mut a)?;
-    let mut t = [0u8; 16];
-    let tn = fields(tail, b':', 16, 4, 2, &mut t)?;
-    // Without `::` all 8 groups; with it, at least one group left for it to stand for.
-    let ok = match gap {
-        Some(_) => h + tn <= 14,
-        None => h == 16,
-    };
-    if !ok {
-        return None;
-    }
-    a[16 - tn..].copy_from_slice(&t[..tn]);
-    Some((true, a))
+    let v6 = s.contains(&b':');
+    Some((v6, parse(s, v6, 4 + 12 * v6 as usize)?))
 }
 
-/// `ADDR/LEN`, the length within the IP version's bounds.
+/// `ADDR/LEN`, the length within the IP version's bounds, for `role`; for a [`ROUTE`],
+/// also `default` (prefix length [`DEFAULT`]).
 #[inline(never)]
-pub fn parse_cidr(v: &'static [u8], op: &'static str) -> Result<Cidr> {
-    let i = v.iter().position(|&c| c == b'/').unwrap_or(v.len());
-    let ip = parse_ip(&v[..i]);
-    let len = v.get(i + 1..).and_then(crate::out::parse_u64);
-    match (ip, len) {
-        (Some((v6, addr)), Some(len)) if len <= if v6 { 128 } else { 32 } => Ok(Cidr {
-            v6,
-            len: len as u8,
-            addr,
-            text: v,
-        }),
-        _ => Err(Error::bad(
-            op,
-            v,
-            "expected ADDR/LEN: an IPv4 address with 0-32 or an IPv6 one with 0-128",
-        )),
+pub fn parse_cidr(v: &'static [u8], op: &'static str, role: u8) -> Result<Cidr> {
+    let (a, len) = cut(v, b'/');
+    let default = role == ROUTE && v == b"default";
+    let (ip, len) = match default {
+        true => (Some((false, [0; 16])), Some(DEFAULT as u64)),
+        false => (parse_ip(a), len.and_then(crate::out::parse_u64)),
+    };
+    if let (Some((v6, addr)), Some(len)) = (ip, len) {
+        if default || len <= 32 + 96 * v6 as u64 {
+            return Ok(Cidr {
+                role,
+                v6,
+                len: len as u8,
+                addr,
+                text: v,
+            });
+        }
     }
+    Err(Error::bad(
+        op,
+        v,
+        "expected ADDR/LEN (IPv4 /0-32, IPv6 /0-128)",
+    ))
 }
 
-/// `XX:XX:XX:XX:XX:XX`, a unicast address that is not all zeros.
-pub fn parse_mac(v: &[u8]) -> Option<[u8; 6]> {
+/// `XX:XX:XX:XX:XX:XX`, a unicast address that is not all zeros; all zeros when `v` is
+/// not one.
+pub fn parse_mac(v: &[u8]) -> [u8; 6] {
     let mut m = [0u8; 6];
-    (fields(v, b':', 16, 2, 1, &mut m)? == 6 && m[0] & 1 == 0 && m != [0; 6]).then_some(m)
+    if let Some(a) = parse(v, true, 6).filter(|a| a[0] & 1 == 0) {
+        m.copy_from_slice(&a[..6]);
+    }
+    m
 }
 
 /// A name the kernel takes for a file (`max` 255) or an interface (`max` 15, and no `:`):
@@ -194,6 +213,8 @@ mod tests {
             "",
             "1..2.3",
             "0001.1.1.1",
+            "1@.0.0.1",
+            "1.0.0.\x11",
         ] {
             assert_eq!(ip(bad), None, "{bad}");
         }
@@ -233,6 +254,9 @@ mod tests {
             ":1::",
             "1:",
             "::1.2.3.4",
+            "@::",
+            "`::",
+            "1:G::",
         ] {
             assert_eq!(ip(bad), None, "{bad}");
         }
@@ -240,10 +264,10 @@ mod tests {
 
     #[test]
     fn cidrs() {
-        let c = parse_cidr(b"10.0.0.2/24", "--ip").unwrap();
+        let c = parse_cidr(b"10.0.0.2/24", "--ip", IP).unwrap();
         assert_eq!((c.v6, c.len, c.bytes()), (false, 24, &[10, 0, 0, 2][..]));
         assert_eq!(c.family(), 2);
-        let c = parse_cidr(b"fd00::1/128", "--ip").unwrap();
+        let c = parse_cidr(b"fd00::1/128", "--ip", IP).unwrap();
         assert_eq!(
             (c.v6, c.len, c.bytes().len(), c.family()),
             (true, 128, 16, 10)
@@ -257,17 +281,21 @@ mod tests {
             b"/24",
             b"10.0.0.2/-1",
             b"10.0.0.2/24/1",
+            b"default",
         ] {
-            let e = parse_cidr(bad, "--ip").unwrap_err();
+            let e = parse_cidr(bad, "--ip", IP).unwrap_err();
             assert_eq!(e.op, b"--ip");
             assert!(e.hint.starts_with(b"expected ADDR/LEN"));
         }
+        let d = parse_cidr(b"default", "--route", ROUTE).unwrap();
+        assert_eq!((d.v6, d.len, d.text), (false, DEFAULT, &b"default"[..]));
+        assert!(parse_cidr(b"0.0.0.0/255", "--route", ROUTE).is_err());
     }
 
     #[test]
     fn macs() {
-        assert_eq!(parse_mac(b"02:00:0a:10:08:02"), Some([2, 0, 10, 16, 8, 2]));
-        assert_eq!(parse_mac(b"2:0:A:1:2:3"), Some([2, 0, 10, 1, 2, 3]));
+        assert_eq!(parse_mac(b"02:00:0a:10:08:02"), [2, 0, 10, 16, 8, 2]);
+        assert_eq!(parse_mac(b"2:0:A:1:2:3"), [2, 0, 10, 1, 2, 3]);
         for bad in [
             &b"02:00:00:00:00"[..],
             b"02:00:00:00:00:00:00",
@@ -277,7 +305,7 @@ mod tests {
             b"01:00:5e:00:00:01",
             b"00:00:00:00:00:00",
         ] {
-            assert_eq!(parse_mac(bad), None, "{:?}", core::str::from_utf8(bad));
+            assert_eq!(parse_mac(bad), [0; 6], "{:?}", core::str::from_utf8(bad));
         }
     }
 

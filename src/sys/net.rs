@@ -1,26 +1,18 @@
-//! Netlink sockets and the few file calls named network namespaces need.
-use super::{sc2, sc3, sc5, Fd, RawFd, Result};
-use core::ffi::CStr;
+//! Netlink sockets and the few calls named network namespaces need.
+use super::{sc2, sc3, sc5, RawFd, Result};
 use syscalls::Sysno;
 
 /// socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE) with NETLINK_EXT_ACK (the
 /// kernel's own words on a refusal) and NETLINK_CAP_ACK (an error echoes only the
-/// request's header, not the whole request). Unbound: a write goes to the kernel.
-pub fn rtnetlink() -> Result<Fd> {
-    let fd = sc3(Sysno::socket, 16, 3 | 0o2000000, 0).map(Fd::own)?;
-    let one = 1i32;
-    for opt in [11usize, 10] {
-        // SOL_NETLINK; failures only cost the extras (kernels before 4.12).
-        let _ = sc5(
-            Sysno::setsockopt,
-            fd.raw() as usize,
-            270,
-            opt,
-            &one as *const i32 as usize,
-            4,
-        );
-    }
-    Ok(fd)
+/// request's header, not the whole request). Unbound: a write goes to the kernel. Never
+/// closed: it goes at exec (or with husk).
+pub fn rtnetlink() -> Result<RawFd> {
+    let fd = sc3(Sysno::socket, 16, 3 | 0o2000000, 0)?;
+    let one = &1i32 as *const i32 as usize;
+    // SOL_NETLINK; both exist since Linux 4.12.
+    let _ = sc5(Sysno::setsockopt, fd, 270, 11, one, 4);
+    let _ = sc5(Sysno::setsockopt, fd, 270, 10, one, 4);
+    Ok(fd as RawFd)
 }
 
 /// ioctl(fd, SIOCGIFINDEX): the index of interface `name` in the socket's network namespace.
@@ -40,15 +32,4 @@ pub fn ifindex(fd: RawFd, name: &[u8]) -> Result<u32> {
 /// flock(fd, LOCK_EX): held until the descriptor is closed.
 pub fn lock(fd: RawFd) -> Result<()> {
     sc2(Sysno::flock, fd as usize, 2).map(drop)
-}
-
-/// unlinkat(AT_FDCWD, path, 0)
-pub fn unlink(path: &CStr) -> Result<()> {
-    sc3(
-        Sysno::unlinkat,
-        linux_raw_sys::general::AT_FDCWD as isize as usize,
-        path.as_ptr() as usize,
-        0,
-    )
-    .map(drop)
 }
