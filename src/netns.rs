@@ -5,9 +5,10 @@
 use crate::error::{Error, Result};
 use crate::out::Msg;
 use crate::path::CPath;
+use crate::sys::fs::unlink;
 use crate::sys::mount::{mount, umount};
 use crate::sys::start::CVec;
-use crate::sys::{enter::unlink, fs, net, ns, Errno};
+use crate::sys::{fs, net, ns, Errno};
 use core::ffi::CStr;
 use linux_raw_sys::general as g;
 

@@ -15,7 +15,7 @@ use crate::out::{parse_u64, Msg};
 use crate::path::CPath;
 use crate::spec::{Join, NS_TYPES};
 use crate::sys::enter::{readlink_at, rename};
-use crate::sys::net::unlink;
+use crate::sys::fs::unlink;
 use crate::sys::{self, fs, ns, Errno, Fd, Pid};
 use alloc::vec::Vec;
 use linux_raw_sys::general as g;

@@ -245,3 +245,14 @@ pub fn is_mount_root(path: &CStr) -> bool {
     );
     r.is_ok() && stx[1] & stx[7] & g::STATX_ATTR_MOUNT_ROOT as u64 != 0
 }
+
+/// unlinkat(AT_FDCWD, path, 0)
+pub fn unlink(path: &CStr) -> Result<()> {
+    sc3(
+        Sysno::unlinkat,
+        g::AT_FDCWD as isize as usize,
+        path.as_ptr() as usize,
+        0,
+    )
+    .map(drop)
+}
