@@ -256,19 +256,19 @@ const PRELUDE: [Insn; 4 + 2 * cfg!(target_arch = "x86_64") as usize] = [
 /// everything.
 pub fn build(parts: &[&Profile]) -> Result<Option<Vec<Insn>>, Error> {
     let default = parts.last().map_or(ALLOW, |p| p.default);
-    let mut f = Profile::new(default);
-    f.prog.extend_from_slice(&PRELUDE);
+    let mut f = Vec::new();
+    f.extend_from_slice(&PRELUDE);
     for p in parts {
-        f.prog.extend_from_slice(&p.prog);
+        f.extend_from_slice(&p.prog);
     }
-    if f.prog.len() == PRELUDE.len() && default == ALLOW {
+    if f.len() == PRELUDE.len() && default == ALLOW {
         return Ok(None);
     }
-    f.push(RET, 0, 0, default);
-    if f.prog.len() > MAX_INSNS {
+    f.push(insn(RET, 0, 0, default));
+    if f.len() > MAX_INSNS {
         return Err(Error::usage("seccomp", "longer than 4096 instructions"));
     }
-    Ok(Some(f.prog))
+    Ok(Some(f))
 }
 
 /// Namespace flags of clone(2) that Docker's profile refuses without CAP_SYS_ADMIN:

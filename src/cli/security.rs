@@ -16,18 +16,17 @@ use crate::sysnames::{self, TARGET, UNKNOWN};
 
 /// The options part of `husk run --help`; [`help`] appends the defaults.
 pub const OPTIONS_HELP: &str = "\
-Security (applied last, just before CMD runs; seccomp last of all):
-  --cap-add CAP,...    add capabilities (capabilities(7) names, CAP_ optional, any
-                       case, or ALL); ambient for a non-root --uid
-  --cap-drop CAP,...   drop capabilities; ALL keeps only what --cap-add names
-  --privileged         keep every capability; no seccomp unless --seccomp is given
-  --allow-new-privs    leave no_new_privs off (setuid programs can gain privileges)
-  --seccomp default|unconfined|FILE    the profile (default: default)
-  --seccomp-deny SYSCALL,...  refuse these with EPERM, before the profile's rules
-  --preserve-fds N     pass descriptors 3 to 3+N-1 to CMD; all others are closed
-seccomp FILE: a rule a line, `SYSCALL ACTION [argN[&MASK] OP VALUE]...`, ACTION
-  allow, kill or errno N|ENAME, OP == != < <= > >= (64-bit); the first rule that
-  matches decides; `default ACTION` (else allow); # comments.
+Security (last, just before CMD; seccomp last of all):
+  --cap-add CAP,...       add capabilities(7) (CAP_ optional, any case; or ALL),
+                          ambient for a non-root --uid
+  --cap-drop CAP,...      drop capabilities; ALL keeps only --cap-add's
+  --privileged            keep all, and no seccomp unless --seccomp says so
+  --allow-new-privs       no no_new_privs: setuid programs can gain privileges
+  --seccomp default|unconfined|FILE   FILE: lines `SYSCALL ACTION [argN[&MASK]OP
+                          VALUE]...`, ACTION allow, kill, errno N|ENAME, OP == !=
+                          < <= > >=, first match wins; `default ACTION`; # notes
+  --seccomp-deny SYSCALL,...  EPERM for these, before the profile
+  --preserve-fds N        pass fds 3..3+N-1 to CMD; all others are closed
 Default capabilities (Docker's):";
 
 /// The security part of `husk run --help`: [`OPTIONS_HELP`], then the default
@@ -41,14 +40,14 @@ pub fn help(m: &mut Msg) {
             wrap(m, caps::name(c));
         }
     }
-    m.s(b"\nDefault seccomp refusals (EPERM; kept capabilities lift theirs, as in Docker):");
+    m.s(b"\nDefault seccomp refusals (EPERM, unless a kept capability lifts it):");
     TARGET.find(&mut |nr, name| {
         if sysnames::DEFAULT_DENY.iter().any(|&e| e as u32 & 511 == nr) {
             wrap(m, name);
         }
         false
     });
-    m.s(b";\n  clone and unshare of namespaces; clone3 (ENOSYS: libc falls back to clone);\n  personality but Linux's; AF_VSOCK sockets. Calls of another architecture kill.\n");
+    m.s(b";\n  namespace flags of clone and unshare; clone3 (ENOSYS); personality but Linux's;\n  AF_VSOCK sockets. Calls of another architecture kill.\n");
 }
 
 /// Appends ` word`, starting a new indented line past 80 columns.
@@ -131,9 +130,11 @@ impl SecSpec {
             .seccomp
             .map(|v| (v, word_index("default unconfined", v, false)))
         {
-            None if self.privileged => Profile::new(ALLOW),
-            None | Some((_, Some(0))) => seccomp::default_profile(caps.keep),
-            Some((_, Some(_))) => Profile::new(ALLOW),
+            // Not given: default, or none with --privileged (as Docker).
+            None | Some((_, Some(0))) if !self.privileged || self.seccomp.is_some() => {
+                seccomp::default_profile(caps.keep)
+            }
+            Some((_, Some(_))) | None => Profile::new(ALLOW),
             Some((v, None)) => {
                 let text = fs::read_file(CPath::new(&[v]).c())
                     .map_err(|e| Error::sys("--seccomp", v, e))?;
