@@ -26,8 +26,8 @@
 //! profile with `default errno EPERM` would otherwise break them): only execve, and on
 //! failure the write of the error frame and exit_group, run under it.
 //!
-//! Failures are [`Error`]s, ready for the child's error frame. Containers need Linux
-//! 5.14 (see the size sprint's notes); here that means close_range with
+//! Failures are [`Error`]s, ready for the child's error frame. husk needs Linux 5.14
+//! for containers; here that means close_range with
 //! CLOSE_RANGE_CLOEXEC (5.11) and no /proc/self/fd walk before it.
 use crate::caps::{self, CapSets};
 use crate::error::{Error, Result};
