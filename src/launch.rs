@@ -446,7 +446,7 @@ fn setup_and_run(c: &Child, sock: i32) -> Result<Errno> {
     }
     if spec.rootfs.is_some() {
         // What Docker masks: /proc/kcore, /proc/keys, /sys/firmware, ... (after pivot_root).
-        security::mask_paths(b"").map_err(|f| f.error())?;
+        security::mask_paths(b"")?;
     }
     t.lap(sync::P_SETUP);
     // Supplementary groups are cleared with --uid/--gid, except where setgroups is denied
@@ -460,7 +460,6 @@ fn setup_and_run(c: &Child, sock: i32) -> Result<Errno> {
         groups: (ids && !denied()).then_some(no_groups),
     };
     let p = c.prepared;
-    let sec = |r: core::result::Result<(), security::Fail>| r.map_err(|f| f.error());
     let init = c.pidns && spec.init;
     let name = c.cmd.get(0);
     let paths = init::exec_candidates(name, getenv(c.env.iter(), b"PATH"));
@@ -470,13 +469,13 @@ fn setup_and_run(c: &Child, sock: i32) -> Result<Errno> {
     // as PID 1 drops the privileges CMD will have, but the filter goes on CMD alone: PID 1
     // keeps its kill() and wait4(), whatever the profile refuses.
     if p.filter_first() {
-        sec(security::install_filter(p))?;
+        security::install_filter(p)?;
     }
-    sec(security::drop_privileges(p, &id))?;
-    sec(security::close_fds(p.preserve_fds))?;
+    security::drop_privileges(p, &id)?;
+    security::close_fds(p.preserve_fds)?;
     if !init {
         if !p.filter_first() {
-            sec(security::install_filter(p))?;
+            security::install_filter(p)?;
         }
         t.lap(sync::P_SECURITY);
         if spec.timings {

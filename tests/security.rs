@@ -1,8 +1,7 @@
-//! The security building blocks, live (src/security.rs, src/seccomp.rs, src/caps.rs):
-//! each test forks, does in the child what `husk run`'s child will do just before exec,
-//! and checks the kernel's view: /proc/PID/status of the exec'd program, the errno of a
-//! refused call, /proc/PID/fd, mountinfo. `husk run` does not exist yet, so these call
-//! the library; once it does, the same checks belong on the real binary too.
+//! Security, live: the building blocks (src/security.rs, src/seccomp.rs, src/caps.rs),
+//! each test forking and doing in the child what `husk run`'s child does just before
+//! exec; then `husk run` itself. Each checks the kernel's view: /proc/PID/status of the
+//! exec'd program, the errno of a refused call, /proc/PID/fd, mountinfo, /proc/1/exe.
 mod common;
 use common::*;
 use husk::cli::security::{parse_opt, SecSpec};
@@ -12,10 +11,15 @@ use husk::sys::security as sys;
 use std::ffi::CString;
 use std::io::Read;
 use std::os::fd::FromRawFd;
+use std::os::unix::process::CommandExt;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 fn prepared(args: &[&str]) -> Prepared {
-    let args: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
+    let args: Vec<&'static [u8]> = args
+        .iter()
+        .map(|a| String::from(*a).leak().as_bytes())
+        .collect();
     let mut l = Lexer::new(&args, 0);
     let mut s = SecSpec::default();
     while let Some(a) = l.next_arg().unwrap() {
@@ -115,7 +119,7 @@ const DOCKER_DEFAULT: u64 = 0xa80425fb;
 /// without root).
 fn filter_only(p: &Prepared) -> Result<(), String> {
     sys::set_no_new_privs().map_err(|e| format!("nnp {e:?}"))?;
-    security::install_filter(p).map_err(|e| String::from_utf8_lossy(&e.error().render().0).into())
+    security::install_filter(p).map_err(|e| String::from_utf8_lossy(&e.render().0).into())
 }
 
 #[test]
@@ -291,7 +295,7 @@ fn status_after_apply(args: &[&str], id: Ident) -> String {
     let p = prepared(args);
     let (out, end) = in_child(|out| {
         if let Err(e) = security::apply(&p, &id) {
-            say(out, &String::from_utf8_lossy(&e.error().render().0));
+            say(out, &String::from_utf8_lossy(&e.render().0));
             return 1;
         }
         exec_to(out, &["/bin/cat", "/proc/self/status"])
@@ -446,176 +450,92 @@ fn only_0_1_2_and_preserved_fds_reach_the_command() {
 }
 
 #[test]
-fn fd_helpers_and_their_fallbacks() {
+fn preserved_fds_must_be_open() {
     let (out, end) = in_child(|out| {
-        let flags = |fd| sys::get_fd_flags(fd).map_err(|e| e.into_raw());
-        // The output pipe moves to 8, out of the way of the descriptors the test uses
-        // (3, 4 and 10 up), whatever number the parent's pipe happened to get.
+        // The output pipe moves to 9, out of the way of 3 and 4, whatever number it got.
         let out = unsafe {
-            if out != 8 {
-                libc::dup2(out, 8);
-                libc::close(out);
+            libc::dup2(out, 9);
+            for fd in 3..9 {
+                libc::close(fd);
             }
-            8
+            libc::dup2(0, 3);
+            9
         };
-        unsafe {
-            for fd in 3..20 {
-                if fd != out {
-                    libc::close(fd);
-                }
-            }
-            libc::dup2(0, 10);
-            libc::dup2(0, 11);
-            libc::dup2(0, 12);
-        }
-        let mut r = Vec::new();
-        // Without close_range's help: through /proc/self/fd.
-        security::cloexec_by_proc(11).unwrap();
-        r.push(format!("{:?} {:?} {:?}", flags(10), flags(11), flags(12)));
-        security::close_by_proc(12).unwrap();
-        r.push(format!("{:?} {:?}", flags(11), flags(12)));
-        security::close_from(11).unwrap();
-        r.push(format!("{:?} {:?}", flags(10), flags(11)));
-        // --preserve-fds N needs 3..3+N open.
-        unsafe { libc::dup2(0, 3) };
         let one = security::check_preserved_fds(1).is_ok();
         let two = security::check_preserved_fds(2).map_err(|e| e.render().0);
-        r.push(format!(
-            "{one} {}",
-            String::from_utf8_lossy(&two.unwrap_err())
-        ));
-        say(out, &r.join("\n"));
+        let none = security::check_preserved_fds(0).is_ok();
+        let text = String::from_utf8_lossy(&two.unwrap_err()).into_owned();
+        say(out, &format!("{one} {none} {text}"));
         0
     });
     assert_eq!(end, End::Code(0));
     assert_eq!(
         out,
-        "Ok(0) Ok(1) Ok(1)\nOk(1) Err(9)\nOk(0) Err(9)\n\
-         true husk: --preserve-fds fd 4: EBADF (not open)\n"
+        "true true husk: --preserve-fds fd 4: EBADF (not open)\n"
     );
+}
+
+/// Runs `f` in a child whose effective set lacks `drop_eff`; its error as husk prints it.
+fn failure(drop_eff: u64, f: &dyn Fn() -> Result<(), husk::error::Error>) -> String {
+    in_child(|out| {
+        let c = sys::capget().unwrap();
+        let c = sys::Caps {
+            effective: c.effective & !drop_eff,
+            ..c
+        };
+        sys::capset(c).unwrap();
+        match f() {
+            Ok(()) => say(out, "ok"),
+            Err(e) => say(out, &String::from_utf8_lossy(&e.render().0)),
+        }
+        0
+    })
+    .0
 }
 
 #[test]
 fn failures_render_as_husk_errors() {
-    use husk::security::{Fail, Step};
-    use husk::sys::Errno;
-    let text =
-        |step, obj, errno| String::from_utf8(Fail { step, obj, errno }.error().render().0).unwrap();
+    if skip_unless_root("failures_render_as_husk_errors") {
+        return;
+    }
+    // Real failures: each step without the capability it needs.
+    let p = prepared(&["--cap-drop", "ALL"]);
+    let user = Ident {
+        uid: Some(1000),
+        ..Ident::default()
+    };
+    // CAP_SETUID (7) gone from the effective set: setresuid fails.
     assert_eq!(
-        text(Step::Bounding, 21, Errno::EPERM),
-        "husk: drop bounding capability SYS_ADMIN: EPERM (needs CAP_SETPCAP)\n"
+        failure(1 << 7, &|| security::drop_privileges(&p, &user)),
+        "husk: setuid 1000: EPERM\n"
     );
+    // CAP_SETPCAP (8): the bounding set stays.
     assert_eq!(
-        text(Step::Setuid, 1000, Errno::EINVAL),
-        "husk: setuid 1000: EINVAL\n"
+        failure(1 << 8, &|| security::drop_bounding(0).map(drop)),
+        "husk: drop bounding capability CHOWN: EPERM (needs CAP_SETPCAP)\n"
     );
+    // CAP_SYS_ADMIN (21) and no no_new_privs: no filter.
+    let f = prepared(&["--allow-new-privs"]);
     assert_eq!(
-        text(Step::Mask, 3, Errno::EPERM),
-        "husk: mask /proc/kcore: EPERM\n"
-    );
-    assert_eq!(
-        text(Step::Filter, 0, Errno::EACCES),
+        failure(1 << 21, &|| security::install_filter(&f)),
         "husk: install seccomp filter: EACCES (needs no_new_privs or CAP_SYS_ADMIN)\n"
     );
-    // A failing step in a real child: setuid without CAP_SETUID.
-    if is_root() {
-        let p = prepared(&["--cap-drop", "ALL"]);
-        let (out, _) = in_child(|out| {
-            sys::set_keepcaps(false).unwrap();
-            // Drop CAP_SETUID from the effective set only: setresuid must then fail.
-            let c = sys::capget().unwrap();
-            let c = husk::sys::security::Caps {
-                effective: c.effective & !(1 << 7),
-                ..c
-            };
-            sys::capset(c).unwrap();
-            let id = Ident {
-                uid: Some(1000),
-                ..Ident::default()
-            };
-            match security::apply(&p, &id) {
-                Ok(()) => say(out, "applied"),
-                Err(e) => say(out, &format!("{:?} {} {:?}", e.step, e.obj, e.errno)),
-            }
-            0
-        });
-        assert_eq!(out, "Setuid 1000 EPERM");
-    }
-}
-
-#[test]
-fn sealed_copy_cannot_be_written_grown_or_unsealed() {
-    let fd = security::sealed_self_copy().unwrap();
-    let raw = fd.raw();
-    assert_eq!(sys::get_seals(raw), Ok(security::SEALS));
-    let me = std::fs::read("/proc/self/exe").unwrap();
-    let copy = std::fs::read(format!("/proc/self/fd/{raw}")).unwrap();
-    assert!(me == copy, "the copy differs from /proc/self/exe");
-    unsafe {
-        assert_eq!(libc::pwrite(raw, b"x".as_ptr().cast(), 1, 0), -1);
-        assert_eq!(errno(), libc::EPERM);
-        assert_eq!(libc::ftruncate(raw, 10), -1);
-        assert_eq!(errno(), libc::EPERM);
-        assert_eq!(libc::ftruncate(raw, me.len() as i64 + 4096), -1);
-        assert_eq!(errno(), libc::EPERM);
-        let rw = libc::open(
-            format!("/proc/self/fd/{raw}\0").as_ptr().cast(),
-            libc::O_WRONLY,
-        );
-        if rw >= 0 {
-            assert_eq!(libc::write(rw, b"x".as_ptr().cast(), 1), -1);
-            assert_eq!(errno(), libc::EPERM);
-            libc::close(rw);
-        }
-        assert_eq!(libc::fcntl(raw, libc::F_ADD_SEALS, 0), -1, "sealed seals");
-        assert_eq!(errno(), libc::EPERM);
-    }
-}
-
-#[test]
-fn husk_run_from_its_sealed_copy_exposes_no_writable_exe() {
-    let bin = husk();
-    let before = std::fs::read(&bin).unwrap();
-    let path = CString::new(bin.to_str().unwrap()).unwrap();
-    let (feed_rd, feed_wr) = pipe();
-    let pid = unsafe { libc::fork() };
-    if pid == 0 {
-        unsafe { libc::dup2(feed_rd, 0) };
-        let fd = security::sealed_copy(&path).unwrap();
-        // husk's init, running cat: the PID 1 a container would have.
-        let argv = husk::sys::start::CVec::from_static(&[c"husk", c"--", c"/bin/cat"]);
-        let env = husk::sys::start::CVec::from_static(&[]);
-        security::exec_sealed(&fd, argv, env).print();
-        unsafe { libc::_exit(126) };
-    }
-    unsafe { libc::close(feed_rd) };
-    let exe = format!("/proc/{pid}/exe");
-    let t = Instant::now();
-    let link = loop {
-        let l = std::fs::read_link(&exe).map(|l| l.to_string_lossy().into_owned());
-        match l {
-            Ok(ref l) if l.starts_with("/memfd:") => break l.clone(),
-            _ => {}
-        }
-        assert!(t.elapsed() < Duration::from_secs(10), "never exec'd: {l:?}");
-        std::thread::sleep(Duration::from_millis(2));
+    // --cap-add of a capability husk does not hold (CAP_SYS_TIME, 25, dropped first).
+    let p = prepared(&["--cap-add", "SYS_TIME"]);
+    let no_time = || {
+        security::drop_bounding(!(1 << 25))?;
+        let c = sys::capget().unwrap();
+        let c = sys::Caps {
+            permitted: c.permitted & !(1 << 25),
+            effective: c.effective & !(1 << 25),
+            ..c
+        };
+        sys::capset(c).unwrap();
+        security::drop_privileges(&p, &Ident::default())
     };
-    // What a container process would try (CVE-2019-5736): write through /proc/PID/exe.
-    let wrote = std::fs::OpenOptions::new()
-        .write(true)
-        .open(&exe)
-        .and_then(|mut f| std::io::Write::write(&mut f, b"\x7fELF-pwned"));
-    unsafe { libc::close(feed_wr) };
-    assert_eq!(reap(pid), End::Code(0));
-    assert!(link.starts_with("/memfd:husk"), "{link}");
-    let e = wrote.expect_err("a write through /proc/PID/exe succeeded");
-    assert!(
-        [libc::EPERM, libc::ETXTBSY].contains(&e.raw_os_error().unwrap()),
-        "{e}"
-    );
-    assert!(
-        std::fs::read(&bin).unwrap() == before,
-        "husk's binary changed"
+    assert_eq!(
+        failure(0, &no_time),
+        "husk: --cap-add SYS_TIME: EPERM (husk itself does not hold this capability)\n"
     );
 }
 
@@ -669,7 +589,7 @@ fn masked_and_read_only_paths() {
             ));
         };
         if let Err(e) = security::mask_paths(b"") {
-            say(out, &String::from_utf8_lossy(&e.error().render().0));
+            say(out, &String::from_utf8_lossy(&e.render().0));
             return 1;
         }
         check(&mut r, "");
@@ -690,7 +610,7 @@ fn masked_and_read_only_paths() {
         };
         assert_eq!(rc, 0);
         if let Err(e) = security::mask_paths(root.as_bytes()) {
-            say(out, &String::from_utf8_lossy(&e.error().render().0));
+            say(out, &String::from_utf8_lossy(&e.render().0));
             return 1;
         }
         check(&mut r, &root);
@@ -727,35 +647,26 @@ fn masked_and_read_only_paths() {
 #[test]
 fn figures() {
     // Printed, not asserted: the cost of each piece on this machine.
-    let bin = CString::new(husk().to_str().unwrap()).unwrap();
-    let n = 200;
-    let t = Instant::now();
-    for _ in 0..n {
-        drop(security::sealed_copy(&bin).unwrap());
-    }
-    let copy = t.elapsed().as_secs_f64() * 1e6 / n as f64;
-    let size = std::fs::metadata(husk()).unwrap().len();
-    let t = Instant::now();
-    for _ in 0..n {
-        prepared(&[]);
-    }
-    let resolve = t.elapsed().as_secs_f64() * 1e6 / n as f64;
-    eprintln!(
-        "figures: sealed copy of husk ({size} bytes) {copy:.1} µs; \
-         resolve() of the default options (caps + default filter) {resolve:.1} µs"
-    );
     let p = prepared(&[]);
     let us = |t: Instant| t.elapsed().as_secs_f64() * 1e6;
     let (out, end) = in_child(|out| {
-        let getppid = || {
+        // ns per call: getppid is answered by the kernel's per-number bitmap once the
+        // filter is attached, personality(0xffffffff) runs the filter (an argument rule).
+        let per_call = |f: &dyn Fn()| {
             let t = Instant::now();
             for _ in 0..100_000 {
-                unsafe { libc::getppid() };
+                f();
             }
-            us(t) / 100.0 // ns per call
+            us(t) / 100.0
         };
-        let bare = getppid();
-        let mut r = format!("getppid {bare:.0} ns");
+        let getppid = || unsafe {
+            libc::getppid();
+        };
+        let query = || unsafe {
+            libc::syscall(libc::SYS_personality, 0xffff_ffffu64);
+        };
+        let (g0, q0) = (per_call(&getppid), per_call(&query));
+        let mut r = String::new();
         if is_root() {
             let t = Instant::now();
             security::drop_privileges(&p, &Ident::default()).unwrap();
@@ -763,7 +674,7 @@ fn figures() {
             let t = Instant::now();
             security::close_fds(0).unwrap();
             r += &format!(
-                "; capabilities and no_new_privs {caps:.1} µs, fds {:.1} µs",
+                "capabilities and no_new_privs {caps:.1} µs, fds {:.1} µs; ",
                 us(t)
             );
         } else {
@@ -772,14 +683,193 @@ fn figures() {
         let t = Instant::now();
         security::install_filter(&p).unwrap();
         let attach = us(t);
-        let filtered = getppid();
+        let (g1, q1) = (per_call(&getppid), per_call(&query));
         let len = p.filter.as_ref().unwrap().len();
         r += &format!(
-            "; default filter ({len} insns) attach {attach:.1} µs, getppid under it {filtered:.0} ns"
+            "default filter ({len} insns) attach {attach:.1} µs; getppid {g0:.0} → {g1:.0} ns, \
+             personality query {q0:.0} → {q1:.0} ns"
         );
         say(out, &r);
         0
     });
     assert_eq!(end, End::Code(0));
     eprintln!("figures: {out}");
+    if !is_root() {
+        return;
+    }
+    // On a launch: `husk run --timings`, median of 11, with and without the filter.
+    let phases = |args: &[&str]| {
+        let mut v: Vec<(u64, u64)> = (0..11)
+            .map(|_| {
+                let o = run(Command::new(husk())
+                    .args(["run", "--timings"])
+                    .args(args)
+                    .args(["--", "true"]));
+                let e = stderr(&o);
+                let get = |name: &str| -> u64 {
+                    e.lines()
+                        .find_map(|l| l.trim().strip_prefix(name))
+                        .and_then(|v| v.trim().parse().ok())
+                        .unwrap_or_else(|| panic!("no {name} in {e}"))
+                };
+                (get("check"), get("security"))
+            })
+            .collect();
+        v.sort_by_key(|p| p.1);
+        v[5]
+    };
+    let (c0, s0) = phases(&["--seccomp", "unconfined"]);
+    let (c1, s1) = phases(&[]);
+    eprintln!(
+        "figures: husk run, phases check/security (µs): unconfined {c0}/{s0}, default {c1}/{s1}"
+    );
+}
+
+/// `husk run ARGS -- sh -c SCRIPT`: (status, stdout, stderr).
+fn husk_run(args: &[&str], script: &str) -> (i32, String, String) {
+    let o = run(Command::new(husk())
+        .arg("run")
+        .args(args)
+        .args(["--", "/bin/sh", "-c", script]));
+    (code(&o), stdout(&o), stderr(&o))
+}
+
+#[test]
+fn husk_run_holds_what_the_options_say() {
+    if skip_unless_root("husk_run_holds_what_the_options_say") {
+        return;
+    }
+    let d = DOCKER_DEFAULT;
+    let nbs = 1 << 10;
+    // (options, [inh, prm, eff, bnd, amb], NoNewPrivs, Seccomp)
+    let cases: &[(&[&str], [u64; 5], &str, &str)] = &[
+        (&[], [0, d, d, d, 0], "1", "2"),
+        (&["-U", "--map-root"], [0, d, d, d, 0], "1", "2"),
+        (
+            &[
+                "--uid",
+                "1000",
+                "--cap-drop",
+                "ALL",
+                "--cap-add",
+                "net_bind_service",
+            ],
+            [nbs; 5],
+            "1",
+            "2",
+        ),
+        (
+            &["--cap-drop", "ALL", "--allow-new-privs"],
+            [0; 5],
+            "0",
+            "2",
+        ),
+        (&["--seccomp", "unconfined"], [0, d, d, d, 0], "1", "0"),
+    ];
+    for (args, caps, nnp, seccomp) in cases {
+        let (c, st, err) = husk_run(args, "cat /proc/self/status");
+        assert_eq!(c, 0, "{args:?}: {err}");
+        assert_eq!(caps_of(&st), *caps, "{args:?}:\n{st}");
+        assert_eq!(field(&st, "NoNewPrivs"), *nnp, "{args:?}");
+        assert_eq!(field(&st, "Seccomp"), *seccomp, "{args:?}");
+    }
+    // The seed's case, and the default profile: from the shell's view.
+    let (c, out, _) = husk_run(
+        &["--seccomp-deny", "kill"],
+        "kill -0 $$ 2>&1; echo rc=$?; unshare -U true 2>&1; echo rc=$?",
+    );
+    assert_eq!(c, 0);
+    let lines: Vec<&str> = out.lines().filter(|l| !l.is_empty()).collect();
+    assert!(
+        lines[0].contains("not permitted") && lines[1] == "rc=1",
+        "{out}"
+    );
+    assert!(
+        lines[2].contains("not permitted") && lines[3] == "rc=1",
+        "{out}"
+    );
+}
+
+#[test]
+fn husk_run_passes_only_0_1_2_and_preserved_fds() {
+    if skip_unless_root("husk_run_passes_only_0_1_2_and_preserved_fds") {
+        return;
+    }
+    let list = |preserve: &str| {
+        let mut c = Command::new(husk());
+        c.args(["run", "--preserve-fds", preserve, "--", "/bin/sh", "-c"]);
+        // `ls` is a child of the shell: it lists the shell's descriptors (no pipeline:
+        // the shell would hold the pipe's descriptors for a while).
+        c.arg("ls /proc/$$/fd");
+        unsafe {
+            // 3 for --preserve-fds, 7 a leak: neither has FD_CLOEXEC.
+            c.pre_exec(|| {
+                let null = libc::open(c"/dev/null".as_ptr(), libc::O_RDONLY);
+                libc::dup2(null, 3);
+                libc::dup2(null, 7);
+                Ok(())
+            });
+        }
+        let o = run(&mut c);
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+        stdout(&o).replace('\n', " ")
+    };
+    assert_eq!(list("0"), "0 1 2 ");
+    assert_eq!(list("1"), "0 1 2 3 ");
+    let (c, _, err) = husk_run(&["--preserve-fds", "9"], "true");
+    assert_eq!(
+        (c, err.as_str()),
+        (125, "husk: --preserve-fds fd 3: EBADF (not open)\n")
+    );
+}
+
+#[test]
+fn container_pid1_exposes_no_writable_exe_and_masks_paths() {
+    if skip_unless_root("container_pid1_exposes_no_writable_exe_and_masks_paths") {
+        return;
+    }
+    // A copy of husk: were the write to succeed, only the copy would be damaged.
+    let dir = std::env::temp_dir().join(format!("husk-cve-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bin = dir.join("husk");
+    std::fs::copy(husk(), &bin).unwrap();
+    let before = std::fs::read(&bin).unwrap();
+    let r = rootfs().display().to_string();
+    // What a container process would try (CVE-2019-5736): write the runtime's binary
+    // through /proc/1/exe, PID 1 being husk. `>>` opens for writing without truncating.
+    let script = "cat /proc/1/comm; readlink /proc/1/exe || echo no-link; \
+                  (echo pwned >> /proc/1/exe) 2>/dev/null || echo no-write; \
+                  cat /proc/1/exe >/dev/null 2>&1 || echo no-read; \
+                  wc -c < /proc/timer_list; ls /sys/firmware | wc -l; \
+                  (echo x > /proc/sys/kernel/hostname) 2>&1 | grep -c Read-only";
+    let o = run(Command::new(&bin).args(["run", "-a", "--rootfs", &r, "--", "sh", "-c", script]));
+    let after = std::fs::read(&bin).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(stdout(&o), "husk\nno-link\nno-write\nno-read\n0\n0\n1\n");
+    assert!(after == before, "the host's husk binary changed");
+}
+
+#[test]
+fn bad_input_is_refused_before_anything_runs() {
+    let dir = std::env::temp_dir().join(format!("husk-secbad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("profile");
+    std::fs::write(&file, "read allow\n# fine\nwrite allow arg0=1\n").unwrap();
+    let marker = dir.join("ran");
+    let touch = format!("touch {}", marker.display());
+    let f = file.display().to_string();
+    for (args, want) in [
+        (vec!["--cap-add", "NET_FROB"], "husk: --cap-add 'NET_FROB': not a capability (see capabilities(7))\n".to_string()),
+        (vec!["--seccomp-deny", "kill,frob"], "husk: --seccomp-deny 'frob': not a system call on x86_64\n".to_string()),
+        (vec!["--seccomp", &f], format!("husk: --seccomp {f}:3 'arg0=1': not argN[&MASK]OP VALUE (N 0-5, OP == != < <= > >=)\n")),
+    ] {
+        if cfg!(not(target_arch = "x86_64")) && args[0] == "--seccomp-deny" {
+            continue;
+        }
+        let (c, _, err) = husk_run(&args, &touch);
+        assert_eq!((c, err), (125, want));
+    }
+    assert!(!marker.exists());
+    std::fs::remove_dir_all(&dir).unwrap();
 }

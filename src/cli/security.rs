@@ -8,29 +8,25 @@ use super::{Arg, Lexer};
 use crate::caps::{self, CapList, CapSets};
 use crate::error::{Error, Result};
 use crate::out::{cut, parse_u64, word_index, Msg};
-use crate::seccomp::{self, Profile};
+use crate::path::CPath;
+use crate::seccomp::{self, Profile, ALLOW, EPERM};
 use crate::security::Prepared;
 use crate::sys::fs;
-use crate::sys::security::cstr_until_nul;
-use crate::sysnames;
-use alloc::vec::Vec;
+use crate::sysnames::{self, TARGET, UNKNOWN};
 
 /// The options part of `husk run --help`; [`help`] appends the defaults.
 pub const OPTIONS_HELP: &str = "\
-Security (applied last, just before CMD runs; seccomp last of all):
-  --cap-add CAP,...    add capabilities (capabilities(7) names, CAP_ optional, any
-                       case, or ALL); ambient for a non-root --uid, so CMD has them
-  --cap-drop CAP,...   drop capabilities; ALL keeps only what --cap-add names
-  --privileged         keep every capability; no seccomp filter unless asked for
-  --allow-new-privs    leave no_new_privs off (setuid programs can gain privileges)
-  --seccomp default|unconfined|FILE
-                       the seccomp profile (default: default)
-  --seccomp-deny SYSCALL,...
-                       refuse these system calls with EPERM, on top of the profile
-  --preserve-fds N     pass descriptors 3 to 3+N-1 to CMD; every other one is closed
-seccomp FILE: one rule a line, `SYSCALL ACTION [argN OP VALUE]...`; ACTION: allow,
-  errno N|ENAME, kill; OP: == != < <= > >= (64-bit), argN&MASK OP VALUE; a line
-  `default ACTION` (default: allow); # comments. Rules of one call: first match wins.
+Security (last, just before CMD; seccomp last of all):
+  --cap-add CAP,...       add capabilities(7) (CAP_ optional, any case; or ALL),
+                          ambient for a non-root --uid
+  --cap-drop CAP,...      drop capabilities; ALL keeps only --cap-add's
+  --privileged            keep all, and no seccomp unless --seccomp says so
+  --allow-new-privs       no no_new_privs: setuid programs can gain privileges
+  --seccomp default|unconfined|FILE   FILE: lines `SYSCALL ACTION [argN[&MASK]OP
+                          VALUE]...`, ACTION allow, kill, errno N|ENAME, OP == !=
+                          < <= > >=, first match wins; `default ACTION`; # notes
+  --seccomp-deny SYSCALL,...  EPERM for these, before the profile
+  --preserve-fds N        pass fds 3..3+N-1 to CMD; all others are closed
 Default capabilities (Docker's):";
 
 /// The security part of `husk run --help`: [`OPTIONS_HELP`], then the default
@@ -39,19 +35,19 @@ Default capabilities (Docker's):";
 /// from the compressed syscall table).
 pub fn help(m: &mut Msg) {
     m.s(OPTIONS_HELP.as_bytes());
-    let mut names = Vec::new();
     for c in 0..=caps::LAST {
         if caps::DEFAULT & 1 << c != 0 {
             wrap(m, caps::name(c));
         }
     }
-    m.s(b"\nDefault seccomp refusals (EPERM; kept capabilities lift theirs, as in Docker):");
-    for &e in sysnames::DEFAULT_DENY {
-        names.clear();
-        sysnames::TARGET.name_of(e & 0xffff, &mut names);
-        wrap(m, &names);
-    }
-    m.s(b";\n  clone and unshare with namespace flags; clone3 (ENOSYS: libc falls back to clone);\n  personality but Linux's; AF_VSOCK sockets. Another architecture's call kills.\n");
+    m.s(b"\nDefault seccomp refusals (EPERM, unless a kept capability lifts it):");
+    TARGET.find(&mut |nr, name| {
+        if sysnames::DEFAULT_DENY.iter().any(|&e| e as u32 & 511 == nr) {
+            wrap(m, name);
+        }
+        false
+    });
+    m.s(b";\n  namespace flags of clone and unshare; clone3 (ENOSYS); personality but Linux's;\n  AF_VSOCK sockets. Calls of another architecture kill.\n");
 }
 
 /// Appends ` word`, starting a new indented line past 80 columns.
@@ -63,148 +59,93 @@ fn wrap(m: &mut Msg, word: &[u8]) {
     m.c(b' ').s(word);
 }
 
-/// Which base profile `--seccomp` chose.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SeccompChoice {
-    /// Not given: `default`, or none with `--privileged` (as Docker).
-    Unset,
-    Default,
-    Unconfined,
-    File(Profile),
-}
-
 /// The security options as given; [`SecSpec::resolve`] turns them into what the child
 /// applies.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SecSpec {
     pub cap_add: CapList,
     pub cap_drop: CapList,
     pub privileged: bool,
     pub allow_new_privs: bool,
-    pub seccomp: SeccompChoice,
-    /// `--seccomp-deny`: system call numbers for the build's architecture.
-    pub deny: Vec<u32>,
+    /// `--seccomp`: default, unconfined or a file, read by `resolve`. Not given:
+    /// default, or none with `--privileged` (as Docker).
+    pub seccomp: Option<&'static [u8]>,
+    /// `--seccomp-deny`: EPERM rules, tried before the profile's.
+    pub deny: Profile,
     pub preserve_fds: u32,
 }
 
-impl Default for SecSpec {
-    fn default() -> SecSpec {
-        SecSpec {
-            cap_add: CapList::default(),
-            cap_drop: CapList::default(),
-            privileged: false,
-            allow_new_privs: false,
-            seccomp: SeccompChoice::Unset,
-            deny: Vec::new(),
-            preserve_fds: 0,
-        }
-    }
-}
-
 /// Consumes `arg` (and its value) if it is a security option: `Ok(true)`; `Ok(false)`
-/// leaves it to the caller. Reads and parses a `--seccomp FILE` right away.
-pub fn parse_opt(arg: Arg, l: &mut Lexer, s: &mut SecSpec) -> Result<bool> {
-    const NAMES: &str = "privileged allow-new-privs cap-add cap-drop seccomp seccomp-deny \
-                         preserve-fds";
-    const OPS: [&str; 5] = [
-        "--cap-add",
-        "--cap-drop",
-        "--seccomp",
-        "--seccomp-deny",
-        "--preserve-fds",
-    ];
+/// leaves it to the caller.
+pub fn parse_opt(arg: Arg, l: &mut Lexer<'_, 'static>, s: &mut SecSpec) -> Result<bool> {
+    const NAMES: &str =
+        "privileged allow-new-privs cap-add cap-drop seccomp seccomp-deny preserve-fds";
     let Arg::Long(name) = arg else {
         return Ok(false);
     };
     let Some(i) = word_index(NAMES, name, false) else {
         return Ok(false);
     };
-    if i < 2 {
-        *[&mut s.privileged, &mut s.allow_new_privs][i] = true;
-        return Ok(true);
-    }
-    let op = OPS[i - 2];
-    let v = l.value(op)?;
     match i {
+        0 => s.privileged = true,
+        1 => s.allow_new_privs = true,
         2 | 3 => {
-            let list = if i == 2 {
-                &mut s.cap_add
+            let (op, list) = if i == 2 {
+                ("--cap-add", &mut s.cap_add)
             } else {
-                &mut s.cap_drop
+                ("--cap-drop", &mut s.cap_drop)
             };
-            caps::parse_list(v, list)
+            caps::parse_list(l.value(op)?, list)
                 .map_err(|bad| Error::bad(op, bad, "not a capability (see capabilities(7))"))?;
         }
-        4 => {
-            s.seccomp = match word_index("default unconfined", v, false) {
-                Some(0) => SeccompChoice::Default,
-                Some(_) => SeccompChoice::Unconfined,
-                None => SeccompChoice::File(read_profile(v)?),
-            };
-        }
+        4 => s.seccomp = Some(l.value("--seccomp")?),
         5 => {
-            let mut rest = Some(v);
+            let mut rest = Some(l.value("--seccomp-deny")?);
             while let Some(r) = rest {
                 let (name, next) = cut(r, b',');
-                let nr = sysnames::TARGET
+                let nr = TARGET
                     .lookup(name)
-                    .ok_or_else(|| Error::bad(op, name, sysnames::UNKNOWN))?;
-                s.deny.push(nr);
+                    .ok_or_else(|| Error::bad("--seccomp-deny", name, UNKNOWN))?;
+                s.deny.add(nr, EPERM, &[]);
                 rest = next;
             }
         }
         _ => {
+            let v = l.value("--preserve-fds")?;
             s.preserve_fds = parse_u64(v)
                 .filter(|&n| n <= 65536)
-                .ok_or_else(|| Error::bad(op, v, "not a number of descriptors"))?
+                .ok_or_else(|| Error::bad("--preserve-fds", v, "not a number of descriptors"))?
                 as u32;
         }
     }
     Ok(true)
 }
 
-fn read_profile(path: &[u8]) -> Result<Profile> {
-    let mut p = Vec::with_capacity(path.len() + 1);
-    p.extend_from_slice(path);
-    p.push(0);
-    // An argument cannot hold a NUL: the path is all of it.
-    let text = fs::read_file(cstr_until_nul(&p)).map_err(|e| Error::sys("--seccomp", path, e))?;
-    seccomp::parse_profile(&text, path, sysnames::TARGET)
-}
-
 impl SecSpec {
-    /// The capability sets and the filter, built now: nothing here can fail later.
+    /// The capability sets and the filter (reading a `--seccomp FILE`), built now:
+    /// nothing here can fail later.
     pub fn resolve(&self) -> Result<Prepared> {
         let caps = CapSets::new(self.cap_add, self.cap_drop, self.privileged);
-        let made;
-        let base = match &self.seccomp {
-            SeccompChoice::File(p) => p,
-            SeccompChoice::Unset | SeccompChoice::Default
-                if !(self.privileged && matches!(self.seccomp, SeccompChoice::Unset)) =>
-            {
-                made = seccomp::default_profile(caps.keep);
-                &made
+        let base = match self
+            .seccomp
+            .map(|v| (v, word_index("default unconfined", v, false)))
+        {
+            // Not given: default, or none with --privileged (as Docker).
+            None | Some((_, Some(0))) if !self.privileged || self.seccomp.is_some() => {
+                seccomp::default_profile(caps.keep)
             }
-            _ => {
-                made = Profile::new(seccomp::ALLOW);
-                &made
+            Some((_, Some(_))) | None => Profile::new(ALLOW),
+            Some((v, None)) => {
+                let text = fs::read_file(CPath::new(&[v]).c())
+                    .map_err(|e| Error::sys("--seccomp", v, e))?;
+                seccomp::parse_profile(&text, v, TARGET)?
             }
-        };
-        // --seccomp-deny rules come first: they win over the profile's for that call.
-        let mut p = Profile::new(seccomp::ALLOW);
-        for &nr in &self.deny {
-            p.add(nr, seccomp::EPERM, &[]);
-        }
-        p.then(base);
-        let filter = if p.is_noop() {
-            None
-        } else {
-            Some(seccomp::build(&p)?)
         };
         Ok(Prepared {
             caps,
             no_new_privs: !self.allow_new_privs,
-            filter,
+            // --seccomp-deny rules come first: they win over the profile's for that call.
+            filter: seccomp::build(&[&self.deny, &base])?,
             preserve_fds: self.preserve_fds,
         })
     }
@@ -214,10 +155,14 @@ impl SecSpec {
 mod tests {
     use super::*;
     use crate::caps::DEFAULT;
+    use alloc::vec::Vec;
     use std::string::String;
 
     fn spec(args: &[&str]) -> Result<SecSpec> {
-        let args: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
+        let args: Vec<&'static [u8]> = args
+            .iter()
+            .map(|a| std::string::String::from(*a).leak().as_bytes())
+            .collect();
         let mut l = Lexer::new(&args, 0);
         let mut s = SecSpec::default();
         while let Some(a) = l.next_arg()? {
@@ -227,7 +172,12 @@ mod tests {
     }
 
     fn err(args: &[&str]) -> String {
-        String::from_utf8(spec(args).unwrap_err().render().0).unwrap()
+        let e = spec(args).and_then(|s| s.resolve().map(drop));
+        String::from_utf8(e.unwrap_err().render().0).unwrap()
+    }
+
+    fn filter(parts: &[&Profile]) -> Option<Vec<seccomp::Insn>> {
+        seccomp::build(parts).unwrap()
     }
 
     #[test]
@@ -242,11 +192,9 @@ mod tests {
         );
         assert!(p.no_new_privs);
         assert_eq!(p.preserve_fds, 0);
-        let f = p.filter.unwrap();
-        assert_eq!(
-            f,
-            seccomp::build(&seccomp::default_profile(DEFAULT)).unwrap()
-        );
+        let want = filter(&[&seccomp::default_profile(DEFAULT)]);
+        assert!(want.is_some());
+        assert_eq!(p.filter, want);
     }
 
     #[test]
@@ -277,10 +225,10 @@ mod tests {
         );
         assert!(!p.no_new_privs);
         assert_eq!(p.preserve_fds, 2);
-        let mut deny = Profile::new(seccomp::ALLOW);
-        deny.add(syscalls::Sysno::kill as u32, seccomp::EPERM, &[]);
-        deny.add(syscalls::Sysno::ptrace as u32, seccomp::EPERM, &[]);
-        assert_eq!(p.filter.unwrap(), seccomp::build(&deny).unwrap());
+        let mut deny = Profile::new(ALLOW);
+        deny.add(syscalls::Sysno::kill as u32, EPERM, &[]);
+        deny.add(syscalls::Sysno::ptrace as u32, EPERM, &[]);
+        assert_eq!(p.filter, filter(&[&deny]));
     }
 
     #[test]
@@ -289,11 +237,12 @@ mod tests {
         assert_eq!((p.caps.keep, p.filter), (caps::ALL, None));
         let p = spec(&["--privileged", "--seccomp", "default"]).unwrap();
         assert!(p.resolve().unwrap().filter.is_some());
-        let p = spec(&["--seccomp", "unconfined"])
-            .unwrap()
-            .resolve()
-            .unwrap();
-        assert_eq!(p.filter, None);
+        let p = spec(&["--seccomp", "unconfined"]).unwrap();
+        assert_eq!(p.resolve().unwrap().filter, None);
+        // --seccomp-deny alone under --privileged: only that.
+        let p = spec(&["--privileged", "--seccomp-deny", "kill"]).unwrap();
+        let f = p.resolve().unwrap().filter.unwrap();
+        assert_eq!(f, filter(&[&p.deny]).unwrap());
     }
 
     #[test]
@@ -303,10 +252,10 @@ mod tests {
             .unwrap()
             .resolve()
             .unwrap();
-        let mut want = Profile::new(seccomp::ALLOW);
-        want.add(syscalls::Sysno::ptrace as u32, seccomp::EPERM, &[]);
-        want.then(&seccomp::default_profile(DEFAULT));
-        assert_eq!(p.filter.unwrap(), seccomp::build(&want).unwrap());
+        let mut deny = Profile::new(ALLOW);
+        deny.add(syscalls::Sysno::ptrace as u32, EPERM, &[]);
+        let want = filter(&[&deny, &seccomp::default_profile(DEFAULT)]);
+        assert_eq!(p.filter, want);
     }
 
     #[test]
@@ -322,16 +271,17 @@ mod tests {
         let bad = dir.join("bad");
         std::fs::write(&bad, "read allow\n\nwrite allow arg0<=x\n").unwrap();
         let s = spec(&["--seccomp", good.to_str().unwrap()]).unwrap();
-        let SeccompChoice::File(p) = &s.seccomp else {
-            panic!("{:?}", s.seccomp)
-        };
-        assert_eq!(p.default, seccomp::EPERM);
-        assert_eq!(p.len(), 2);
+        let mut want = Profile::new(EPERM);
+        want.add(syscalls::Sysno::read as u32, ALLOW, &[]);
+        let le2 = seccomp::Cond::new(0, seccomp::Op::Le, 2);
+        want.add(syscalls::Sysno::write as u32, ALLOW, &[le2]);
+        assert_eq!(s.resolve().unwrap().filter, filter(&[&want]));
         let e = err(&["--seccomp", bad.to_str().unwrap()]);
         assert_eq!(
             e,
             std::format!(
-                "husk: --seccomp {}:3 'arg0<=x': the value is not a number\n",
+                "husk: --seccomp {}:3 'arg0<=x': not argN[&MASK]OP VALUE (N 0-5, \
+                 OP == != < <= > >=)\n",
                 bad.display()
             )
         );
@@ -358,7 +308,12 @@ mod tests {
             err(&["--preserve-fds", "-1"]),
             "husk: --preserve-fds '-1': not a number of descriptors\n"
         );
+        assert_eq!(
+            err(&["--preserve-fds", "65537"]),
+            "husk: --preserve-fds '65537': not a number of descriptors\n"
+        );
         assert_eq!(err(&["--cap-add"]), "husk: --cap-add: needs a value\n");
+        assert_eq!(err(&["--seccomp"]), "husk: --seccomp: needs a value\n");
         assert_eq!(
             err(&["--privileged=yes"]),
             "husk: option: a flag that takes no value was given one (--flag=value)\n"
@@ -367,7 +322,7 @@ mod tests {
 
     #[test]
     fn other_options_are_left_to_the_caller() {
-        let args: Vec<&[u8]> = std::vec![b"-n", b"--net", b"cmd"];
+        let args: Vec<&'static [u8]> = std::vec![b"-n", b"--net", b"cmd", b"--seccompx"];
         let mut l = Lexer::new(&args, 0);
         let mut s = SecSpec::default();
         while let Some(a) = l.next_arg().unwrap() {
@@ -392,6 +347,7 @@ mod tests {
         for n in names.split(|&c| c == b',') {
             assert!(words.contains(&core::str::from_utf8(n).unwrap()), "{text}");
         }
+        assert_eq!(names.split(|&c| c == b',').count(), 14);
         assert!(text.lines().all(|l| l.len() <= 86), "{text}");
     }
 }
