@@ -14,27 +14,11 @@ use crate::security::Prepared;
 use crate::sys::fs;
 use crate::sysnames::{self, TARGET, UNKNOWN};
 
-/// The options part of `husk run --help`; [`help`] appends the defaults.
-pub const OPTIONS_HELP: &str = "\
-Security (last, just before CMD; seccomp last of all):
-  --cap-add CAP,...       add capabilities(7) (CAP_ optional, any case; or ALL),
-                          ambient for a non-root --uid
-  --cap-drop CAP,...      drop capabilities; ALL keeps only --cap-add's
-  --privileged            keep all, and no seccomp unless --seccomp says so
-  --allow-new-privs       no no_new_privs: setuid programs can gain privileges
-  --seccomp default|unconfined|FILE   FILE: lines `SYSCALL ACTION [argN[&MASK]OP
-                          VALUE]...`, ACTION allow, kill, errno N|ENAME, OP == !=
-                          < <= > >=, first match wins; `default ACTION`; # notes
-  --seccomp-deny SYSCALL,...  EPERM for these, before the profile
-  --preserve-fds N        pass fds 3..3+N-1 to CMD; all others are closed
-Default capabilities (Docker's):";
-
-/// The security part of `husk run --help`: [`OPTIONS_HELP`], then the default
+/// The end of `husk run --help`, after the security options of help/run.txt: the default
 /// capabilities and the default profile's refusals, listed from the very tables the
 /// filter is built from (they cannot go stale, and the ~60 names cost no text: they come
 /// from the compressed syscall table).
 pub fn help(m: &mut Msg) {
-    m.s(OPTIONS_HELP.as_bytes());
     for c in 0..=caps::LAST {
         if caps::DEFAULT & 1 << c != 0 {
             wrap(m, caps::name(c));
