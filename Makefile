@@ -64,8 +64,8 @@ demo: husk
 	@$(MAKE) --no-print-directory rootfs
 	@scripts/demo.sh
 
-bench: husk cross
-	@scripts/deps.sh bench
+bench: husk probe cross
+	@scripts/deps.sh bench vm
 	@scripts/bench.sh
 
 fmt:

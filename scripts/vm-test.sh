@@ -4,6 +4,8 @@
 #
 #   scripts/vm-test.sh             every boot below; exit 1 if anything failed
 #   scripts/vm-test.sh --bench N   N boots of `husk --timings /bin/echo`: medians of the times
+#   scripts/vm-test.sh --cgroup-bench N   one boot: N isolated launches of husk run with and
+#                                  without --memory on cgroup v2 (tests/vm/lib/cgbench)
 #   scripts/vm-test.sh --shell     an interactive boot: husk runs /bin/sh on this terminal
 #
 # Cases: each tests/vm/*.sh runs inside the first boot (tests/vm/lib/run prints one
@@ -332,14 +334,33 @@ run_bench() {
     echo "  husk start -> command runs:           $(cut -f4 "$WORK/bench.tsv" | median) us (husk --timings)"
 }
 
+# --cgroup-bench N: the medians tests/vm/lib/cgbench prints, in microseconds.
+run_cgroup_bench() {
+    boot cgbench "" /vm/cgbench "$1"
+    grep -aq "CGBENCH limits" "$WORK/cgbench.console" || {
+        tail -n 40 "$WORK/cgbench.console"
+        die "the cgroup bench boot did not finish"
+    }
+    if grep -aq "CGBENCH left-behind" "$WORK/cgbench.console"; then
+        die "$(grep -ao "CGBENCH left-behind.*" "$WORK/cgbench.console")"
+    fi
+    echo "isolated launches on cgroup v2, $1 each, 50 ms apart ($(cat "$CACHE/version"), ${ACCEL[1]}):"
+    grep -ao "CGBENCH .*" "$WORK/cgbench.console" | tr -d '\r' | sed 's/^CGBENCH /  /'
+}
+
 mkdir -p "$WORK"
+if [ "${1:-}" = --cgroup-bench ]; then
+    gcc -O2 -static -nostdlib -no-pie -fno-stack-protector -o "$WORK/cg-floor" scripts/bench/cg-floor.c
+    VM_EXTRA="${VM_EXTRA:-} $WORK/cg-floor"
+fi
 fetch_kernel
 build_initramfs
 case ${1:-} in
 --bench) run_bench "${2:-5}" ;;
+--cgroup-bench) run_cgroup_bench "${2:-50}" ;;
 --shell)
     exec "${QEMU[@]}" -serial mon:stdio -append "$(append_line "hostname=husk" /bin/sh)"
     ;;
 "") run_tests ;;
-*) die "usage: scripts/vm-test.sh [--bench N | --shell]" ;;
+*) die "usage: scripts/vm-test.sh [--bench N | --cgroup-bench N | --shell]" ;;
 esac

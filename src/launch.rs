@@ -54,7 +54,7 @@ impl Timer {
             let name = crate::out::word(sync::PHASES, p as usize).unwrap_or(b"total");
             total += us as u64;
             m.s(b"  ").s(name);
-            m.pad(12 - name.len(), |m| {
+            m.pad(13 - name.len(), |m| {
                 m.u(if p == 255 { total } else { us as u64 });
             });
             m.nl();

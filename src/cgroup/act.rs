@@ -143,10 +143,20 @@ impl<'p> Cgroup<'p> {
             tasks: None,
         });
         // v2: enable each controller in the parent, one write each so that a refusal names
-        // it: EBUSY when the parent holds processes, ENOENT when it does not have it.
+        // it: EBUSY when the parent holds processes, ENOENT when it does not have it. Only
+        // those not yet enabled: a write, even of no change, first waits for the parent's
+        // removed children to go offline (the last container's cgroup, say).
+        let on = if d.v2 {
+            fs::read_at(at, c"../cgroup.subtree_control").unwrap_or_default()
+        } else {
+            Vec::new()
+        };
         for k in 0..3 {
-            if d.v2 && d.ctls & 1 << k != 0 {
-                let ctl = word("+memory +cpu +pids", k).unwrap_or_default();
+            let ctl = word("+memory +cpu +pids", k).unwrap_or_default();
+            if d.v2
+                && d.ctls & 1 << k != 0
+                && !on.split(|&c| c <= b' ').any(|w| w == ctl || w == &ctl[1..])
+            {
                 set(at, shown, c"../cgroup.subtree_control", ctl, fixture, false)?;
             }
         }

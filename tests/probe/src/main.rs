@@ -9,6 +9,11 @@
 //!                          by someone else, print "reaped <n>" (or "zombie <pid>", exit 1)
 //!   probe exit <n>         exit with status n
 //!   probe hog <MiB>        allocate and touch MiB mebibytes, print "survived", exit 0
+//!   probe launch <n> <ms> CMD [ARG]...
+//!                          n isolated launches: sleep ms, then time CMD from spawn to
+//!                          exit; print "median <us> min <us> max <us>" (exit 1 if any
+//!                          launch failed). For the benchmarks in the VM, where there is
+//!                          no hyperfine.
 use std::io::Write;
 
 fn out(line: &str) {
@@ -93,6 +98,36 @@ fn orphans(n: usize) -> i32 {
     1
 }
 
+fn launch(n: usize, idle_ms: u64, cmd: &[String]) -> i32 {
+    let mut us = Vec::with_capacity(n);
+    for _ in 0..n.max(1) {
+        std::thread::sleep(std::time::Duration::from_millis(idle_ms));
+        let t = std::time::Instant::now();
+        let ok = std::process::Command::new(&cmd[0])
+            .args(&cmd[1..])
+            .status()
+            .is_ok_and(|s| s.success());
+        us.push(t.elapsed().as_micros());
+        if !ok {
+            out(&format!("failed: {cmd:?}"));
+            return 1;
+        }
+    }
+    us.sort_unstable();
+    let m = us.len() / 2;
+    let median = if us.len() % 2 == 1 {
+        us[m]
+    } else {
+        (us[m - 1] + us[m]) / 2
+    };
+    out(&format!(
+        "median {median} min {} max {}",
+        us[0],
+        us[us.len() - 1]
+    ));
+    0
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let arg = |i: usize| args.get(i).map(String::as_str).unwrap_or("");
@@ -127,6 +162,11 @@ fn main() {
             out(&format!("survived {}", v.len()));
             0
         }
+        "launch" if args.len() > 4 => launch(
+            arg(2).parse().unwrap_or(1),
+            arg(3).parse().unwrap_or(0),
+            &args[4..],
+        ),
         other => {
             eprintln!("probe: unknown command {other:?}");
             2
