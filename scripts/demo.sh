@@ -85,8 +85,10 @@ run "$HUSK" run --uts --pid --proc --hostname demo -- sh -c '
 echo "  hostname outside, unchanged: $(hostname)"
 for t in uts pid mnt; do echo "  $t outside: $(readlink /proc/self/ns/$t)"; done
 echo "husk ns PID lists a process's namespaces and marks (*) those that differ from PID 1's."
-echo "Here PID 1 is husk in a pid namespace, and a second container inside it has new uts and net:"
-"$HUSK" run --pid --proc -- sh -c "$HUSK"' run -u -n -- sleep 1 & sleep 0.3; '"$HUSK"' ns $(pidof sleep | cut -d" " -f1)' | sed 's/^/    /'
+echo "Here PID 1 is husk in a pid namespace, and a second container inside it has new uts and net"
+echo "(the outer one is --privileged: by default a container keeps only Docker's capabilities,"
+echo "without CAP_SYS_ADMIN, and its seccomp profile refuses new namespaces):"
+"$HUSK" run --privileged --pid --proc -- sh -c "$HUSK"' run -u -n -- sleep 1 & sleep 0.3; '"$HUSK"' ns $(pidof sleep | cut -d" " -f1)' | sed 's/^/    /'
 
 say "8. A whole root file system: busybox in target/rootfs, pivot_root, only its own mounts"
 run "$HUSK" run -a --rootfs target/rootfs --hostname box -- sh -c '
