@@ -5,7 +5,9 @@
 //! It is `husk run` joining namespaces of the target and creating none, plus what only
 //! exec does: it finds the target, moves into its cgroups, opens its root and working
 //! directory, reads its capability bounding set and no_new_privs, and hands them to the
-//! container's first process ([`enter`], right after the joins).
+//! container's first process ([`enter`], right after the joins). CMD has the target's
+//! privileges, not `husk run`'s defaults ([`like`]): an exec into a `--privileged`
+//! container or a host process must be able to do what they can.
 //! So there are three processes, and CMD really is a process of the container: husk (P)
 //! joins only the target's pid namespace, which places its *children* there (and its
 //! user namespace first, for the right to: an unprivileged caller has none before); its
@@ -19,6 +21,7 @@
 //! through the pidfd with one setns(pidfd, flags) (Linux 5.8: husk needs 5.14 for
 //! containers): a process that has exited meanwhile is an error (ESRCH), never a reused
 //! pid.
+use crate::cli::security::SecSpec;
 use crate::error::{Error, Result};
 use crate::out::Msg;
 use crate::path::CPath;
@@ -41,8 +44,7 @@ pub struct Enter {
     /// is entered).
     root: i32,
     cwd: i32,
-    /// /proc/PID/status: CapBnd (the capability bounding set), NoNewPrivs, Seccomp.
-    bnd: u64,
+    /// /proc/PID/status: NoNewPrivs, Seccomp (CapBnd goes to the SecSpec: [`like`]).
     nnp: bool,
     seccomp: bool,
 }
@@ -94,11 +96,11 @@ fn join_cgroups(dir: &Fd) -> Result<()> {
     Ok(())
 }
 
-/// Runs `husk exec` with what `husk run`'s parser made of its arguments.
+/// Runs `husk exec` with what `husk run`'s option reader made of its arguments.
 pub fn run(argv: CVec, envp: CVec, args: &[&'static [u8]], t0: u64) -> i32 {
-    let mut r = crate::cli::run::parse(args, 2, 0);
+    let mut r = crate::cli::run::options(args, 2);
     if let Ok(Some(s)) = &mut r {
-        if let Err(e) = prepare(args, s) {
+        if let Err(e) = crate::spec::check_kernel().and_then(|_| prepare(args, s)) {
             r = Err(e);
         }
     }
@@ -109,18 +111,36 @@ pub fn run(argv: CVec, envp: CVec, args: &[&'static [u8]], t0: u64) -> i32 {
             0
         }
         Err(e) => {
-            if e.op == b"run" {
-                Error::usage(
-                    "exec",
-                    "expected [OPTIONS] PID|NAME CMD (see husk exec --help)",
-                )
-                .print();
-            } else {
-                e.print();
-            }
+            e.print();
             125
         }
     }
+}
+
+/// `husk exec` and `husk netns exec`: CMD keeps the privileges it would have without
+/// husk — the target's for exec, the caller's for netns exec (as `ip netns exec`) — not
+/// `husk run`'s defaults: the capability bounding set `bnd` (less `--cap-drop`'s unless
+/// `--privileged`), no seccomp filter and no no_new_privs of husk's own (exec's target
+/// passes its no_new_privs on: [`enter`]). The options given still apply on top:
+/// `--cap-add` raises what it names as ambient for a non-root CMD (never above `bnd`),
+/// `--seccomp FILE|default` and `--seccomp-deny` install a filter; with any of them
+/// (`--seccomp unconfined` too, for a rule simple to state) no_new_privs is set unless
+/// `--allow-new-privs`, as in `husk run` (without it a filter would have to go on before
+/// the capabilities are dropped, and on husk's own process too).
+#[inline(never)]
+pub fn like(sec: &mut SecSpec, bnd: u64) {
+    let (add, drop) = (sec.cap_add, sec.cap_drop);
+    let keep = if sec.privileged {
+        !0
+    } else if drop.all && !add.all {
+        add.caps
+    } else {
+        !drop.caps | add.caps
+    };
+    sec.never = !(bnd & keep);
+    // Docker's --privileged: every capability, no filter unless one is asked for.
+    sec.privileged = true;
+    sec.allow_new_privs |= sec.seccomp.is_none() & sec.deny.prog.is_empty();
 }
 
 /// Turns the parsed options into `husk run`'s description of joining the target.
@@ -152,11 +172,11 @@ fn prepare(args: &[&'static [u8]], s: &mut Spec) -> Result<()> {
         let fd = fs::open_at(t.dir.raw(), w, g::O_PATH | g::O_DIRECTORY, 0);
         fd.map_or(-1, Fd::leak)
     };
+    like(&mut s.sec, hex(field(&status, b"CapBnd:")));
     let e = s.enter.insert(Enter {
         fds: Vec::new(),
         root: if sel & NEWNS != 0 { dir(c"root") } else { -1 },
         cwd: dir(c"cwd"),
-        bnd: hex(field(&status, b"CapBnd:")),
         nnp: field(&status, b"NoNewPrivs:") == b"1",
         seccomp: field(&status, b"Seccomp:") == b"2",
     });
@@ -184,10 +204,10 @@ fn prepare(args: &[&'static [u8]], s: &mut Spec) -> Result<()> {
     Ok(())
 }
 
-/// In C1, right after the joins: the target's root and working directory, bounding set,
-/// no_new_privs. CMD, exec'd as root of the user namespace, gets exactly the target's
-/// bounding set as its capabilities; a non-root CMD does not get the target's ambient
-/// set, and the securebits are not reproduced either.
+/// In C1, right after the joins: the target's root and working directory, no_new_privs.
+/// (Its bounding set is the SecSpec's, applied with the rest by `security`: CMD, exec'd
+/// as root of the user namespace, gets exactly that as its capabilities; a non-root CMD
+/// does not get the target's ambient set, and the securebits are not reproduced either.)
 pub fn enter(e: &Enter) -> Result<()> {
     let err = |what: &'static [u8]| move |x| Error::sys("enter the target's", what, x);
     if e.root >= 0 {
@@ -196,11 +216,6 @@ pub fn enter(e: &Enter) -> Result<()> {
             .map_err(err(b"root"))?;
         // A cwd the target cannot have (deleted, unreachable) leaves us at its root.
         let _ = fchdir(e.cwd);
-    }
-    for cap in 0..64 {
-        if e.bnd >> cap & 1 == 0 && sys::prctl(pr::PR_CAPBSET_READ, cap, 0) == Ok(1) {
-            sys::prctl(pr::PR_CAPBSET_DROP, cap, 0).map_err(err(b"bounding set"))?;
-        }
     }
     if e.nnp {
         sys::prctl(pr::PR_SET_NO_NEW_PRIVS, 1, 0).map_err(err(b"no_new_privs"))?;
@@ -217,6 +232,63 @@ pub fn enter(e: &Enter) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::caps::{self, DEFAULT};
+    use crate::security::Prepared;
+
+    /// What CMD gets from `like` with these options and bounding set `bnd`.
+    fn like_(args: &[&str], bnd: u64) -> Prepared {
+        let mut v: std::vec::Vec<&'static [u8]> = args
+            .iter()
+            .map(|a| std::string::String::from(*a).leak().as_bytes())
+            .collect();
+        v.push(b"x");
+        let mut s = crate::cli::run::options(v.leak(), 0).unwrap().unwrap();
+        like(&mut s.sec, bnd);
+        s.sec.resolve().unwrap()
+    }
+
+    #[test]
+    fn the_targets_privileges_then_the_options() {
+        let admin = 1 << caps::SYS_ADMIN;
+        let raw = 1 << caps::NET_RAW;
+        let kill = 1 << caps::KILL;
+        // Nothing asked: the bounding set, no filter, no no_new_privs of husk's own.
+        for bnd in [!0, DEFAULT, 0x1ff_ffff_ffff, 0] {
+            let p = like_(&[], bnd);
+            assert_eq!((p.caps.keep, p.caps.ambient), (bnd, 0), "{bnd:x}");
+            assert_eq!((p.filter, p.no_new_privs), (None, false));
+        }
+        let p = like_(&["--cap-drop", "NET_RAW"], DEFAULT);
+        assert_eq!(p.caps.keep, DEFAULT & !raw);
+        let p = like_(
+            &["--cap-drop", "ALL", "--cap-add", "KILL,SYS_ADMIN"],
+            DEFAULT,
+        );
+        assert_eq!(
+            (p.caps.keep, p.caps.ambient),
+            (kill, kill),
+            "never above bnd"
+        );
+        let p = like_(&["--cap-add", "SYS_ADMIN"], DEFAULT);
+        assert_eq!((p.caps.keep, p.caps.ambient), (DEFAULT, 0));
+        let p = like_(&["--cap-add", "SYS_ADMIN", "--cap-drop", "SYS_ADMIN"], !0);
+        assert_eq!(p.caps.keep, !0, "an add wins over a drop, as in husk run");
+        let p = like_(&["--cap-add", "ALL", "--cap-drop", "NET_RAW"], DEFAULT);
+        assert_eq!(p.caps.keep, DEFAULT & !raw);
+        let p = like_(&["--privileged", "--cap-drop", "NET_RAW"], DEFAULT | admin);
+        assert_eq!((p.caps.keep, p.filter), (DEFAULT | admin, None));
+        // A filter asked for: built for what CMD keeps, with no_new_privs.
+        let p = like_(&["--seccomp", "default"], DEFAULT);
+        let want = crate::seccomp::build(&[
+            &crate::seccomp::Profile::default(),
+            &crate::seccomp::default_profile(DEFAULT),
+        ]);
+        assert_eq!((&p.filter, p.no_new_privs), (&want.unwrap(), true));
+        let p = like_(&["--seccomp-deny", "ptrace", "--allow-new-privs"], !0);
+        assert!(p.filter.is_some() && !p.no_new_privs);
+        let p = like_(&["--seccomp", "unconfined"], !0);
+        assert_eq!((p.filter, p.no_new_privs), (None, true));
+    }
 
     #[test]
     fn status_fields() {

@@ -86,7 +86,13 @@ pub fn main(argv: CVec, envp: CVec) -> i32 {
         false,
     ) {
         Some(0) => init_cmd(&args, 2, argv, envp, false),
-        Some(1) => match cli::run::parse(&args, 2, sys::ns::getuid()) {
+        Some(1) => match cli::run::parse(&args, 2, sys::ns::getuid()).and_then(|s| {
+            // The kernel it needs, before anything exists (--help works anywhere).
+            if s.is_some() {
+                spec::check_kernel()?;
+            }
+            Ok(s)
+        }) {
             Ok(Some(spec)) => launch::run(argv, envp, &spec, t_start),
             Ok(None) => {
                 cli::run::help().out();

@@ -93,9 +93,13 @@ pub fn cmd(args: &[&'static [u8]], argv: CVec, envp: CVec) -> i32 {
         }
         ADD => add(name).map(|_| 0),
         DEL => remove(name).map(|_| 0),
-        // `husk run --join net=NAME [--] CMD`: CMD under husk, its status passed out.
+        // `husk run --join net=NAME [--] CMD`: CMD under husk, its status passed out,
+        // with the caller's privileges (as `ip netns exec`: `ip addr add` needs
+        // CAP_NET_ADMIN), not husk run's defaults.
         EXEC => match crate::cli::run::parse(args, 4, 0)? {
             Some(mut spec) => {
+                crate::spec::check_kernel()?;
+                crate::exec::like(&mut spec.sec, !0);
                 spec.joins.push(crate::spec::Join {
                     flag: g::CLONE_NEWNET,
                     path: path(name).bytes().to_vec(),

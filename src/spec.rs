@@ -137,6 +137,8 @@ pub struct Spec {
     /// husk stays PID 1 in a new pid namespace (false: --no-init).
     pub init: bool,
     pub timings: bool,
+    /// An option that `husk exec` refuses was given (see `cli::run::options`).
+    pub run_only: bool,
     pub verbosity: u8,
     /// Capabilities, no_new_privs, seccomp, descriptors (cli::security).
     pub sec: crate::cli::security::SecSpec,
@@ -178,6 +180,46 @@ impl Spec {
     }
 }
 
+/// Refuses a kernel `release` (uname's: `6.1.0-57-amd64`) older than the 5.14 that
+/// `husk run` and `husk exec` need. One that does not parse as MAJOR.MINOR is given the
+/// benefit of the doubt: husk refuses only what it knows is too old.
+pub fn check_release(release: &[u8]) -> Result<()> {
+    // seen: 1 digits of MAJOR, 2 its dot, 3 digits of MINOR.
+    let (mut v, mut seen) = ([0u32; 2], 0);
+    for &c in release {
+        let d = c.wrapping_sub(b'0');
+        if d < 10 {
+            let n = &mut v[seen as usize >> 1];
+            *n = (*n * 10 + d as u32).min(1 << 20);
+            seen |= 1;
+        } else if c == b'.' && seen == 1 {
+            seen = 2;
+        } else {
+            break;
+        }
+    }
+    if seen == 3 && (v[0], v[1]) < (5, 14) {
+        return Err(Error::new(
+            b"Linux",
+            release,
+            0,
+            b"husk run and exec need 5.14 or later",
+        ));
+    }
+    Ok(())
+}
+
+/// Before `husk run` or `husk exec` does anything: on a kernel older than 5.14 the first
+/// missing call (CLONE_INTO_CGROUP, pidfds, close_range's CLOSE_RANGE_CLOEXEC,
+/// mount_setattr, cgroup.kill) would fail midway with a bare errno; say why instead.
+/// (`husk init` has no such needs and never calls this.)
+pub fn check_kernel() -> Result<()> {
+    let mut u = [0; 390];
+    let _ = crate::sys::ns::uname(&mut u);
+    let r = &u[130..195];
+    check_release(&r[..r.iter().position(|&c| c == 0).unwrap_or(r.len())])
+}
+
 /// Resource names of setrlimit(2), in the order of their numbers (RLIMIT_CPU is 0, ...;
 /// the same on x86_64 and aarch64): a word table for `out::word`.
 pub const RLIMIT_NAMES: &str =
@@ -207,6 +249,40 @@ mod tests {
         assert_eq!(
             render_maps(&[m(0, 1000, 1), m(1, 100000, 65536)]),
             b"0 1000 1\n1 100000 65536\n"
+        );
+    }
+
+    #[test]
+    fn kernel_releases() {
+        for (r, old) in [
+            ("5.14.0", false),
+            ("5.14", false),
+            ("6.1.0-57-amd64", false),
+            ("6.18.44-fc-v657", false),
+            ("10.0.0", false),
+            ("5.13.19-2-pve", true),
+            ("5.4.0", true),
+            ("5.10.0-21-amd64", true),
+            ("4.19.0-xyz", true),
+            ("3.10.0-1160.el7.x86_64", true),
+            // What does not parse is not refused.
+            ("", false),
+            ("garbage", false),
+            ("5", false),
+            ("5.", false),
+            (".14", false),
+            ("v5.4", false),
+            ("99999999999999999999.1", false),
+        ] {
+            assert_eq!(check_release(r.as_bytes()).is_err(), old, "{r}");
+        }
+        assert!(
+            check_kernel().is_ok(),
+            "the kernel running the tests is new enough"
+        );
+        assert_eq!(
+            check_release(b"5.10.0-21-amd64").unwrap_err().render().0,
+            b"husk: Linux 5.10.0-21-amd64: husk run and exec need 5.14 or later\n"
         );
     }
 

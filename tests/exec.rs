@@ -790,6 +790,10 @@ fn bad_input_is_refused_and_leaves_nothing() {
             &["--rootfs", "/", "1", "true"],
             "an option of husk run only",
         ),
+        (
+            &["--memory", "4M", &missing, "true"],
+            "an option of husk run only",
+        ),
         (&["--frob", "1", "true"], "unknown option '--frob'"),
     ];
     for (args, msg) in cases {
@@ -808,4 +812,166 @@ fn bad_input_is_refused_and_leaves_nothing() {
     }
     assert_eq!(mount_snapshot(), before);
     assert_eq!(leftover_processes("exec-bad"), Vec::<u32>::new());
+}
+
+/// CapEff, CapBnd, NoNewPrivs and Seccomp from a /proc/PID/status text.
+fn privs(status: &str) -> [String; 4] {
+    ["CapEff:", "CapBnd:", "NoNewPrivs:", "Seccomp:"].map(|k| {
+        let l = status.lines().find(|l| l.starts_with(k));
+        l.unwrap_or_else(|| panic!("no {k} in {status}"))[k.len()..]
+            .trim()
+            .to_string()
+    })
+}
+
+fn privs_of(pid: i32) -> [String; 4] {
+    privs(&std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap())
+}
+
+/// What the kernel says of CMD's privileges when `husk exec ARGS... cat /proc/self/status`
+/// runs it, and husk's stderr.
+fn exec_privs(args: &[&str]) -> ([String; 4], String) {
+    let mut a = args.to_vec();
+    a.extend(["--", "cat", "/proc/self/status"]);
+    let (code, out, err) = exec(&a);
+    assert_eq!(code, 0, "{args:?}: {err}");
+    (privs(&out), err)
+}
+
+fn hex(caps: u64) -> String {
+    format!("{caps:016x}")
+}
+
+const WARNING: &str = "husk: warning: the target's seccomp filter is not reproduced\n";
+
+/// By default CMD has the target's privileges, not `husk run`'s defaults: its bounding
+/// set as capabilities, its no_new_privs, no seccomp filter (the target's cannot be
+/// copied: a warning says so). The security options still apply on top.
+#[test]
+fn exec_gives_cmd_the_privileges_of_a_container() {
+    if skip_unless_root("exec_gives_cmd_the_privileges_of_a_container") {
+        return;
+    }
+    let own = u64::from_str_radix(&privs_of(std::process::id() as i32)[1], 16).unwrap();
+    let docker14 = hex(0xa80425fb & own);
+    let c = Container::start("privdef", &["-p", "--proc"]);
+    let p = Container::start("privall", &["-p", "--proc", "--privileged"]);
+    // The target of a name is the container's PID 1 husk: the container's capabilities
+    // and no_new_privs, no filter (that is on its CMD).
+    for (t, bnd) in [(&c, &docker14), (&p, &hex(own))] {
+        let want = privs_of(t.pid);
+        assert_eq!(want[..2], [bnd.clone(), bnd.clone()], "{}", t.name);
+        assert_eq!(want[2..], ["1", "0"]);
+        let (got, err) = exec_privs(&[&t.name]);
+        assert_eq!(got, want, "{}", t.name);
+        assert_eq!(err, "");
+    }
+    // The container's CMD (sleep) has husk run's filter: CMD does not (a warning).
+    let sleep = child_of(c.pid);
+    assert_eq!(privs_of(sleep), [&docker14, &docker14, "1", "2"]);
+    let (got, err) = exec_privs(&[&sleep.to_string()]);
+    assert_eq!(got, [&docker14, &docker14, "1", "0"]);
+    assert_eq!(err, WARNING);
+    // Options on top: never above the target's bounding set.
+    let (got, _) = exec_privs(&["--cap-drop", "NET_RAW", "--seccomp", "default", &c.name]);
+    let fewer = hex(0xa80425fb & own & !(1 << 13));
+    assert_eq!(got, [&fewer, &fewer, "1", "2"]);
+    let (got, _) = exec_privs(&["--cap-add", "SYS_ADMIN", &c.name]);
+    assert_eq!(got, [&docker14, &docker14, "1", "0"]);
+    let (got, _) = exec_privs(&["--cap-drop", "ALL", "--cap-add", "KILL", &p.name]);
+    assert_eq!(got, [&hex(1 << 5), &hex(1 << 5), "1", "0"]);
+    c.stop();
+    p.stop();
+}
+
+#[test]
+fn exec_gives_cmd_the_privileges_of_a_host_process() {
+    if skip_unless_root("exec_gives_cmd_the_privileges_of_a_host_process") {
+        return;
+    }
+    let own = privs_of(std::process::id() as i32)[1].clone();
+    let (k, v) = marker("privhost");
+    let sleeper = |pre: &[&str]| {
+        let mut c = Command::new(pre[0]);
+        c.env(&k, &v).args(&pre[1..]);
+        c.args(["sh", "-c", "echo ready; exec sleep 100"]);
+        let l = Lines::spawn(&mut c);
+        assert_eq!(l.line(), "ready");
+        let pid = l.pid();
+        (l, pid)
+    };
+    // A plain root process: every capability, no no_new_privs, no filter.
+    let (plain, pid) = sleeper(&["env"]);
+    assert_eq!(privs_of(pid), [&own, &own, "0", "0"]);
+    let (got, err) = exec_privs(&[&pid.to_string()]);
+    assert_eq!(got, [&own, &own, "0", "0"]);
+    assert_eq!(err, "");
+    // One with a bounding set of CAP_KILL and no_new_privs (CMD gets no more).
+    let (tight, pid) = sleeper(&["setpriv", "--no-new-privs", "--bounding-set", "-all,+kill"]);
+    let kill_only = hex(1 << 5);
+    assert_eq!(privs_of(pid), [&kill_only, &kill_only, "1", "0"]);
+    let (got, _) = exec_privs(&[&pid.to_string()]);
+    assert_eq!(got, [&kill_only, &kill_only, "1", "0"]);
+    let (got, _) = exec_privs(&["--cap-add", "SYS_ADMIN", "--privileged", &pid.to_string()]);
+    assert_eq!(got, [&kill_only, &kill_only, "1", "0"]);
+    drop((plain, tight));
+    assert_eq!(leftover_processes("privhost"), Vec::<u32>::new());
+}
+
+/// `husk exec` creates no network and no cgroup: husk run's network and cgroup options
+/// are refused before anything exists. (The veth pair used to be made in the caller's
+/// namespace and left behind.) In a sandbox network namespace with a private /run.
+#[test]
+fn exec_refuses_the_network_and_cgroup_options() {
+    if skip_unless_root("exec_refuses_the_network_and_cgroup_options") {
+        return;
+    }
+    let script = r#"mount -t tmpfs tmpfs /run || exit 99
+sleep 100 & T=$!
+for o in "-n --veth hx:e0" "-n --veth hx" "--veth hx" "--ip 10.7.0.2/24" "--host-ip 10.7.0.1/24" \
+    "--route default" "--mtu 1400" "--mac 02:00:00:00:00:01" "--bridge hbr" "--netns hns" \
+    "--memory 4M" "--memory-swap 8M" "--cpus 0.5" "--pids 10" "--cgroup-parent husk-x" \
+    "--memory 4M --memory-swap 1M"; do
+  # The pid of each husk, to look for a cgroup named after it.
+  $H exec $o $T true 2>&1 & P=$!; wait $P; echo "status $? pid $P"
+done
+kill $T
+echo LINKS; ip -o link | awk -F': ' '{print $2}' | tr '\n' ' '; echo
+echo NETNS; ls /var/run/netns 2>/dev/null; echo end"#;
+    let o = run(Command::new("unshare")
+        .args(["--net", "--mount", "--propagation", "private", "--"])
+        .args(["sh", "-c", script])
+        .env("H", husk()));
+    let out = stdout(&o);
+    assert_eq!(code(&o), 0, "{out}{}", stderr(&o));
+    let lines: Vec<&str> = out.lines().collect();
+    let mut pids = Vec::new();
+    for pair in lines[..32].chunks(2) {
+        assert_eq!(
+            pair[0], "husk: exec: an option of husk run only (see husk exec --help)",
+            "{out}"
+        );
+        let (status, pid) = pair[1].split_once(" pid ").unwrap();
+        assert_eq!(status, "status 125", "{out}");
+        pids.push(pid.to_string());
+    }
+    assert_eq!(&lines[32..], ["LINKS", "lo ", "NETNS", "end"], "{out}");
+    // No cgroup husk-<pid> of any of them under ours (where it would have been made).
+    for line in std::fs::read_to_string("/proc/self/cgroup")
+        .unwrap()
+        .lines()
+    {
+        let mut f = line.splitn(3, ':');
+        let (_, ctl, path) = (f.next(), f.next().unwrap(), f.next().unwrap());
+        let h = ctl.strip_prefix("name=").unwrap_or(ctl);
+        for root in [
+            format!("/sys/fs/cgroup/{h}"),
+            "/sys/fs/cgroup/unified".into(),
+        ] {
+            for pid in &pids {
+                let d = format!("{root}{}/husk-{pid}", path.trim_end_matches('/'));
+                assert!(!Path::new(&d).exists(), "{d}");
+            }
+        }
+    }
 }

@@ -340,6 +340,38 @@ echo EMPTY; $H netns list; ip netns list; echo end
     assert_eq!(residue(&out), CLEAN);
 }
 
+/// `husk netns exec` runs CMD with the caller's privileges, as `ip netns exec` does, not
+/// with `husk run`'s defaults: `ip addr add` there needs CAP_NET_ADMIN.
+#[test]
+fn netns_exec_keeps_the_callers_privileges() {
+    if skip_unless_root("netns_exec_keeps_the_callers_privileges") {
+        return;
+    }
+    let out = host_ok(&format!(
+        r#"
+$H netns add hpriv
+$H netns exec hpriv ip addr add 10.44.0.1/24 dev lo; echo ADD; echo $?
+echo ADDR; ip netns exec hpriv ip -j addr
+echo STATUS; $H netns exec hpriv grep -E 'CapEff|CapBnd|NoNewPrivs|Seccomp:' /proc/self/status | tr '\t\n' '  '; echo
+echo OWN; grep -E 'CapEff|CapBnd|NoNewPrivs|Seccomp:' /proc/self/status | tr '\t\n' '  '; echo
+echo DROP; $H netns exec hpriv --cap-drop NET_ADMIN -- ip addr add 10.44.0.2/24 dev lo 2>/dev/null; echo $?
+$H netns del hpriv
+{RESIDUE}"#
+    ));
+    assert_eq!(after(&out, "ADD"), "0", "{out}");
+    let lo = iface(after(&out, "ADDR"), "lo").unwrap();
+    assert!(has_addr(lo, "10.44.0.1", 24), "{lo}");
+    // The kernel's view of CMD: the caller's capabilities, no no_new_privs, no filter.
+    assert_eq!(after(&out, "STATUS"), after(&out, "OWN"));
+    assert!(
+        after(&out, "STATUS").ends_with("NoNewPrivs: 0 Seccomp: 0 "),
+        "{out}"
+    );
+    // An option still applies on top.
+    assert_ne!(after(&out, "DROP"), "0", "{out}");
+    assert_eq!(residue(&out), CLEAN);
+}
+
 #[test]
 fn bad_input_is_refused_and_leaves_nothing() {
     if skip_unless_root("bad_input_is_refused_and_leaves_nothing") {

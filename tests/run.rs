@@ -473,6 +473,47 @@ fn ns_shows_which_namespaces_differ_from_pid1() {
     assert_eq!(marked, ["net", "uts"], "{}", blocks[1]);
 }
 
+/// On a kernel older than 5.14, `husk run`, `husk exec` and `husk netns exec` refuse up
+/// front, with the kernel's release, rather than fail at the first missing call;
+/// `husk init` and the help still work. The UNAME26 personality (`setarch --uname-2.6`)
+/// makes this kernel report a 2.6 release.
+#[test]
+fn an_old_kernel_is_refused_up_front() {
+    let before = mount_snapshot();
+    let (k, v) = marker("old-kernel");
+    let old = |args: &[&str]| {
+        let mut c = Command::new("setarch");
+        c.args([std::env::consts::ARCH, "--uname-2.6"]).arg(husk());
+        run(c.env(&k, &v).args(args))
+    };
+    let o = old(&["run", "--", "true"]);
+    assert_eq!(code(&o), 125, "{}", stderr(&o));
+    let err = stderr(&o);
+    let release = err
+        .strip_prefix("husk: Linux 2.6.")
+        .and_then(|r| r.strip_suffix(": husk run and exec need 5.14 or later\n"))
+        .unwrap_or_else(|| panic!("{err}"));
+    assert!(!release.contains('\n'), "{err}");
+    for args in [
+        &["run", "-n", "--veth", "hx", "--name", "x", "--", "true"][..],
+        &["exec", "1", "true"],
+        &["netns", "exec", "x", "true"],
+    ] {
+        let o = old(args);
+        assert_eq!((code(&o), stderr(&o)), (125, err.clone()), "{args:?}");
+    }
+    for args in [
+        &["init", "-s", "--", "true"][..],
+        &["run", "--help"],
+        &["exec", "--help"],
+    ] {
+        let o = old(args);
+        assert_eq!(code(&o), 0, "{args:?}: {}", stderr(&o));
+    }
+    assert_eq!(mount_snapshot(), before);
+    assert_eq!(leftover_processes("old-kernel"), Vec::<u32>::new());
+}
+
 #[test]
 fn bad_input_is_refused_before_anything_exists() {
     if skip_unless_root("bad_input_is_refused_before_anything_exists") {

@@ -50,6 +50,23 @@ crate::options!(OPTS {
     NAME = "- --name",
 });
 
+/// The options of `husk run` alone, as bits of their ids: `husk exec` refuses them (with
+/// the network and cgroup ones), as it makes no mount, user or uts namespace and no
+/// init of its own.
+const RUN_ONLY: u32 = 1 << MAP_ROOT
+    | 1 << READ_ONLY
+    | 1 << PROC
+    | 1 << NO_INIT
+    | 1 << TIMINGS
+    | 1 << JOIN
+    | 1 << UID_MAP
+    | 1 << GID_MAP
+    | 1 << HOSTNAME
+    | 1 << RLIMIT
+    | 1 << ROOTFS
+    | 1 << BIND
+    | 1 << TMPFS;
+
 /// The namespace flags of NET..=ALL, in table order.
 const NS_OPTS: [u32; 8] = [
     spec::NEWNET,
@@ -211,9 +228,10 @@ fn parse_tmpfs(v: &'static [u8]) -> Result<Tmpfs> {
     })
 }
 
-/// Parses `husk run` arguments from `args[start]`. `caller_uid` decides rootless mode:
-/// a non-root caller always gets a user namespace, mapped to root unless maps are given.
-pub fn parse(args: &[&'static [u8]], start: usize, caller_uid: u32) -> Result<Option<Spec>> {
+/// Reads the options from `args[start]` up to CMD (`s.cmd`, maybe past the end), each
+/// value checked alone; `husk exec` then refuses what is not its own ([`crate::cli::exec`])
+/// before [`parse`]'s checks of options together could name one of those.
+pub fn options(args: &[&'static [u8]], start: usize) -> Result<Option<Spec>> {
     let mut s = Spec {
         init: true,
         verbosity: 1,
@@ -227,6 +245,7 @@ pub fn parse(args: &[&'static [u8]], start: usize, caller_uid: u32) -> Result<Op
             Some(i) if i >= JOIN => l.value(op)?,
             _ => b"",
         };
+        s.run_only |= id.is_some_and(|i| RUN_ONLY >> i & 1 != 0);
         match id {
             Some(HELP_) => return Ok(None),
             Some(i @ NET..=ALL) => s.ns |= NS_OPTS[i - NET],
@@ -263,14 +282,23 @@ pub fn parse(args: &[&'static [u8]], start: usize, caller_uid: u32) -> Result<Op
                     break;
                 }
                 _ if super::security::parse_opt(arg, &mut l, &mut s.sec)? => {}
-                _ if super::cgroup::parse_opt(arg, &mut l, &mut s.cg)? => {}
-                other if super::net::option(&mut s, other, &mut l)? => {}
+                _ if super::cgroup::parse_opt(arg, &mut l, &mut s.cg)? => s.run_only = true,
+                other if super::net::option(&mut s, other, &mut l)? => s.run_only = true,
                 other => return Err(unknown(other, "(see husk run --help)")),
             },
         }
     }
-    s.cg.check()?;
     s.cmd = l.rest();
+    Ok(Some(s))
+}
+
+/// Parses `husk run` arguments from `args[start]`. `caller_uid` decides rootless mode:
+/// a non-root caller always gets a user namespace, mapped to root unless maps are given.
+pub fn parse(args: &[&'static [u8]], start: usize, caller_uid: u32) -> Result<Option<Spec>> {
+    let Some(mut s) = options(args, start)? else {
+        return Ok(None);
+    };
+    s.cg.check()?;
     if s.cmd >= args.len() {
         return Err(Error::usage(
             "run",

@@ -57,6 +57,9 @@ pub struct SecSpec {
     /// `--seccomp-deny`: EPERM rules, tried before the profile's.
     pub deny: Profile,
     pub preserve_fds: u32,
+    /// Capabilities never kept, whatever the options say (husk exec: those outside the
+    /// target's bounding set, see `exec::like`).
+    pub never: u64,
 }
 
 /// Consumes `arg` (and its value) if it is a security option: `Ok(true)`; `Ok(false)`
@@ -109,7 +112,9 @@ impl SecSpec {
     /// The capability sets and the filter (reading a `--seccomp FILE`), built now:
     /// nothing here can fail later.
     pub fn resolve(&self) -> Result<Prepared> {
-        let caps = CapSets::new(self.cap_add, self.cap_drop, self.privileged);
+        let mut caps = CapSets::new(self.cap_add, self.cap_drop, self.privileged);
+        caps.keep &= !self.never;
+        caps.ambient &= caps.keep;
         let base = match self
             .seccomp
             .map(|v| (v, word_index("default unconfined", v, false)))

@@ -22,6 +22,12 @@ pub fn setns(fd: RawFd, nstype: u32) -> Result<()> {
     sc2(Sysno::setns, fd as usize, nstype as usize).map(drop)
 }
 
+/// uname(2): the six NUL-padded 65-byte fields of `struct new_utsname` (sysname,
+/// nodename, release, version, machine, domainname).
+pub fn uname(buf: &mut [u8; 390]) -> Result<()> {
+    sc1(Sysno::uname, buf.as_mut_ptr() as usize).map(drop)
+}
+
 /// sethostname(2)
 pub fn sethostname(name: &[u8]) -> Result<()> {
     sc2(Sysno::sethostname, name.as_ptr() as usize, name.len()).map(drop)
