@@ -147,10 +147,15 @@ pub fn like(sec: &mut SecSpec, bnd: u64) {
 fn prepare(args: &[&'static [u8]], s: &mut Spec) -> Result<()> {
     let pid = crate::cli::exec::target(args, s)? as Pid;
     let err = |p: Pid| move |e| Error::sys("exec into", &num(p as u64), e);
-    let t = match s.name.take() {
-        Some(n) => state::lookup(n)?,
-        None => state::open(pid, 0).map_err(err(pid))?,
+    let (t, filter) = match s.name.take() {
+        Some(n) => state::lookup_filter(n)?,
+        None => (state::open(pid, 0).map_err(err(pid))?, 0),
     };
+    // A container's command has a filter that its PID 1 (the target) has not: the
+    // default one is put on CMD too unless the options say otherwise (docker exec's way).
+    if filter == b'd' && s.sec.seccomp.is_none() && s.sec.deny.prog.is_empty() {
+        s.sec.seccomp = Some(b"default");
+    }
     let err = err(t.pid);
     // Less the namespaces the target shares with us: joining one's own user namespace
     // is EINVAL, and one owned by another user namespace than the target's may be
@@ -178,7 +183,7 @@ fn prepare(args: &[&'static [u8]], s: &mut Spec) -> Result<()> {
         root: if sel & NEWNS != 0 { dir(c"root") } else { -1 },
         cwd: dir(c"cwd"),
         nnp: field(&status, b"NoNewPrivs:") == b"1",
-        seccomp: field(&status, b"Seccomp:") == b"2",
+        seccomp: field(&status, b"Seccomp:") == b"2" || filter == b'c',
     });
     // P joins the user namespace here when it joins the pid namespace (launch); C1 joins
     // the rest.

@@ -321,7 +321,16 @@ fn contain(mut o: Child, t: &mut Timer, mut claim: Option<(state::Claim, Vec<u8>
         }
         // The container runs: record it (removed when `claim` drops, as run returns).
         if let Some(c) = claim.as_mut() {
-            c.0.commit(pid, spec.ns, &c.1)?;
+            let sec = &spec.sec;
+            // (`--seccomp default` said aloud counts as custom: exec then warns.)
+            let default = sec.deny.prog.is_empty() && sec.seccomp.is_none();
+            let filter = crate::out::word("custom default", default as usize).unwrap_or_default();
+            let filter = if o.prepared.filter.is_some() {
+                filter
+            } else {
+                b""
+            };
+            c.0.commit(pid, spec.ns, &c.1, filter)?;
         }
         if spec.timings {
             if times_at != 0 && !(o.pidns && spec.init) {

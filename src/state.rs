@@ -1,8 +1,11 @@
 //! /run/husk/NAME: the records of containers started with `husk run --name NAME`, for
 //! `husk exec NAME`, `husk list` and `--join TYPE=NAME`.
 //!
-//! A record is five lines, `PID START NAMESPACES ROOTFS CGROUP` (one field a line: paths
-//! may hold spaces, and `husk list` prints them in that order). It is written once the
+//! A record is six lines, `PID START NAMESPACES ROOTFS CGROUP FILTER` (one field a line:
+//! paths may hold spaces; `husk list` prints the first five in that order). FILTER is the
+//! container command's seccomp filter, `default`, `custom` or empty for none: `husk exec
+//! NAME` puts the default one on its command too (the container's PID 1, which it joins,
+//! has none), and warns that a custom one is not reproduced. It is written once the
 //! container is up, atomically (a temporary file renamed into place), and removed by husk
 //! when the container ends. If husk is
 //! killed (SIGKILL) the record stays behind, but its container is gone too (its first
@@ -129,12 +132,24 @@ pub fn open(pid: Pid, want: u64) -> sys::Result<Proc> {
 }
 
 /// The live container NAME.
-#[inline(never)]
 pub fn lookup(name: &[u8]) -> Result<Proc> {
+    lookup_filter(name).map(|r| r.0)
+}
+
+/// The live container NAME and the first byte of its record's FILTER line (`d`efault,
+/// `c`ustom, 0 for none).
+#[inline(never)]
+pub fn lookup_filter(name: &[u8]) -> Result<(Proc, u8)> {
     let b = record(name);
     let why = match ids(&b) {
         Some((pid, t)) => match open(pid, t) {
-            Ok(p) => return Ok(p),
+            Ok(p) => {
+                let mut rest = &b[..];
+                for _ in 0..5 {
+                    cut(&mut rest, b'\n');
+                }
+                return Ok((p, rest.first().copied().unwrap_or(0)));
+            }
             Err(Errno::ESRCH) => "not running any more",
             Err(e) => return Err(Error::sys("pidfd_open", name, e)),
         },
@@ -212,7 +227,7 @@ impl Claim {
     /// mount namespace). A live container's record that appeared since `prepare` wins (the
     /// caller then stops ours); a stale one is replaced.
     #[inline(never)]
-    pub fn commit(&mut self, pid: Pid, ns: u32, rootfs: &[u8]) -> Result<()> {
+    pub fn commit(&mut self, pid: Pid, ns: u32, rootfs: &[u8], filter: &[u8]) -> Result<()> {
         let Ok(p) = open(pid, 0) else {
             return Ok(()); // Already over: nothing to record.
         };
@@ -234,6 +249,8 @@ impl Claim {
             .s(if rootfs.is_empty() { &root } else { rootfs })
             .nl()
             .s(cut(&mut line, b'\n'))
+            .nl()
+            .s(filter)
             .nl();
         let (tmp, dst) = (self.tmp.c(), path(self.name));
         let mut r = sys::write_all(self.fd.raw(), &m.0).and_then(|_| rename(tmp, dst.c(), true));

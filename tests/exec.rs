@@ -845,8 +845,10 @@ fn hex(caps: u64) -> String {
 const WARNING: &str = "husk: warning: the target's seccomp filter is not reproduced\n";
 
 /// By default CMD has the target's privileges, not `husk run`'s defaults: its bounding
-/// set as capabilities, its no_new_privs, no seccomp filter (the target's cannot be
-/// copied: a warning says so). The security options still apply on top.
+/// set as capabilities, its no_new_privs; a seccomp filter cannot be copied (a warning
+/// says so), except that a container by NAME whose command has husk's default filter gets
+/// it on CMD too (its record says so: the target, its PID 1, has none). The security
+/// options still apply on top.
 #[test]
 fn exec_gives_cmd_the_privileges_of_a_container() {
     if skip_unless_root("exec_gives_cmd_the_privileges_of_a_container") {
@@ -856,32 +858,41 @@ fn exec_gives_cmd_the_privileges_of_a_container() {
     let docker14 = hex(0xa80425fb & own);
     let c = Container::start("privdef", &["-p", "--proc"]);
     let p = Container::start("privall", &["-p", "--proc", "--privileged"]);
+    let d = Container::start("privdeny", &["-p", "--proc", "--seccomp-deny", "ptrace"]);
     // The target of a name is the container's PID 1 husk: the container's capabilities
     // and no_new_privs, no filter (that is on its CMD).
-    for (t, bnd) in [(&c, &docker14), (&p, &hex(own))] {
-        let want = privs_of(t.pid);
-        assert_eq!(want[..2], [bnd.clone(), bnd.clone()], "{}", t.name);
-        assert_eq!(want[2..], ["1", "0"]);
+    for (t, bnd, theirs, filter, warn) in [
+        (&c, &docker14, "2", "2", ""),
+        (&p, &hex(own), "0", "0", ""),
+        (&d, &docker14, "2", "0", WARNING),
+    ] {
+        let pid1 = privs_of(t.pid);
+        assert_eq!(pid1, [bnd, bnd, "1", "0"], "{}", t.name);
+        // Its CMD, sleep, has husk run's filter, or none with --privileged.
+        assert_eq!(privs_of(child_of(t.pid))[3], theirs, "{}", t.name);
         let (got, err) = exec_privs(&[&t.name]);
-        assert_eq!(got, want, "{}", t.name);
-        assert_eq!(err, "");
+        assert_eq!(got, [bnd, bnd, "1", filter], "{}", t.name);
+        assert_eq!(err, warn, "{}", t.name);
     }
-    // The container's CMD (sleep) has husk run's filter: CMD does not (a warning).
+    // By pid there is no record: the container's CMD has a filter, CMD not (a warning).
     let sleep = child_of(c.pid);
     assert_eq!(privs_of(sleep), [&docker14, &docker14, "1", "2"]);
     let (got, err) = exec_privs(&[&sleep.to_string()]);
     assert_eq!(got, [&docker14, &docker14, "1", "0"]);
     assert_eq!(err, WARNING);
-    // Options on top: never above the target's bounding set.
+    // Options on top: never above the target's bounding set; a filter only if asked.
     let (got, _) = exec_privs(&["--cap-drop", "NET_RAW", "--seccomp", "default", &c.name]);
     let fewer = hex(0xa80425fb & own & !(1 << 13));
     assert_eq!(got, [&fewer, &fewer, "1", "2"]);
     let (got, _) = exec_privs(&["--cap-add", "SYS_ADMIN", &c.name]);
+    assert_eq!(got, [&docker14, &docker14, "1", "2"]);
+    let (got, _) = exec_privs(&["--seccomp", "unconfined", &c.name]);
     assert_eq!(got, [&docker14, &docker14, "1", "0"]);
     let (got, _) = exec_privs(&["--cap-drop", "ALL", "--cap-add", "KILL", &p.name]);
     assert_eq!(got, [&hex(1 << 5), &hex(1 << 5), "1", "0"]);
     c.stop();
     p.stop();
+    d.stop();
 }
 
 #[test]
