@@ -150,15 +150,20 @@ pub fn drop_privileges(p: &Prepared, id: &Ident) -> Result<()> {
 /// Step 1: drops every capability not in `keep` from the bounding set, up to the
 /// kernel's last one (found by probing: PR_CAPBSET_* answer EINVAL past it, which spares
 /// reading /proc/sys/kernel/cap_last_cap, possibly masked by then). Returns the mask of
-/// the capabilities the kernel knows. Each drop costs ~1.2 µs (the kernel copies the
-/// credentials): ~33 µs for the default set.
+/// the capabilities the kernel knows: those husk names exist on every kernel it runs
+/// containers on (5.14; CAP_CHECKPOINT_RESTORE is 5.9's), so only a kept one above
+/// them is probed (a read). Each drop costs ~1 µs (the kernel copies the credentials,
+/// and frees the old ones after a grace period): ~28 µs for the default set; the 14
+/// reads of kept ones it no longer makes cost ~5 µs.
 pub fn drop_bounding(keep: u64) -> Result<u64> {
     let mut known = 0;
     for c in 0..64 {
-        let r = if keep & 1 << c != 0 {
+        let r = if keep & 1 << c == 0 {
+            s::capbset_drop(c)
+        } else if c > caps::LAST {
             s::capbset_read(c)
         } else {
-            s::capbset_drop(c)
+            Ok(())
         };
         if r == Err(Errno::EINVAL) {
             break;

@@ -115,7 +115,7 @@ impl SecSpec {
         let mut caps = CapSets::new(self.cap_add, self.cap_drop, self.privileged);
         caps.keep &= !self.never;
         caps.ambient &= caps.keep;
-        let base = match self
+        let mut base = match self
             .seccomp
             .map(|v| (v, word_index("default unconfined", v, false)))
         {
@@ -130,11 +130,16 @@ impl SecSpec {
                 seccomp::parse_profile(&text, v, TARGET)?
             }
         };
+        // --seccomp-deny rules come first: they win over the profile's for that call.
+        if !self.deny.prog.is_empty() {
+            let mut prog = self.deny.prog.clone();
+            prog.extend_from_slice(&base.prog);
+            base.prog = prog;
+        }
         Ok(Prepared {
             caps,
             no_new_privs: !self.allow_new_privs,
-            // --seccomp-deny rules come first: they win over the profile's for that call.
-            filter: seccomp::build(&[&self.deny, &base])?,
+            filter: seccomp::build(&base)?,
             preserve_fds: self.preserve_fds,
         })
     }
@@ -165,8 +170,13 @@ mod tests {
         String::from_utf8(e.unwrap_err().render().0).unwrap()
     }
 
+    /// The filter of `parts`' rules in this order, with the last one's default.
     fn filter(parts: &[&Profile]) -> Option<Vec<seccomp::Insn>> {
-        seccomp::build(parts).unwrap()
+        let mut p = Profile::new(parts.last().map_or(ALLOW, |p| p.default));
+        for q in parts {
+            p.prog.extend_from_slice(&q.prog);
+        }
+        seccomp::build(&p).unwrap()
     }
 
     #[test]
