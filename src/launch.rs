@@ -5,11 +5,14 @@
 //! Parent (P) and child (C1) talk over one SOCK_SEQPACKET pair (`sync`): P writes the id
 //! maps, sets up the network and sends GO; C1 reports a failure as an error frame, or its
 //! phase timings just before exec. A successful exec closes C1's end: P reads end-of-file.
+//! C1 waits for GO before it mounts when it needs its id maps or its end of the pair
+//! ([`GO_FIRST`]), else only before its security step ([`GO_LAST`]: its mounts run beside
+//! P bringing lo up).
 use crate::cgroup::act::Cgroup;
 use crate::cli::getenv;
 use crate::cli::init::InitOpts;
 use crate::error::{Error, Result};
-use crate::net::setup::Host;
+use crate::net::setup::{Host, BY_CHILD, BY_CHILD_FIRST, BY_HUSK};
 use crate::out::Msg;
 use crate::path::CPath;
 use crate::security::{self, Ident, Prepared};
@@ -35,6 +38,8 @@ fn err<'a>(op: &'static str, obj: &'a [u8]) -> impl FnOnce(Errno) -> Error + 'a 
 struct Timer {
     phases: Vec<(u8, u32)>,
     last: u64,
+    /// When husk started: `total` is the wall time (P's and C1's phases overlap).
+    start: u64,
 }
 
 impl Timer {
@@ -46,16 +51,15 @@ impl Timer {
         self.last = now;
     }
 
-    fn print(&self) {
+    fn print(&mut self) {
         let mut m = Msg::husk();
         m.s(b"timings (us):\n");
-        let mut total = 0;
-        for &(p, us) in self.phases.iter().chain([(255, 0)].iter()) {
+        self.phases.push((255, (now_us() - self.start) as u32));
+        for &(p, us) in &self.phases {
             let name = crate::out::word(sync::PHASES, p as usize).unwrap_or(b"total");
-            total += us as u64;
             m.s(b"  ").s(name);
             m.pad(13 - name.len(), |m| {
-                m.u(if p == 255 { total } else { us as u64 });
+                m.u(us as u64);
             });
             m.nl();
         }
@@ -172,6 +176,7 @@ pub fn run(argv: CVec, envp: CVec, spec: &Spec, t_start: u64) -> i32 {
     let mut t = Timer {
         phases: Vec::new(),
         last: t_start,
+        start: t_start,
     };
     t.lap(sync::P_PARSE);
     let mut cg = None;
@@ -254,7 +259,7 @@ fn prepare<'p>(
         sock: ns::seqpacket_pair().map_err(err("socketpair", b""))?,
         joins: &joins,
         mask: signal::set_mask(SigSet::FULL).unwrap_or(SigSet::EMPTY),
-        needs_go: false,
+        go: 0,
         pidns,
         prepared: &prepared,
         nondumpable: spec.root_may_be_host_root(ns::getuid()),
@@ -275,8 +280,12 @@ fn contain(mut o: Child, t: &mut Timer, mut claim: Option<(state::Claim, Vec<u8>
     }
     let maps = spec.ns & NEWUSER != 0
         && (spec.map_root || !spec.uid_maps.is_empty() || !spec.gid_maps.is_empty());
-    o.needs_go = maps || o.host.needs_go();
-    let flags = spec.ns | o.host.extra_ns();
+    let flags = o.host.unshare(spec.ns);
+    o.go = match o.host.by {
+        BY_HUSK => GO_LAST,
+        _ if maps || o.host.needs_go() => GO_FIRST,
+        _ => 0,
+    };
     // With cgroups, the child makes its cgroup namespace itself once inside its cgroups
     // (on v1 it joins them after clone), so that the namespace is rooted there.
     let pid = match o.cg {
@@ -285,7 +294,7 @@ fn contain(mut o: Child, t: &mut Timer, mut claim: Option<(state::Claim, Vec<u8>
     };
     if pid == 0 {
         drop(sfd);
-        child(o);
+        child(&o);
     }
     t.lap(sync::P_CLONE);
     let (psock, csock) = o.sock;
@@ -298,9 +307,13 @@ fn contain(mut o: Child, t: &mut Timer, mut claim: Option<(state::Claim, Vec<u8>
         if o.host.parent(spec, pid)? {
             t.lap(sync::P_NET);
         }
-        if o.needs_go {
-            let _ = sys::write(psock.raw(), &sync::go());
+        if o.host.inside(spec, BY_HUSK)? {
+            t.lap(sync::P_IFUP);
         }
+        if o.go != 0 {
+            let _ = sys::write(psock.raw(), &[sync::GO]);
+        }
+        o.host.home(psock.raw());
         // Once the maps are written (the kernel checks /proc/PID ownership, which a
         // non-dumpable process loses): the container must not open our /proc/PID/exe.
         if o.nondumpable {
@@ -364,8 +377,9 @@ struct Child<'a> {
     joins: &'a [(Fd, u32)],
     /// The signal mask CMD gets (husk's own blocks everything).
     mask: SigSet,
-    /// Wait for the parent's GO (it writes the id maps, sets up the network).
-    needs_go: bool,
+    /// When to wait for the parent's GO (it writes the id maps, sets up the network):
+    /// 0 (no need), [`GO_FIRST`] or [`GO_LAST`].
+    go: u8,
     /// A new or joined pid namespace: husk stays its PID 1 unless --no-init.
     pidns: bool,
     prepared: &'a Prepared,
@@ -377,12 +391,29 @@ struct Child<'a> {
     cg: Option<&'a Cgroup<'a>>,
 }
 
+/// C1 waits for GO before its joins and mounts (they need the id maps, the pair).
+const GO_FIRST: u8 = 1;
+/// C1 waits for GO before its security step: until then lo may be down, and a failure
+/// of P's must stop it before it drops privileges or runs anything.
+const GO_LAST: u8 = 2;
+
+/// C1: reads GO, or exits if the parent gave up (and said why) or is gone. The wait is
+/// husk's work (maps, net), timed on its side: here it is `wait`.
+#[inline(never)]
+fn wait_go(sock: i32, t: &mut Timer) {
+    let mut f = [0u8];
+    if sys::read(sock, &mut f) != Ok(1) || f[0] != sync::GO {
+        sys::exit(125);
+    }
+    t.lap(sync::P_WAIT);
+}
+
 /// The container's first process. Never returns: it execs CMD, or stays as its init, or
 /// reports what failed to the parent and exits.
-fn child(c: Child) -> ! {
+fn child(c: &Child) -> ! {
     let sock = c.sock.1.raw();
     let _ = sys::close(c.sock.0.raw());
-    let (e, code) = match setup_and_run(&c, sock) {
+    let (e, code) = match setup_and_run(c, sock) {
         Ok(e) => crate::status::exec_error(c.cmd.get(0), e),
         Err(e) => (e, 125),
     };
@@ -397,6 +428,7 @@ fn setup_and_run(c: &Child, sock: i32) -> Result<Errno> {
     let mut t = Timer {
         phases: Vec::new(),
         last: now_us(),
+        start: 0,
     };
     // If husk outside is killed, the container goes with it (its PID 1 first), so that
     // nothing of a killed run survives. (Racing with a parent that is already gone is
@@ -409,14 +441,12 @@ fn setup_and_run(c: &Child, sock: i32) -> Result<Errno> {
             ns::unshare(NEWCGROUP).map_err(err("unshare", b"cgroup"))?;
         }
     }
-    if c.needs_go {
-        let mut f = [0u8; FRAME];
-        if sys::read(sock, &mut f) != Ok(FRAME) || f[0] != sync::GO {
-            // The parent gave up (and said why) or is gone.
-            sys::exit(125);
-        }
-        // The wait is husk's work (maps, net), timed on its side: not counted twice.
-        t.last = now_us();
+    // Beside the parent writing the id maps.
+    if c.host.inside(spec, BY_CHILD_FIRST)? {
+        t.lap(sync::P_IFUP);
+    }
+    if c.go == GO_FIRST {
+        wait_go(sock, &mut t);
     }
     for &(ref fd, flag) in c.joins {
         ns::setns(fd.raw(), flag).map_err(err("join namespace", spec::ns_name(flag).as_bytes()))?;
@@ -427,7 +457,7 @@ fn setup_and_run(c: &Child, sock: i32) -> Result<Errno> {
     if !c.joins.is_empty() {
         t.lap(sync::P_JOIN);
     }
-    if c.host.child(spec)? {
+    if c.host.inside(spec, BY_CHILD)? {
         t.lap(sync::P_IFUP);
     }
     if let Some(h) = spec.hostname {
@@ -449,6 +479,9 @@ fn setup_and_run(c: &Child, sock: i32) -> Result<Errno> {
         security::mask_paths(b"")?;
     }
     t.lap(sync::P_SETUP);
+    if c.go == GO_LAST {
+        wait_go(sock, &mut t);
+    }
     // Supplementary groups are cleared with --uid/--gid, except where setgroups is denied
     // (a user namespace an unprivileged user made: created here, or joined by husk exec).
     let no_groups: &[u32] = &[];
