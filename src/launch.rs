@@ -5,14 +5,11 @@
 //! Parent (P) and child (C1) talk over one SOCK_SEQPACKET pair (`sync`): P writes the id
 //! maps, sets up the network and sends GO; C1 reports a failure as an error frame, or its
 //! phase timings just before exec. A successful exec closes C1's end: P reads end-of-file.
-//! C1 waits for GO before it mounts when it needs its id maps or its end of the pair
-//! ([`GO_FIRST`]), else only before its security step ([`GO_LAST`]: its mounts run beside
-//! P bringing lo up).
 use crate::cgroup::act::Cgroup;
 use crate::cli::getenv;
 use crate::cli::init::InitOpts;
 use crate::error::{Error, Result};
-use crate::net::setup::{Host, BY_CHILD, BY_CHILD_FIRST, BY_HUSK};
+use crate::net::setup::Host;
 use crate::out::Msg;
 use crate::path::CPath;
 use crate::security::{self, Ident, Prepared};
@@ -38,7 +35,8 @@ fn err<'a>(op: &'static str, obj: &'a [u8]) -> impl FnOnce(Errno) -> Error + 'a 
 struct Timer {
     phases: Vec<(u8, u32)>,
     last: u64,
-    /// When husk started: `total` is the wall time (P's and C1's phases overlap).
+    /// When husk started: `total` is the wall time, not the sum of the phases (C1 may wait
+    /// for a CPU, or run beside P).
     start: u64,
 }
 
@@ -259,7 +257,7 @@ fn prepare<'p>(
         sock: ns::seqpacket_pair().map_err(err("socketpair", b""))?,
         joins: &joins,
         mask: signal::set_mask(SigSet::FULL).unwrap_or(SigSet::EMPTY),
-        go: 0,
+        needs_go: false,
         pidns,
         prepared: &prepared,
         nondumpable: spec.root_may_be_host_root(ns::getuid()),
@@ -280,12 +278,8 @@ fn contain(mut o: Child, t: &mut Timer, mut claim: Option<(state::Claim, Vec<u8>
     }
     let maps = spec.ns & NEWUSER != 0
         && (spec.map_root || !spec.uid_maps.is_empty() || !spec.gid_maps.is_empty());
-    let flags = o.host.unshare(spec.ns);
-    o.go = match o.host.by {
-        BY_HUSK => GO_LAST,
-        _ if maps || o.host.needs_go() => GO_FIRST,
-        _ => 0,
-    };
+    o.needs_go = maps || o.host.needs_go();
+    let flags = spec.ns | o.host.extra_ns();
     // With cgroups, the child makes its cgroup namespace itself once inside its cgroups
     // (on v1 it joins them after clone), so that the namespace is rooted there.
     let pid = match o.cg {
@@ -307,13 +301,9 @@ fn contain(mut o: Child, t: &mut Timer, mut claim: Option<(state::Claim, Vec<u8>
         if o.host.parent(spec, pid)? {
             t.lap(sync::P_NET);
         }
-        if o.host.inside(spec, BY_HUSK)? {
-            t.lap(sync::P_IFUP);
-        }
-        if o.go != 0 {
+        if o.needs_go {
             let _ = sys::write(psock.raw(), &[sync::GO]);
         }
-        o.host.home(psock.raw());
         // Once the maps are written (the kernel checks /proc/PID ownership, which a
         // non-dumpable process loses): the container must not open our /proc/PID/exe.
         if o.nondumpable {
@@ -377,9 +367,8 @@ struct Child<'a> {
     joins: &'a [(Fd, u32)],
     /// The signal mask CMD gets (husk's own blocks everything).
     mask: SigSet,
-    /// When to wait for the parent's GO (it writes the id maps, sets up the network):
-    /// 0 (no need), [`GO_FIRST`] or [`GO_LAST`].
-    go: u8,
+    /// Wait for the parent's GO (it writes the id maps, sets up the network).
+    needs_go: bool,
     /// A new or joined pid namespace: husk stays its PID 1 unless --no-init.
     pidns: bool,
     prepared: &'a Prepared,
@@ -391,14 +380,8 @@ struct Child<'a> {
     cg: Option<&'a Cgroup<'a>>,
 }
 
-/// C1 waits for GO before its joins and mounts (they need the id maps, the pair).
-const GO_FIRST: u8 = 1;
-/// C1 waits for GO before its security step: until then lo may be down, and a failure
-/// of P's must stop it before it drops privileges or runs anything.
-const GO_LAST: u8 = 2;
-
 /// C1: reads GO, or exits if the parent gave up (and said why) or is gone. The wait is
-/// husk's work (maps, net), timed on its side: here it is `wait`.
+/// husk's work (maps, net), timed on its side; here it is `wait`.
 #[inline(never)]
 fn wait_go(sock: i32, t: &mut Timer) {
     let mut f = [0u8];
@@ -441,11 +424,10 @@ fn setup_and_run(c: &Child, sock: i32) -> Result<Errno> {
             ns::unshare(NEWCGROUP).map_err(err("unshare", b"cgroup"))?;
         }
     }
-    // Beside the parent writing the id maps.
-    if c.host.inside(spec, BY_CHILD_FIRST)? {
+    if c.host.child(spec, true)? {
         t.lap(sync::P_IFUP);
     }
-    if c.go == GO_FIRST {
+    if c.needs_go {
         wait_go(sock, &mut t);
     }
     for &(ref fd, flag) in c.joins {
@@ -457,7 +439,7 @@ fn setup_and_run(c: &Child, sock: i32) -> Result<Errno> {
     if !c.joins.is_empty() {
         t.lap(sync::P_JOIN);
     }
-    if c.host.inside(spec, BY_CHILD)? {
+    if c.host.child(spec, false)? {
         t.lap(sync::P_IFUP);
     }
     if let Some(h) = spec.hostname {
@@ -479,9 +461,6 @@ fn setup_and_run(c: &Child, sock: i32) -> Result<Errno> {
         security::mask_paths(b"")?;
     }
     t.lap(sync::P_SETUP);
-    if c.go == GO_LAST {
-        wait_go(sock, &mut t);
-    }
     // Supplementary groups are cleared with --uid/--gid, except where setgroups is denied
     // (a user namespace an unprivileged user made: created here, or joined by husk exec).
     let no_groups: &[u32] = &[];

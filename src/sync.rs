@@ -15,8 +15,8 @@ pub const TIMES: u8 = 3;
 
 /// Names of the phases `--timings` reports (a word table, see `out::word`); a frame
 /// carries indexes into it. `net` is husk's side of the network (bridge, pair, host
-/// address), `ifup` the inside (lo, the peer, routes: by husk beside the child's mounts,
-/// or by the child), `wait` the child waiting for husk's GO.
+/// address), `ifup` the child's (lo, its end, routes), `wait` the child waiting for
+/// husk's GO (for its id maps, its end of the pair).
 pub const PHASES: &str =
     "parse check clone maps join hostname mounts pivot setup security exec net ifup cgroup wait";
 pub const P_PARSE: u8 = 0;

@@ -471,9 +471,9 @@ fn timings_show_the_network_phases() {
     }
 }
 
-/// `probe lo` as CMD: lo as the command finds it the moment it starts. Without `-U`, husk
-/// brings lo up from outside while the container mounts (and the container waits for it
-/// before it drops privileges and runs CMD); with `-U` and rootless, the container itself.
+/// `probe lo` as CMD: lo as the command finds it the moment it starts, whoever brought it
+/// up when: the container after GO and its joins, or (`-U`, rootless) first thing, while
+/// husk writes its id maps.
 #[test]
 fn lo_is_up_with_its_addresses_when_the_command_starts() {
     if skip_unless_root("lo_is_up_with_its_addresses_when_the_command_starts") {
@@ -512,13 +512,13 @@ fn lo_is_up_with_its_addresses_when_the_command_starts() {
     assert_eq!(residue(&out), CLEAN);
 }
 
-/// A failure of husk's own work inside the container's namespace (husk opens its netlink
-/// socket there), provoked with husk: an outer husk denies socket(2) to an inner one. The
-/// inner husk says why, kills its container before CMD runs, and undoes what it made: the
-/// `--netns` it created, the `--name` record; no process of it stays.
+/// A failure to bring lo up (the netlink socket it needs), provoked with husk: an outer
+/// husk denies socket(2) to an inner one. The inner husk says why, CMD never runs, and
+/// what the run made is undone: the `--netns` it created, the `--name` record; no process
+/// of it stays.
 #[test]
-fn a_failure_inside_the_namespace_is_told_and_leaves_nothing() {
-    if skip_unless_root("a_failure_inside_the_namespace_is_told_and_leaves_nothing") {
+fn a_failure_to_bring_lo_up_is_told_and_leaves_nothing() {
+    if skip_unless_root("a_failure_to_bring_lo_up_is_told_and_leaves_nothing") {
         return;
     }
     let out = host_ok(&format!(

@@ -1,8 +1,7 @@
 //! The container's network, made over rtnetlink: on the host side by husk (after clone,
 //! while the container's first process waits for GO) the bridge, the veth pair — its
-//! peer born in the container's namespace — and the host's addresses; inside, lo, the
-//! peer's addresses and routes, by husk too when it may enter the container's namespace
-//! (see [`BY_HUSK`]), else by the container's first process.
+//! peer born in the container's namespace — and the host's addresses; inside, by the
+//! container's first process, lo, its addresses and routes.
 //!
 //! Nothing is deleted on the way out (RTM_DELLINK costs ~31 ms): the pair goes with the
 //! container's namespace. Only after a failure is something undone: a `--netns` this run
@@ -55,26 +54,22 @@ fn index(sock: RawFd, name: &[u8]) -> Result<u32> {
     net::ifindex(sock, name).map_err(|e| Error::sys("find interface", name, e))
 }
 
-/// Who does the work inside the container's network namespace ([`Host::by`]). husk, when
-/// the namespace is new and owned by husk's own user namespace (no `-U`: setns back needs
-/// CAP_SYS_ADMIN there, which a rootless husk lacks): husk makes it (unshare, just before
-/// the clone: the child is born in it), and after the clone opens its netlink socket there
-/// and brings lo up (50-100 µs of the kernel's work) while the child mounts; the child
-/// waits for GO only before its security step. Where the scheduler runs the child on
-/// another CPU, lo is then off the critical path; a kernel that packs both on one CPU (the
-/// 2-vCPU VMs of the dev machines, booted with `sched_vcpu_pack`) runs them one after the
-/// other as before, neither faster nor slower (measured).
-pub const BY_HUSK: u8 = 0;
-/// The child, first thing (before it waits for its id maps): only lo of a new namespace
-/// that its new user namespace owns, which it may bring up before the maps exist.
-pub const BY_CHILD_FIRST: u8 = 1;
-/// The child, after GO and its joins: the peer must exist, a namespace must be joined.
-pub const BY_CHILD: u8 = 2;
-
 /// What husk's side knows and made, from before clone to the end of setup.
 pub struct Host {
-    /// [`BY_HUSK`], [`BY_CHILD_FIRST`] or [`BY_CHILD`].
-    pub by: u8,
+    /// The child brings lo up first thing, before it waits for GO: lo is all there is to
+    /// do in a new namespace of its new user namespace, and needs no id map (its
+    /// capabilities there come with the namespace). Beside husk writing the maps.
+    ///
+    /// (husk bringing lo up itself was tried and measured: without `-U`, husk made the
+    /// namespace (unshare before clone), brought lo up in it after the clone, went back
+    /// (setns through SIOCGSKNS on the sync socket), and the child waited for GO only
+    /// before its security step, so that lo came up beside its mounts. But the kernel of
+    /// the 2-vCPU dev VMs (booted with sched_vcpu_pack) runs a forked child on its parent's
+    /// vCPU (96 times in 100, even with the parent busy): the two ran one after the other
+    /// all the same, and the extra switches and calls made `run -a --proc` 5-25 µs slower.
+    /// Forcing the other vCPU (sched_setaffinity) was slower still: waking it costs more
+    /// than the ~60 µs that lo takes.)
+    pub early: bool,
     /// The host's rtnetlink socket; -1 without `--veth`.
     sock: RawFd,
     /// Where the peer goes, when not the child's new namespace: an existing `--netns`
@@ -94,7 +89,7 @@ pub struct Host {
 pub fn prepare(spec: &Spec) -> Result<Host> {
     let n = &spec.net;
     let mut h = Host {
-        by: BY_CHILD,
+        early: false,
         sock: -1,
         ns_fd: -1,
         create: false,
@@ -125,33 +120,17 @@ pub fn prepare(spec: &Spec) -> Result<Host> {
         }
         h.sock = socket()?;
     }
-    if spec.ns & NEWNET != 0 || h.create {
-        h.by = match spec.ns & NEWUSER != 0 {
-            false => BY_HUSK,
-            true if n.peer.is_empty() => BY_CHILD_FIRST,
-            true => BY_CHILD,
-        };
-    }
+    h.early = (spec.ns & NEWNET != 0 || h.create) && spec.ns & NEWUSER != 0 && n.peer.is_empty();
     Ok(h)
 }
 
 impl Host {
-    /// Just before clone: the namespaces clone must make, of `flags` (the spec's) and a new
-    /// `--netns`. [`BY_HUSK`]: husk makes the network namespace itself, and is in it until
-    /// [`home`](Host::home); if it cannot, the clone makes it (and says why it cannot
-    /// either), and the child does the work inside.
-    pub fn unshare(&mut self, flags: u32) -> u32 {
-        let flags = flags | (self.create as u32 * NEWNET);
-        if self.by == BY_HUSK {
-            if ns::unshare(NEWNET).is_ok() {
-                return flags & !NEWNET;
-            }
-            self.by = BY_CHILD;
-        }
-        flags
+    /// Namespaces clone must create on top of the spec's: a new `--netns`.
+    pub fn extra_ns(&self) -> u32 {
+        self.create as u32 * NEWNET
     }
 
-    /// The child must wait until husk has done its part on the host's side.
+    /// The child must wait until husk has done its part.
     pub fn needs_go(&self) -> bool {
         self.create || self.sock >= 0
     }
@@ -215,24 +194,14 @@ impl Host {
         }
     }
 
-    /// [`BY_HUSK`], once GO is sent: back to husk's own network namespace, the one the
-    /// sync socket `sync` was made in. Nothing husk does afterwards depends on it (its
-    /// sockets keep theirs), so a failure is ignored: husk would only hold the container's
-    /// namespace until it exits, which it does when the container ends.
-    pub fn home(&self, sync: RawFd) {
-        if self.by == BY_HUSK {
-            let _ = net::setns_of(sync);
-        }
-    }
-
-    /// The work inside the container's namespace, if it is `when`'s ([`Host::by`]): husk
-    /// after [`parent`](Host::parent), still in the namespace; the child before or after
-    /// its GO. Joins an existing `--netns`, then in one batch brings lo up, brings the peer
-    /// up with its addresses, and adds the routes. True when there was something to do.
+    /// The container's side, in its first process: before it waits for GO if `early` is
+    /// [`Host::early`], else after GO and its joins. Joins an existing `--netns`, then in
+    /// one batch brings lo up, brings its end of the pair up with its addresses, and adds
+    /// the routes. True when there was something to do.
     #[inline(never)]
-    pub fn inside(&self, spec: &Spec, when: u8) -> Result<bool> {
+    pub fn child(&self, spec: &Spec, early: bool) -> Result<bool> {
         let n = &spec.net;
-        if self.by != when {
+        if self.early != early {
             return Ok(false);
         }
         if !n.netns.is_empty() && !self.create {
@@ -241,9 +210,7 @@ impl Host {
         if spec.ns & NEWNET == 0 && n.netns.is_empty() && n.peer.is_empty() {
             return Ok(false);
         }
-        // Closed at the end: in husk it would keep the namespace alive as long as husk.
-        let fd = sys::Fd::own(socket()? as usize);
-        let s = fd.raw();
+        let s = socket()?;
         let mut r = Req::new();
         r.up(1, b"lo"); // lo is always interface 1
         let peer = n.peer;
@@ -265,6 +232,7 @@ impl Host {
                 }
             }
         }
-        talk(s, &mut r).map(|_| true)
+        talk(s, &mut r)?;
+        Ok(true)
     }
 }

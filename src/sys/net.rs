@@ -29,14 +29,6 @@ pub fn ifindex(fd: RawFd, name: &[u8]) -> Result<u32> {
     Ok(u32::from_ne_bytes([ifr[16], ifr[17], ifr[18], ifr[19]]))
 }
 
-/// setns(2) into the network namespace socket `fd` was made in, found with
-/// ioctl(SIOCGSKNS): the way back for a process that has left it since.
-pub fn setns_of(fd: RawFd) -> Result<()> {
-    let ns = sc3(Sysno::ioctl, fd as usize, 0x894c, 0).map(super::Fd::own)?;
-    let net = linux_raw_sys::general::CLONE_NEWNET as usize;
-    sc2(Sysno::setns, ns.raw() as usize, net).map(drop)
-}
-
 /// flock(fd, LOCK_EX): held until the descriptor is closed.
 pub fn lock(fd: RawFd) -> Result<()> {
     sc2(Sysno::flock, fd as usize, 2).map(drop)
