@@ -35,6 +35,9 @@ fn err<'a>(op: &'static str, obj: &'a [u8]) -> impl FnOnce(Errno) -> Error + 'a 
 struct Timer {
     phases: Vec<(u8, u32)>,
     last: u64,
+    /// When husk started: `total` is the wall time, not the sum of the phases (C1 may wait
+    /// for a CPU, or run beside P).
+    start: u64,
 }
 
 impl Timer {
@@ -46,16 +49,15 @@ impl Timer {
         self.last = now;
     }
 
-    fn print(&self) {
+    fn print(&mut self) {
         let mut m = Msg::husk();
         m.s(b"timings (us):\n");
-        let mut total = 0;
-        for &(p, us) in self.phases.iter().chain([(255, 0)].iter()) {
+        self.phases.push((255, (now_us() - self.start) as u32));
+        for &(p, us) in &self.phases {
             let name = crate::out::word(sync::PHASES, p as usize).unwrap_or(b"total");
-            total += us as u64;
             m.s(b"  ").s(name);
             m.pad(13 - name.len(), |m| {
-                m.u(if p == 255 { total } else { us as u64 });
+                m.u(us as u64);
             });
             m.nl();
         }
@@ -172,6 +174,7 @@ pub fn run(argv: CVec, envp: CVec, spec: &Spec, t_start: u64) -> i32 {
     let mut t = Timer {
         phases: Vec::new(),
         last: t_start,
+        start: t_start,
     };
     t.lap(sync::P_PARSE);
     let mut cg = None;
@@ -285,7 +288,7 @@ fn contain(mut o: Child, t: &mut Timer, mut claim: Option<(state::Claim, Vec<u8>
     };
     if pid == 0 {
         drop(sfd);
-        child(o);
+        child(&o);
     }
     t.lap(sync::P_CLONE);
     let (psock, csock) = o.sock;
@@ -299,7 +302,7 @@ fn contain(mut o: Child, t: &mut Timer, mut claim: Option<(state::Claim, Vec<u8>
             t.lap(sync::P_NET);
         }
         if o.needs_go {
-            let _ = sys::write(psock.raw(), &sync::go());
+            let _ = sys::write(psock.raw(), &[sync::GO]);
         }
         // Once the maps are written (the kernel checks /proc/PID ownership, which a
         // non-dumpable process loses): the container must not open our /proc/PID/exe.
@@ -386,12 +389,23 @@ struct Child<'a> {
     cg: Option<&'a Cgroup<'a>>,
 }
 
+/// C1: reads GO, or exits if the parent gave up (and said why) or is gone. The wait is
+/// husk's work (maps, net), timed on its side; here it is `wait`.
+#[inline(never)]
+fn wait_go(sock: i32, t: &mut Timer) {
+    let mut f = [0u8];
+    if sys::read(sock, &mut f) != Ok(1) || f[0] != sync::GO {
+        sys::exit(125);
+    }
+    t.lap(sync::P_WAIT);
+}
+
 /// The container's first process. Never returns: it execs CMD, or stays as its init, or
 /// reports what failed to the parent and exits.
-fn child(c: Child) -> ! {
+fn child(c: &Child) -> ! {
     let sock = c.sock.1.raw();
     let _ = sys::close(c.sock.0.raw());
-    let (e, code) = match setup_and_run(&c, sock) {
+    let (e, code) = match setup_and_run(c, sock) {
         Ok(e) => crate::status::exec_error(c.cmd.get(0), e),
         Err(e) => (e, 125),
     };
@@ -406,6 +420,7 @@ fn setup_and_run(c: &Child, sock: i32) -> Result<Errno> {
     let mut t = Timer {
         phases: Vec::new(),
         last: now_us(),
+        start: 0,
     };
     // If husk outside is killed, the container goes with it (its PID 1 first), so that
     // nothing of a killed run survives. (Racing with a parent that is already gone is
@@ -418,14 +433,11 @@ fn setup_and_run(c: &Child, sock: i32) -> Result<Errno> {
             ns::unshare(NEWCGROUP).map_err(err("unshare", b"cgroup"))?;
         }
     }
+    if c.host.child(spec, true)? {
+        t.lap(sync::P_IFUP);
+    }
     if c.needs_go {
-        let mut f = [0u8; FRAME];
-        if sys::read(sock, &mut f) != Ok(FRAME) || f[0] != sync::GO {
-            // The parent gave up (and said why) or is gone.
-            sys::exit(125);
-        }
-        // The wait is husk's work (maps, net), timed on its side: not counted twice.
-        t.last = now_us();
+        wait_go(sock, &mut t);
     }
     for &(ref fd, flag) in c.joins {
         ns::setns(fd.raw(), flag).map_err(err("join namespace", spec::ns_name(flag).as_bytes()))?;
@@ -436,7 +448,7 @@ fn setup_and_run(c: &Child, sock: i32) -> Result<Errno> {
     if !c.joins.is_empty() {
         t.lap(sync::P_JOIN);
     }
-    if c.host.child(spec)? {
+    if c.host.child(spec, false)? {
         t.lap(sync::P_IFUP);
     }
     if let Some(h) = spec.hostname {

@@ -1,10 +1,10 @@
 //! Frames between husk and the container's first process, over one SOCK_SEQPACKET pair.
 //!
-//! Fixed-size frames, encoded and decoded by pure code: the parent tells the child to go on
-//! once it has done its part (id maps, ...); the child reports either a failure
-//! (`{op, errno, object, hint}` plus the exit status it implies) or, just before exec,
-//! its phase timings. A clean exec closes the child's end (it is close-on-exec): the
-//! parent reads end-of-file.
+//! The parent tells the child to go on once it has done its part (id maps, network) with
+//! GO, one byte. The child reports, in fixed-size frames encoded and decoded by pure code,
+//! either a failure (`{op, errno, object, hint}` plus the exit status it implies) or, just
+//! before exec, its phase timings. A clean exec closes the child's end (it is
+//! close-on-exec): the parent reads end-of-file.
 use crate::error::Error;
 use alloc::vec::Vec;
 
@@ -13,12 +13,12 @@ pub const GO: u8 = 1;
 pub const ERR: u8 = 2;
 pub const TIMES: u8 = 3;
 
-/// Names of the phases `--timings` reports; a frame carries indexes into this table.
 /// Names of the phases `--timings` reports (a word table, see `out::word`); a frame
 /// carries indexes into it. `net` is husk's side of the network (bridge, pair, host
-/// address), `ifup` the child's (lo, its end, routes).
+/// address), `ifup` the child's (lo, its end, routes), `wait` the child waiting for
+/// husk's GO (for its id maps, its end of the pair).
 pub const PHASES: &str =
-    "parse check clone maps join hostname mounts pivot setup security exec net ifup cgroup";
+    "parse check clone maps join hostname mounts pivot setup security exec net ifup cgroup wait";
 pub const P_PARSE: u8 = 0;
 pub const P_CHECK: u8 = 1;
 pub const P_CLONE: u8 = 2;
@@ -33,12 +33,7 @@ pub const P_EXEC: u8 = 10;
 pub const P_NET: u8 = 11;
 pub const P_IFUP: u8 = 12;
 pub const P_CGROUP: u8 = 13;
-
-pub fn go() -> [u8; FRAME] {
-    let mut f = [0u8; FRAME];
-    f[0] = GO;
-    f
-}
+pub const P_WAIT: u8 = 14;
 
 fn put(f: &mut [u8; FRAME], at: usize, len_at: usize, s: &[u8], max: usize) -> usize {
     let n = s.len().min(max);
@@ -129,7 +124,7 @@ mod tests {
         let (d, _) = decode_err(&err(&e, 125)).unwrap();
         assert_eq!(d.obj.len(), 300);
         assert_eq!(d.hint, b"h");
-        assert!(decode_err(&go()).is_none());
+        assert!(decode_err(&[GO]).is_none());
         let mut bad = err(&e, 1);
         bad[4] = 0xff;
         bad[5] = 0xff;

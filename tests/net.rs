@@ -502,3 +502,74 @@ fn timings_show_the_network_phases() {
         );
     }
 }
+
+/// `probe lo` as CMD: lo as the command finds it the moment it starts, whoever brought it
+/// up when: the container after GO and its joins, or (`-U`, rootless) first thing, while
+/// husk writes its id maps.
+#[test]
+fn lo_is_up_with_its_addresses_when_the_command_starts() {
+    if skip_unless_root("lo_is_up_with_its_addresses_when_the_command_starts") {
+        return;
+    }
+    let p = probe();
+    let p = p.display();
+    let cases = [
+        "-n",
+        "-a --proc",
+        "-a --proc --no-init",
+        "-a --proc --privileged",
+        "-a --proc --timings",
+        "-n --veth hl0 --ip 10.9.0.2/24 --host-ip 10.9.0.1/24 --route default",
+        "-a --proc --netns hlo",
+        "-U --map-root -n",
+        "-U --map-root -a --proc",
+        "-U --map-root -n --veth hl1 --ip 10.9.1.2/24",
+    ];
+    let mut script = String::new();
+    for (i, args) in cases.iter().enumerate() {
+        script += &format!("echo CASE{i}; $H run {args} -- {p} lo\n");
+    }
+    let rootless = "setpriv --reuid=65534 --regid=65534 --clear-groups";
+    script += &format!("echo ROOTLESS; {rootless} $H run -n -- {p} lo\n");
+    script += &format!("echo ROOTLESS-ALL; {rootless} $H run -a --proc -- {p} lo\n");
+    script += "$H netns del hlo\n";
+    script += RESIDUE;
+    let out = host_ok(&script);
+    let want = "lo up running 127.0.0.1 ::1";
+    for (i, args) in cases.iter().enumerate() {
+        assert_eq!(after(&out, &format!("CASE{i}")), want, "{args}:\n{out}");
+    }
+    assert_eq!(after(&out, "ROOTLESS"), want, "{out}");
+    assert_eq!(after(&out, "ROOTLESS-ALL"), want, "{out}");
+    assert_eq!(residue(&out), CLEAN);
+}
+
+/// A failure to bring lo up (the netlink socket it needs), provoked with husk: an outer
+/// husk denies socket(2) to an inner one. The inner husk says why, CMD never runs, and
+/// what the run made is undone: the `--netns` it created, the `--name` record; no process
+/// of it stays.
+#[test]
+fn a_failure_to_bring_lo_up_is_told_and_leaves_nothing() {
+    if skip_unless_root("a_failure_to_bring_lo_up_is_told_and_leaves_nothing") {
+        return;
+    }
+    let out = host_ok(&format!(
+        r#"
+mkdir -p /run/husk
+echo RUN; $H run --privileged --seccomp-deny socket -- \
+    $H run -a --proc --name hfail --netns hfail -- sh -c 'echo CMD RAN' 2>&1; echo "status $?"
+echo RECORD; ls /run/husk; echo end
+echo LEFT; for d in /proc/[0-9]*; do
+    [ "${{d#/proc/}}" = $$ ] && continue # this script, which says it too
+    tr '\0' ' ' <$d/cmdline 2>/dev/null | grep -q -- '--name hfail' && echo "${{d#/proc/}}"
+done; echo end
+{RESIDUE}"#
+    ));
+    let mut run = out.lines().skip_while(|l| *l != "RUN").skip(1);
+    assert_eq!(run.next(), Some("husk: netlink: EPERM"), "{out}");
+    assert_eq!(run.next(), Some("status 125"), "{out}");
+    assert!(!out.contains("CMD RAN"), "{out}");
+    assert_eq!(after(&out, "RECORD"), "end", "no record left");
+    assert_eq!(after(&out, "LEFT"), "end", "no process left");
+    assert_eq!(residue(&out), CLEAN, "the namespace it made is gone");
+}

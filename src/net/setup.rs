@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::netns;
 use crate::out::Msg;
 use crate::path::CPath;
-use crate::spec::{Spec, NEWNET};
+use crate::spec::{Spec, NEWNET, NEWUSER};
 use crate::sys::{self, fs, net, ns, Errno, Pid, RawFd};
 use linux_raw_sys::general as g;
 
@@ -56,6 +56,20 @@ fn index(sock: RawFd, name: &[u8]) -> Result<u32> {
 
 /// What husk's side knows and made, from before clone to the end of setup.
 pub struct Host {
+    /// The child brings lo up first thing, before it waits for GO: lo is all there is to
+    /// do in a new namespace of its new user namespace, and needs no id map (its
+    /// capabilities there come with the namespace). Beside husk writing the maps.
+    ///
+    /// (husk bringing lo up itself was tried and measured: without `-U`, husk made the
+    /// namespace (unshare before clone), brought lo up in it after the clone, went back
+    /// (setns through SIOCGSKNS on the sync socket), and the child waited for GO only
+    /// before its security step, so that lo came up beside its mounts. But the kernel of
+    /// the 2-vCPU dev VMs (booted with sched_vcpu_pack) runs a forked child on its parent's
+    /// vCPU (96 times in 100, even with the parent busy): the two ran one after the other
+    /// all the same, and the extra switches and calls made `run -a --proc` 5-25 µs slower.
+    /// Forcing the other vCPU (sched_setaffinity) was slower still: waking it costs more
+    /// than the ~60 µs that lo takes.)
+    pub early: bool,
     /// The host's rtnetlink socket; -1 without `--veth`.
     sock: RawFd,
     /// Where the peer goes, when not the child's new namespace: an existing `--netns`
@@ -75,6 +89,7 @@ pub struct Host {
 pub fn prepare(spec: &Spec) -> Result<Host> {
     let n = &spec.net;
     let mut h = Host {
+        early: false,
         sock: -1,
         ns_fd: -1,
         create: false,
@@ -105,6 +120,7 @@ pub fn prepare(spec: &Spec) -> Result<Host> {
         }
         h.sock = socket()?;
     }
+    h.early = (spec.ns & NEWNET != 0 || h.create) && spec.ns & NEWUSER != 0 && n.peer.is_empty();
     Ok(h)
 }
 
@@ -178,11 +194,16 @@ impl Host {
         }
     }
 
-    /// The container's side, in its first process, once husk is done: joins an existing
-    /// `--netns`, then in one batch brings lo up, brings its end of the pair up with its
-    /// addresses, and adds the routes. True when there was something to do.
-    pub fn child(&self, spec: &Spec) -> Result<bool> {
+    /// The container's side, in its first process: before it waits for GO if `early` is
+    /// [`Host::early`], else after GO and its joins. Joins an existing `--netns`, then in
+    /// one batch brings lo up, brings its end of the pair up with its addresses, and adds
+    /// the routes. True when there was something to do.
+    #[inline(never)]
+    pub fn child(&self, spec: &Spec, early: bool) -> Result<bool> {
         let n = &spec.net;
+        if self.early != early {
+            return Ok(false);
+        }
         if !n.netns.is_empty() && !self.create {
             ns::setns(self.ns_fd, NEWNET).map_err(|e| Error::sys("join netns", n.netns, e))?;
         }

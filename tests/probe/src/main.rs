@@ -9,6 +9,9 @@
 //!                          by someone else, print "reaped <n>" (or "zombie <pid>", exit 1)
 //!   probe exit <n>         exit with status n
 //!   probe hog <MiB>        allocate and touch MiB mebibytes, print "survived", exit 0
+//!   probe lo               print lo as this process sees it first thing, from the kernel
+//!                          (ioctls on a socket, /proc/self/net/if_inet6):
+//!                          "lo <up|down> <running|-> <IPv4 address|-> <::1|->"
 //!   probe launch <n> <ms> CMD [ARG]...
 //!                          n isolated launches: sleep ms, then time CMD from spawn to
 //!                          exit; print "median <us> min <us> max <us>" (exit 1 if any
@@ -128,6 +131,48 @@ fn launch(n: usize, idle_ms: u64, cmd: &[String]) -> i32 {
     0
 }
 
+fn lo() -> i32 {
+    let mut ifr: libc::ifreq = unsafe { std::mem::zeroed() };
+    for (d, s) in ifr.ifr_name.iter_mut().zip(b"lo") {
+        *d = *s as libc::c_char;
+    }
+    let (flags, v4) = unsafe {
+        let s = libc::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0);
+        let f = match libc::ioctl(s, libc::SIOCGIFFLAGS as _, &mut ifr) {
+            0 => ifr.ifr_ifru.ifru_flags as i32,
+            _ => 0,
+        };
+        let a = match libc::ioctl(s, libc::SIOCGIFADDR as _, &mut ifr) {
+            0 => {
+                let sin = &*(&ifr.ifr_ifru.ifru_addr as *const _ as *const libc::sockaddr_in);
+                std::net::Ipv4Addr::from(u32::from_be(sin.sin_addr.s_addr)).to_string()
+            }
+            _ => "-".into(),
+        };
+        (f, a)
+    };
+    // if_inet6: "00000000000000000000000000000001 01 80 10 80       lo" for ::1.
+    let v6 = std::fs::read_to_string("/proc/self/net/if_inet6")
+        .unwrap_or_default()
+        .lines()
+        .any(|l| l.starts_with("00000000000000000000000000000001") && l.ends_with(" lo"));
+    out(&format!(
+        "lo {} {} {v4} {}",
+        if flags & libc::IFF_UP != 0 {
+            "up"
+        } else {
+            "down"
+        },
+        if flags & libc::IFF_RUNNING != 0 {
+            "running"
+        } else {
+            "-"
+        },
+        if v6 { "::1" } else { "-" }
+    ));
+    0
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let arg = |i: usize| args.get(i).map(String::as_str).unwrap_or("");
@@ -152,6 +197,7 @@ fn main() {
         },
         "orphans" => orphans(arg(2).parse().unwrap_or(1)),
         "exit" => arg(2).parse().unwrap_or(0),
+        "lo" => lo(),
         "hog" => {
             let mib: usize = arg(2).parse().unwrap_or(64);
             let mut v: Vec<Vec<u8>> = Vec::new();
