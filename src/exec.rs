@@ -44,8 +44,9 @@ pub struct Enter {
     /// is entered).
     root: i32,
     cwd: i32,
-    /// /proc/PID/status: NoNewPrivs, Seccomp (CapBnd goes to the SecSpec: [`like`]).
+    /// /proc/PID/status: NoNewPrivs (CapBnd goes to the SecSpec: [`like`]).
     nnp: bool,
+    /// The target's filter (or its CMD's, for a container) is not reproduced: say so.
     seccomp: bool,
 }
 
@@ -147,15 +148,25 @@ pub fn like(sec: &mut SecSpec, bnd: u64) {
 fn prepare(args: &[&'static [u8]], s: &mut Spec) -> Result<()> {
     let pid = crate::cli::exec::target(args, s)? as Pid;
     let err = |p: Pid| move |e| Error::sys("exec into", &num(p as u64), e);
+    // A container's record (by NAME, or the PID of its first process) says which filter
+    // its CMD has: the target (its PID 1 husk) has its own, an init's.
     let (t, filter) = match s.name.take() {
         Some(n) => state::lookup_filter(n)?,
-        None => (state::open(pid, 0).map_err(err(pid))?, 0),
+        None => {
+            let t = state::open(pid, 0).map_err(err(pid))?;
+            let f = state::filter_of(&t);
+            (t, f)
+        }
     };
-    // A container's command has a filter that its PID 1 (the target) has not: the
-    // default one is put on CMD too unless the options say otherwise (docker exec's way).
-    if filter == b'd' && s.sec.seccomp.is_none() && s.sec.deny.prog.is_empty() {
+    // husk's default one goes on CMD too (docker exec's way), under any --seccomp-deny,
+    // unless --seccomp says otherwise. Any other filter cannot be copied: a warning, unless
+    // the options choose one.
+    if filter == b'd' && s.sec.seccomp.is_none() {
         s.sec.seccomp = Some(b"default");
     }
+    let status = state::read(t.dir.raw(), c"status");
+    let warn = s.sec.seccomp.is_none()
+        && (filter == b'c' || filter == 0 && field(&status, b"Seccomp:") == b"2");
     let err = err(t.pid);
     // Less the namespaces the target shares with us: joining one's own user namespace
     // is EINVAL, and one owned by another user namespace than the target's may be
@@ -172,7 +183,6 @@ fn prepare(args: &[&'static [u8]], s: &mut Spec) -> Result<()> {
     if sel & NEWCGROUP != 0 {
         join_cgroups(&t.dir)?;
     }
-    let status = state::read(t.dir.raw(), c"status");
     let dir = |w| {
         let fd = fs::open_at(t.dir.raw(), w, g::O_PATH | g::O_DIRECTORY, 0);
         fd.map_or(-1, Fd::leak)
@@ -183,7 +193,7 @@ fn prepare(args: &[&'static [u8]], s: &mut Spec) -> Result<()> {
         root: if sel & NEWNS != 0 { dir(c"root") } else { -1 },
         cwd: dir(c"cwd"),
         nnp: field(&status, b"NoNewPrivs:") == b"1",
-        seccomp: field(&status, b"Seccomp:") == b"2" || filter == b'c',
+        seccomp: warn,
     });
     // P joins the user namespace here when it joins the pid namespace (launch); C1 joins
     // the rest.

@@ -528,6 +528,9 @@ fn setup_and_run(c: &Child, sock: i32) -> Result<Errno> {
         let _ = sys::write(sock, &sync::times(&t.phases));
     }
     let _ = sys::close(sock);
+    if filter.is_some() {
+        security::lock_init();
+    }
     sys::exit(supervise(&sfd, child, spec))
 }
 

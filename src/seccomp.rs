@@ -460,6 +460,30 @@ pub fn default_profile(keep: u64) -> Profile {
     p
 }
 
+/// What husk as PID 1 of a container keeps once CMD runs, when CMD has a filter: the
+/// calls of its loop (read its signalfd, forward with kill, reap with wait4, write a
+/// message, grow its heap, exit); EPERM for every other. A container process that can
+/// ptrace PID 1 (same uid, dumpable, or CAP_SYS_PTRACE) could otherwise make it run what
+/// CMD's filter refuses.
+pub fn init_profile() -> Profile {
+    use syscalls::Sysno::*;
+    let mut p = Profile::new(EPERM);
+    for nr in [
+        read,
+        write,
+        kill,
+        wait4,
+        mmap,
+        munmap,
+        exit,
+        exit_group,
+        restart_syscall,
+    ] {
+        p.add(nr as u32, ALLOW, &[]);
+    }
+    p
+}
+
 /// A number: decimal, `0x` hexadecimal, or a negative decimal (two's complement, for
 /// `int` arguments such as -1).
 pub fn parse_num(s: &[u8]) -> Option<u64> {
@@ -1122,6 +1146,29 @@ mod tests {
                 c => panic!("opcode {c:#x}"),
             }
         }
+    }
+
+    #[test]
+    fn the_init_keeps_only_its_loop() {
+        use syscalls::Sysno;
+        let prog = whole(&init_profile());
+        let keep = [
+            Sysno::read,
+            Sysno::write,
+            Sysno::kill,
+            Sysno::wait4,
+            Sysno::mmap,
+            Sysno::munmap,
+            Sysno::exit,
+            Sysno::exit_group,
+            Sysno::restart_syscall,
+        ]
+        .map(|s| s as u32);
+        for nr in 0..512 {
+            let want = if keep.contains(&nr) { ALLOW } else { EPERM };
+            assert_eq!(run(&prog, AUDIT_ARCH, nr, [0; 6]), want, "{nr}");
+        }
+        assert_eq!(run(&prog, AUDIT_ARCH ^ 1, Sysno::read as u32, [0; 6]), KILL);
     }
 
     #[test]

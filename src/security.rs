@@ -184,6 +184,17 @@ pub fn install_filter(p: &Prepared) -> Result<()> {
     }
 }
 
+/// husk as PID 1, once CMD runs under a filter of its own: the init's calls only
+/// ([`seccomp::init_profile`]). A failure is told, not fatal: CMD runs already.
+pub fn lock_init() {
+    let f = crate::seccomp::build(&crate::seccomp::init_profile());
+    if let Ok(Some(f)) = f {
+        if let Err(e) = ck(s::seccomp_filter(&f), "confine PID 1", b"") {
+            e.print();
+        }
+    }
+}
+
 /// Step 7: every descriptor from 3+N on is marked close-on-exec (not closed: the child
 /// still needs its sync socket to report an exec failure; the kernel closes them all at
 /// exec); 3..3+N lose FD_CLOEXEC so they pass. A descriptor leaked into a container is

@@ -136,19 +136,36 @@ pub fn lookup(name: &[u8]) -> Result<Proc> {
     lookup_filter(name).map(|r| r.0)
 }
 
-/// The live container NAME and the first byte of its record's FILTER line (`d`efault,
-/// `c`ustom, 0 for none).
+/// The first byte of a record's FILTER line: `d`efault, `c`ustom, `-` for none.
+fn filter(rec: &[u8]) -> u8 {
+    let mut rest = rec;
+    for _ in 0..5 {
+        cut(&mut rest, b'\n');
+    }
+    rest.first().copied().unwrap_or(b'-')
+}
+
+/// The FILTER byte of the container whose first process is `p` ([`filter`]), or 0 when
+/// no record names it.
+pub fn filter_of(p: &Proc) -> u8 {
+    let mut found = 0;
+    let _ = fs::for_each_entry(c"/run/husk", &mut |name: &[u8]| {
+        let rec = record(name);
+        if !name.starts_with(b".") && ids(&rec) == Some((p.pid, p.start)) {
+            found = filter(&rec);
+        }
+    });
+    found
+}
+
+/// The live container NAME and the first byte of its record's FILTER line ([`filter`]).
 #[inline(never)]
 pub fn lookup_filter(name: &[u8]) -> Result<(Proc, u8)> {
     let b = record(name);
     let why = match ids(&b) {
         Some((pid, t)) => match open(pid, t) {
             Ok(p) => {
-                let mut rest = &b[..];
-                for _ in 0..5 {
-                    cut(&mut rest, b'\n');
-                }
-                return Ok((p, rest.first().copied().unwrap_or(0)));
+                return Ok((p, filter(&b)));
             }
             Err(Errno::ESRCH) => "not running any more",
             Err(e) => return Err(Error::sys("pidfd_open", name, e)),

@@ -846,9 +846,9 @@ const WARNING: &str = "husk: warning: the target's seccomp filter is not reprodu
 
 /// By default CMD has the target's privileges, not `husk run`'s defaults: its bounding
 /// set as capabilities, its no_new_privs; a seccomp filter cannot be copied (a warning
-/// says so), except that a container by NAME whose command has husk's default filter gets
-/// it on CMD too (its record says so: the target, its PID 1, has none). The security
-/// options still apply on top.
+/// says so), except that a container (by NAME, or by its PID 1's pid: its record says
+/// so) whose command has husk's default filter gets it on CMD too. (Its PID 1 husk has a
+/// filter of its own, an init's calls only.) The security options still apply on top.
 #[test]
 fn exec_gives_cmd_the_privileges_of_a_container() {
     if skip_unless_root("exec_gives_cmd_the_privileges_of_a_container") {
@@ -860,21 +860,26 @@ fn exec_gives_cmd_the_privileges_of_a_container() {
     let p = Container::start("privall", &["-p", "--proc", "--privileged"]);
     let d = Container::start("privdeny", &["-p", "--proc", "--seccomp-deny", "ptrace"]);
     // The target of a name is the container's PID 1 husk: the container's capabilities
-    // and no_new_privs, no filter (that is on its CMD).
+    // and no_new_privs, and when its CMD has a filter, the init's own.
     for (t, bnd, theirs, filter, warn) in [
         (&c, &docker14, "2", "2", ""),
         (&p, &hex(own), "0", "0", ""),
         (&d, &docker14, "2", "0", WARNING),
     ] {
         let pid1 = privs_of(t.pid);
-        assert_eq!(pid1, [bnd, bnd, "1", "0"], "{}", t.name);
+        assert_eq!(pid1, [bnd, bnd, "1", theirs], "{}", t.name);
         // Its CMD, sleep, has husk run's filter, or none with --privileged.
         assert_eq!(privs_of(child_of(t.pid))[3], theirs, "{}", t.name);
         let (got, err) = exec_privs(&[&t.name]);
         assert_eq!(got, [bnd, bnd, "1", filter], "{}", t.name);
         assert_eq!(err, warn, "{}", t.name);
     }
-    // By pid there is no record: the container's CMD has a filter, CMD not (a warning).
+    // By the pid of its PID 1, the same as by name.
+    let (got, err) = exec_privs(&[&c.pid.to_string()]);
+    assert_eq!(got, [&docker14, &docker14, "1", "2"]);
+    assert_eq!(err, "");
+    // By another pid there is no record: the container's CMD has a filter, CMD not (a
+    // warning).
     let sleep = child_of(c.pid);
     assert_eq!(privs_of(sleep), [&docker14, &docker14, "1", "2"]);
     let (got, err) = exec_privs(&[&sleep.to_string()]);
@@ -886,8 +891,13 @@ fn exec_gives_cmd_the_privileges_of_a_container() {
     assert_eq!(got, [&fewer, &fewer, "1", "2"]);
     let (got, _) = exec_privs(&["--cap-add", "SYS_ADMIN", &c.name]);
     assert_eq!(got, [&docker14, &docker14, "1", "2"]);
-    let (got, _) = exec_privs(&["--seccomp", "unconfined", &c.name]);
+    let (got, err) = exec_privs(&["--seccomp", "unconfined", &c.name]);
     assert_eq!(got, [&docker14, &docker14, "1", "0"]);
+    assert_eq!(err, "");
+    // --seccomp-deny adds to the container's default filter.
+    let (got, err) = exec_privs(&["--seccomp-deny", "ptrace", &c.name]);
+    assert_eq!(got, [&docker14, &docker14, "1", "2"]);
+    assert_eq!(err, "");
     let (got, _) = exec_privs(&["--cap-drop", "ALL", "--cap-add", "KILL", &p.name]);
     assert_eq!(got, [&hex(1 << 5), &hex(1 << 5), "1", "0"]);
     c.stop();

@@ -873,3 +873,47 @@ fn bad_input_is_refused_before_anything_runs() {
     assert!(!marker.exists());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A container process that can ptrace husk's PID 1 cannot make it run what CMD's filter
+/// refuses. Rootless, PID 1 has CMD's uid and stays dumpable; as root, `--cap-add
+/// SYS_PTRACE` opens it. The probe seizes PID 1 and makes it call getpid (39): once CMD
+/// runs under a filter, PID 1 keeps only an init's calls (EPERM: -1). Without a filter
+/// there is nothing to escape (1, PID 1's own pid). Either way PID 1 goes on reaping and
+/// passes CMD's status out (3).
+#[cfg(target_arch = "x86_64")]
+#[test]
+fn pid1_cannot_be_made_to_escape_the_filter() {
+    if skip_unless_root("pid1_cannot_be_made_to_escape_the_filter") {
+        return;
+    }
+    let script = format!("{} inject 1 39; exit 3", probe().display());
+    for (nobody, args, want) in [
+        (true, &["-p", "--proc"][..], "nr 39 = -1\n"),
+        (
+            true,
+            &["-p", "--proc", "--seccomp", "unconfined"],
+            "nr 39 = 1\n",
+        ),
+        (
+            false,
+            &["-a", "--proc", "--cap-add", "SYS_PTRACE"],
+            "nr 39 = -1\n",
+        ),
+        (false, &["-a", "--proc", "--privileged"], "nr 39 = 1\n"),
+    ] {
+        let mut c = Command::new(husk());
+        if nobody {
+            c.uid(65534).gid(65534);
+        }
+        let o = run(c
+            .arg("run")
+            .args(args)
+            .args(["--", "/bin/sh", "-c", &script]));
+        assert_eq!(
+            (code(&o), stdout(&o).as_str()),
+            (3, want),
+            "{args:?}: {}",
+            stderr(&o)
+        );
+    }
+}

@@ -17,6 +17,11 @@
 //!                          exit; print "median <us> min <us> max <us>" (exit 1 if any
 //!                          launch failed). For the benchmarks in the VM, where there is
 //!                          no hyperfine.
+//!   probe inject <pid> <nr>
+//!                          (x86_64) make process pid run system call nr (no arguments)
+//!                          through ptrace, as an attacker in a container could: print
+//!                          "nr <nr> = <result>" (a negative errno on failure), or
+//!                          "attach <errno>" and exit 1
 use std::io::Write;
 
 fn out(line: &str) {
@@ -173,6 +178,46 @@ fn lo() -> i32 {
     0
 }
 
+/// Seizes `pid` (stopped in a system call: husk's PID 1 waits in read), runs system call
+/// `nr` from the `syscall` instruction it stopped after, puts its registers back (the
+/// kernel then restarts its read) and lets it go.
+#[cfg(target_arch = "x86_64")]
+fn inject(pid: i32, nr: u64) -> i32 {
+    unsafe {
+        let fail = |what: &str| {
+            out(&format!("{what} {}", std::io::Error::last_os_error()));
+            1
+        };
+        let p = libc::ptrace;
+        if p(libc::PTRACE_SEIZE, pid, 0, 0) != 0 {
+            return fail("attach");
+        }
+        let mut st = 0;
+        if p(libc::PTRACE_INTERRUPT, pid, 0, 0) != 0
+            || libc::waitpid(pid, &mut st, libc::__WALL) != pid
+        {
+            return fail("interrupt");
+        }
+        let mut saved: libc::user_regs_struct = std::mem::zeroed();
+        p(libc::PTRACE_GETREGS, pid, 0, &mut saved as *mut _);
+        let mut r = saved;
+        // orig_rax -1: no system call to restart on the way back, ours runs instead.
+        (r.rax, r.orig_rax, r.rip) = (nr, u64::MAX, saved.rip - 2);
+        (r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9) = (0, 0, 0, 0, 0, 0);
+        p(libc::PTRACE_SETREGS, pid, 0, &r as *const _);
+        if p(libc::PTRACE_SINGLESTEP, pid, 0, 0) != 0
+            || libc::waitpid(pid, &mut st, libc::__WALL) != pid
+        {
+            return fail("step");
+        }
+        p(libc::PTRACE_GETREGS, pid, 0, &mut r as *mut _);
+        p(libc::PTRACE_SETREGS, pid, 0, &saved as *const _);
+        p(libc::PTRACE_DETACH, pid, 0, 0);
+        out(&format!("nr {nr} = {}", r.rax as i64));
+        0
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let arg = |i: usize| args.get(i).map(String::as_str).unwrap_or("");
@@ -213,6 +258,8 @@ fn main() {
             arg(3).parse().unwrap_or(0),
             &args[4..],
         ),
+        #[cfg(target_arch = "x86_64")]
+        "inject" => inject(arg(2).parse().unwrap_or(0), arg(3).parse().unwrap_or(0)),
         other => {
             eprintln!("probe: unknown command {other:?}");
             2
