@@ -126,7 +126,7 @@ echo "Deleting the namespace takes the pair with it (no RTM_DELLINK: ~31 ms save
 run $H netns del demo
 for i in $(seq 100); do [ "$(ip -o link | wc -l)" = 1 ] && break; sleep 0.02; done
 run ip -br link
-echo "Without --netns nothing is kept: the pair goes with the container (default names hk<pid>, eth0):"
+echo "Without --netns nothing is kept: the pair goes with the container (default names hk<8 random hex digits>, eth0):"
 run $H run --timings --net --veth : --ip 10.16.9.2/24 --host-ip 10.16.9.1/24 --route default -- ping -c1 -W2 10.16.9.1
 '
 

@@ -353,7 +353,9 @@ fn contain(mut o: Child, t: &mut Timer, mut claim: Option<(state::Claim, Vec<u8>
         }
     }
     drop(psock);
-    Ok(supervise(&sfd, pid, spec))
+    let code = supervise(&sfd, pid, spec);
+    o.host.finish();
+    Ok(code)
 }
 
 /// Forwards signals to `pid` and reaps until it exits (the init's loop); its exit status.

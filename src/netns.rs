@@ -15,8 +15,8 @@ use linux_raw_sys::general as g;
 /// Where `ip netns` (and husk) keep named network namespaces.
 pub const DIR: &[u8] = b"/var/run/netns";
 
-/// A namespace name becomes a file name in [`DIR`]: no `/`, not `.` or `..`, no NUL,
-/// no whitespace, at most 255 bytes.
+/// A namespace name becomes a file name in [`DIR`]: no `/`, not `.` or `..`, no space
+/// or control byte, at most 255 bytes.
 pub fn check_name(name: &[u8]) -> Result<()> {
     if crate::net::name_ok(name, 255) {
         return Ok(());
@@ -24,7 +24,7 @@ pub fn check_name(name: &[u8]) -> Result<()> {
     Err(Error::bad(
         "netns name",
         name,
-        "must be a file name: no '/', no spaces, not . or ..",
+        "must be a file name: no '/', space or control byte, not . or ..",
     ))
 }
 
@@ -100,6 +100,7 @@ pub fn cmd(args: &[&'static [u8]], argv: CVec, envp: CVec) -> i32 {
             Some(mut spec) => {
                 crate::spec::check_kernel()?;
                 crate::exec::like(&mut spec.sec, !0);
+                mounts_for(name)?;
                 spec.joins.push(crate::spec::Join {
                     flag: g::CLONE_NEWNET,
                     path: path(name).bytes().to_vec(),
@@ -124,6 +125,49 @@ pub fn cmd(args: &[&'static [u8]], argv: CVec, envp: CVec) -> i32 {
     })
 }
 
+/// What `ip netns exec` does beside joining `name`, for CMD to see that namespace as its
+/// own: husk (and so CMD) in a new mount namespace, a slave of the caller's (its mounts
+/// do not go back); /sys made anew while in `name` (sysfs shows the network namespace of
+/// whoever mounts it: /sys/class/net), read-only if the old one was; and each entry of
+/// /etc/netns/NAME, if it exists, bound over its namesake in /etc (a warning when one
+/// cannot be). husk goes back to its own network namespace: a `--veth` host end is made
+/// there, and CMD joins `name` as `husk run --join` does.
+#[inline(never)]
+fn mounts_for(name: &[u8]) -> Result<()> {
+    let p = path(name);
+    let target = fs::open(p.c(), g::O_RDONLY).map_err(|e| Error::sys("open", p.bytes(), e))?;
+    let own = fs::open(c"/proc/self/ns/net", g::O_RDONLY);
+    let own = own.map_err(|e| Error::sys("open", b"/proc/self/ns/net", e))?;
+    ns::unshare(g::CLONE_NEWNS).map_err(|e| Error::sys("unshare", b"mnt", e))?;
+    let slave = mount(
+        Some(c""),
+        c"/",
+        Some(c"none"),
+        g::MS_SLAVE | g::MS_REC,
+        None,
+    );
+    slave.map_err(|e| Error::sys("make slave", b"/", e))?;
+    let ro = fs::read_only(c"/sys") as u32 * g::MS_RDONLY;
+    // Gone from CMD's view only (lazily: it may be busy); none there is fine too.
+    let _ = umount(c"/sys", g::MNT_DETACH);
+    ns::setns(target.raw(), g::CLONE_NEWNET).map_err(|e| Error::sys("join netns", name, e))?;
+    let src = CPath::new(&[name]); // as `ip netns exec` names it in mountinfo
+    let sysfs = mount(Some(src.c()), c"/sys", Some(c"sysfs"), ro, None);
+    ns::setns(own.raw(), g::CLONE_NEWNET).map_err(|e| Error::sys("join netns", b"back", e))?;
+    sysfs.map_err(|e| Error::sys("mount", b"/sys", e))?;
+    let etc = CPath::new(&[b"/etc/netns/", name]);
+    let _ = fs::for_each_entry(etc.c(), &mut |f: &[u8]| {
+        let (src, dst) = (
+            CPath::new(&[etc.bytes(), b"/", f]),
+            CPath::new(&[b"/etc/", f]),
+        );
+        if let Err(e) = mount(Some(src.c()), dst.c(), Some(c"none"), g::MS_BIND, None) {
+            Error::sys("bind", src.bytes(), e).print();
+        }
+    });
+    Ok(())
+}
+
 /// A new namespace, with lo up (`ip netns add` leaves it down), kept as `name`.
 #[inline(never)]
 fn add(name: &[u8]) -> Result<()> {
@@ -144,7 +188,7 @@ mod tests {
     fn names() {
         assert!(check_name(b"blue").is_ok());
         assert!(check_name(b"ns-1.a_b").is_ok());
-        for bad in [&b""[..], b".", b"..", b"a/b", b"a b", b"a\tb"] {
+        for bad in [&b""[..], b".", b"..", b"a/b", b"a b", b"a\tb", b"a\x0bb"] {
             assert!(check_name(bad).is_err());
         }
         assert_eq!(path(b"blue").bytes(), b"/var/run/netns/blue");

@@ -28,6 +28,11 @@ fn host_ok(script: &str) -> String {
     out
 }
 
+/// `host_ok(script)` for test `name`; `None` (the test skips) when not root.
+fn as_root(name: &str, script: &str) -> Option<String> {
+    (!skip_unless_root(name)).then(|| host_ok(script))
+}
+
 /// The line after the line `tag` (how the scripts label what they print).
 fn after<'a>(out: &'a str, tag: &str) -> &'a str {
     let mut lines = out.lines();
@@ -155,6 +160,8 @@ $H run -n --veth hv0:eth1 --ip 10.16.8.2/24 --ip fd16::2/64 --host-ip 10.16.8.1/
 c=$!
 for i in $(seq 500); do [ -e {flag}.ready ] && break; sleep 0.02; done
 echo HOSTADDR; ip -j addr show dev hv0
+echo HOSTROUTE; ip -j route
+echo HOSTROUTE6; ip -j -6 route
 for i in $(seq 250); do ping -c1 -W1 10.16.8.2 >/dev/null 2>&1 && echo HPING4 ok && break; sleep 0.02; done
 ping -6 -c1 -W2 fd16::2 >/dev/null && echo HPING6 ok
 touch {flag}; wait $c; echo EXIT $?
@@ -192,6 +199,20 @@ cat {flag}.out; rm -f {flag} {flag}.out {flag}.ready
         "{h}"
     );
     assert!(h.contains("\"mtu\":1400"), "{h}");
+    // The host's side: the kernel's routes of its addresses' subnets, on hv0, and no
+    // route of the container's (the default, 10.99.0.0/16) leaked out.
+    let hr = after(&out, "HOSTROUTE");
+    assert_eq!(objects(hr).len(), 1, "{hr}");
+    assert!(
+        hr.contains(r#""dst":"10.16.8.0/24","dev":"hv0","protocol":"kernel","scope":"link","prefsrc":"10.16.8.1""#),
+        "{hr}"
+    );
+    let hr6 = after(&out, "HOSTROUTE6");
+    assert!(hr6.contains(r#""dst":"fd16::/64","dev":"hv0""#), "{hr6}");
+    assert!(
+        !hr6.contains("default") && !hr.contains("10.99"),
+        "{hr} {hr6}"
+    );
     for line in ["PING4 ok", "PING6 ok", "HPING4 ok", "HPING6 ok", "EXIT 0"] {
         assert!(out.lines().any(|l| l == line), "{line} missing:\n{out}");
     }
@@ -215,14 +236,54 @@ wait
 echo INSIDE; cat /tmp/hk-names-$$; echo; rm /tmp/hk-names-$$
 {RESIDUE}"#
     ));
-    let mut host_links = names(after(&out, "HOST"));
-    host_links.sort();
-    let pids: Vec<&str> = after(&out, "PIDS").split(' ').collect();
-    let mut want = vec!["lo".to_string()];
-    want.extend(pids.iter().map(|p| format!("hk{p}")));
-    want.sort();
-    assert_eq!(host_links, want);
+    assert_default_pair(&names(after(&out, "HOST")), &out);
     assert_eq!(after(&out, "INSIDE"), "lo eth0 ");
+    assert_eq!(residue(&out), CLEAN);
+}
+
+/// `links` are lo and two host ends with distinct default names: `hk` and 8 hex digits.
+fn assert_default_pair(links: &[String], out: &str) {
+    let hk: Vec<&String> = links.iter().filter(|l| *l != "lo").collect();
+    assert_eq!(links.len(), 3, "{out}");
+    assert_ne!(hk[0], hk[1], "{out}");
+    for l in hk {
+        let hex = l.strip_prefix("hk").unwrap_or("");
+        assert!(
+            hex.len() == 8 && hex.bytes().all(|c| c.is_ascii_hexdigit()),
+            "{l}: {out}"
+        );
+    }
+}
+
+/// Two husks, each PID 1 of its own pid namespace (the same pid), share the host's network
+/// namespace: their default host names differ all the same.
+#[test]
+fn default_names_differ_across_pid_namespaces() {
+    let flag = format!("/tmp/husk-pidns-test-{}", std::process::id());
+    let Some(out) = as_root(
+        "default_names_differ_across_pid_namespaces",
+        &format!(
+            r#"
+rm -f {flag}
+w='while [ ! -e {flag} ]; do sleep 0.02; done'
+unshare -pf $H run -n --veth : -- sh -c "$w" & a=$!
+unshare -pf $H run -n --veth : -- sh -c "$w" & b=$!
+for i in $(seq 500); do [ "$(ip -o link | wc -l)" = 3 ] && break; sleep 0.02; done
+echo HOST; ip -j link
+touch {flag}
+wait $a; echo A $?
+wait $b; echo B $?
+rm -f {flag}
+{RESIDUE}"#
+        ),
+    ) else {
+        return;
+    };
+    assert_default_pair(&names(after(&out, "HOST")), &out);
+    assert_eq!(after(&out, "HOST").matches("\"ifname\"").count(), 3);
+    for l in ["A 0", "B 0"] {
+        assert!(out.lines().any(|x| x == l), "{l}:\n{out}");
+    }
     assert_eq!(residue(&out), CLEAN);
 }
 
@@ -395,6 +456,9 @@ fn bad_input_is_refused_and_leaves_nothing() {
         ),
         ("-n --veth a-name-too-long-", "interface name"),
         ("-n --veth H0:a/b", "interface name"),
+        // The kernel would make `h%d` as h0 (then fail to find it), and \v is a space.
+        ("-n --veth h%d", "interface name"),
+        ("-n --veth \"$(printf 'a\\vb')\"", "interface name"),
         (
             "--veth H0 --ip 10.0.0.2/24",
             "--veth: needs a network namespace",
@@ -572,4 +636,133 @@ done; echo end
     assert_eq!(after(&out, "RECORD"), "end", "no record left");
     assert_eq!(after(&out, "LEFT"), "end", "no process left");
     assert_eq!(residue(&out), CLEAN, "the namespace it made is gone");
+}
+
+/// A run that fails after `--bridge` created its bridge deletes it, whether husk or the
+/// container failed; a bridge that was there before stays, as one a run that worked made.
+#[test]
+fn a_failed_run_removes_the_bridge_it_created() {
+    let Some(out) = as_root(
+        "a_failed_run_removes_the_bridge_it_created",
+        &format!(
+            r#"
+echo HOSTFAIL; $H run -n --veth lo --bridge hnb1 -- true 2>&1; echo "status $?"
+echo AFTER1; ip -o link show hnb1 2>/dev/null; echo end
+echo CHILDFAIL; $H run -n --veth hnv2 --bridge hnb2 --ip 10.5.0.2/24 --ip 10.5.0.2/24 -- true 2>&1; echo "status $?"
+echo AFTER2; ip -o link show hnb2 2>/dev/null; echo end
+ip link add hnb3 type bridge
+echo OLD; $H run -n --veth lo --bridge hnb3 -- true 2>&1; echo "status $?"
+echo AFTER3; ip -o link show hnb3 | cut -d: -f2; echo end
+$H run -n --veth hnv4 --bridge hnb4 -- true; echo "OK $?"
+echo AFTER4; ip -o link show hnb4 | cut -d: -f2; echo end
+ip link del hnb3; ip link del hnb4
+{RESIDUE}"#
+        ),
+    ) else {
+        return;
+    };
+    // (tag, the error, the bridge after it: `end` when it is gone)
+    let cases = [
+        ("HOSTFAIL", "husk: create veth lo:eth0: EEXIST", "end"),
+        (
+            "CHILDFAIL",
+            "husk: add address 10.5.0.2/24 on eth0: EEXIST",
+            "end",
+        ),
+        ("OLD", "husk: create veth lo:eth0: EEXIST", " hnb3"),
+    ];
+    for (i, (tag, err, bridge)) in cases.into_iter().enumerate() {
+        let mut lines = out.lines().skip_while(|l| *l != tag).skip(1);
+        assert!(lines.next().unwrap_or("").starts_with(err), "{tag}: {out}");
+        assert_eq!(lines.next(), Some("status 125"), "{tag}: {out}");
+        assert_eq!(after(&out, &format!("AFTER{}", i + 1)), bridge, "{out}");
+    }
+    // A bridge made by a run that worked is kept for the next container.
+    assert!(out.lines().any(|l| l == "OK 0"), "{out}");
+    assert_eq!(after(&out, "AFTER4"), " hnb4", "{out}");
+    assert_eq!(residue(&out), CLEAN);
+}
+
+/// With `--join net=` (a namespace that was there before) the pair does not outlive the
+/// container: husk deletes it on the way out, and both namespaces are as they were the
+/// moment husk exits (no waiting for a teardown). With an existing `--netns` it stays.
+#[test]
+fn a_joined_namespace_keeps_nothing_of_the_container() {
+    let Some(out) = as_root(
+        "a_joined_namespace_keeps_nothing_of_the_container",
+        &format!(
+            r#"
+ip netns add hjn
+echo INSIDE; $H run --join net=/var/run/netns/hjn --veth hjv --ip 10.6.0.2/24 --host-ip 10.6.0.1/24 \
+    --route default -- sh -c 'ping -c1 -W2 10.6.0.1 >/dev/null && ip -j addr'; echo "status $?"
+echo HOST; ip -o link | cut -d: -f2 | tr -d '\n'; echo
+echo JOINED; ip netns exec hjn ip -o link | cut -d: -f2 | tr -d '\n'; echo
+$H run --join net=hjn --veth : -- true; echo "status $?"
+echo HOST2; ip -o link | cut -d: -f2 | tr -d '\n'; echo
+echo JOINED2; ip netns exec hjn ip -o link | cut -d: -f2 | tr -d '\n'; echo
+$H run --netns hjn --veth hjk -- true; echo "status $?"
+echo KEPT; ip -o link | cut -d: -f2 | cut -d@ -f1 | tr -d '\n'; echo
+ip netns del hjn
+{RESIDUE}"#
+        ),
+    ) else {
+        return;
+    };
+    let eth = iface(after(&out, "INSIDE"), "eth0").unwrap_or_else(|| panic!("{out}"));
+    assert!(has_addr(eth, "10.6.0.2", 24) && up(eth), "{eth}");
+    assert_eq!(out.matches("status 0").count(), 3, "{out}");
+    for tag in ["HOST", "JOINED", "HOST2", "JOINED2"] {
+        assert_eq!(after(&out, tag), " lo", "{tag}: {out}");
+    }
+    // --netns asked for it: it stays.
+    assert_eq!(after(&out, "KEPT"), " lo hjk", "{out}");
+    assert_eq!(residue(&out), CLEAN);
+}
+
+/// `husk netns exec`, as `ip netns exec`: /sys shows the namespace's interfaces (a sysfs
+/// mounted in it, read-only if the caller's was), /etc/netns/NAME/FILE is /etc/FILE, and
+/// nothing of it reaches the caller's mounts. /etc/netns is the sandbox's own: a tmpfs
+/// over it, or (when it does not exist) over an overlay of /etc.
+#[test]
+fn netns_exec_sees_the_namespaces_sys_and_etc() {
+    let Some(out) = as_root(
+        "netns_exec_sees_the_namespaces_sys_and_etc",
+        &format!(
+            r#"
+if [ -d /etc/netns ]; then
+    mount -t tmpfs tmpfs /etc/netns
+else
+    mkdir /run/up /run/work
+    mount -t overlay overlay -o lowerdir=/etc,upperdir=/run/up,workdir=/run/work /etc
+fi
+$H netns add hsx
+ip -n hsx link add hsa type veth peer name hsb
+mkdir -p /etc/netns/hsx; echo '10.7.0.1 hsx-host' >/etc/netns/hsx/hosts
+echo SYS; $H netns exec hsx ls /sys/class/net | tr '\n' ' '; echo
+echo IPSYS; ip netns exec hsx ls /sys/class/net | tr '\n' ' '; echo
+echo HOSTS; $H netns exec hsx -- cat /etc/hosts
+echo MOUNT; $H netns exec hsx -- grep ' /sys ' /proc/self/mountinfo | cut -d' ' -f6,9,10
+echo RO; mount -o remount,ro /sys 2>/dev/null || mount -o bind,remount,ro /sys; \
+    $H netns exec hsx -- grep ' /sys ' /proc/self/mountinfo | cut -d' ' -f6; mount -o remount,rw /sys 2>/dev/null
+echo CALLER; grep -c ' /etc/hosts ' /proc/self/mountinfo; echo "$(head -c 8 /etc/hosts)"
+echo MNTNS; [ "$($H netns exec hsx readlink /proc/self/ns/mnt)" != "$(readlink /proc/self/ns/mnt)" ] && echo new
+$H netns del hsx
+{RESIDUE}"#
+        ),
+    ) else {
+        return;
+    };
+    assert_eq!(after(&out, "SYS"), "hsa hsb lo ", "{out}");
+    assert_eq!(
+        after(&out, "SYS"),
+        after(&out, "IPSYS"),
+        "as ip netns exec: {out}"
+    );
+    assert_eq!(after(&out, "HOSTS"), "10.7.0.1 hsx-host", "{out}");
+    let m = after(&out, "MOUNT");
+    assert!(m.starts_with("rw") && m.ends_with(" hsx rw"), "{out}");
+    assert!(after(&out, "RO").starts_with("ro"), "{out}");
+    assert_eq!(after(&out, "CALLER"), "0", "{out}");
+    assert_eq!(after(&out, "MNTNS"), "new", "{out}");
+    assert_eq!(residue(&out), CLEAN);
 }

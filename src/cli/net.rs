@@ -17,7 +17,7 @@ crate::options!(OPTS {
     BRIDGE = "--bridge",
     NETNS = "--netns",
 });
-const IFNAME: &str = "not an interface name (1-15 bytes, no '/', ':' or space)";
+const IFNAME: &str = "not an interface name (1-15 bytes, no '/', ':', '%', space or control byte)";
 
 /// Takes `arg` and its value if it is a network option of `husk run`; false if it is
 /// not one. What options need of each other is checked by [`finish`].
@@ -195,7 +195,15 @@ mod tests {
         assert_eq!((s.net.host, s.net.peer), (&b""[..], &b"eth1"[..]));
         let s = p(&["-n", "--veth", ":", "x"]).unwrap();
         assert_eq!((s.net.host, s.net.peer), (&b""[..], &b"eth0"[..]));
-        for bad in ["toolongname12345", "a b:c", "a:b/c", "a:b:c"] {
+        for bad in [
+            "toolongname12345",
+            "a b:c",
+            "a:b/c",
+            "a:b:c",
+            "h%d",
+            "a\x0bb",
+            "h:c\x01",
+        ] {
             assert!(
                 msg(&["-n", "--veth", bad, "x"]).contains("interface name"),
                 "{bad}"

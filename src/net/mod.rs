@@ -38,7 +38,7 @@ impl Cidr {
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Net {
-    /// `--veth HOST[:CHILD]`: an empty HOST takes the default (`hk<pid>`), CHILD defaults
+    /// `--veth HOST[:CHILD]`: an empty HOST takes the default ([`default_host`]), CHILD defaults
     /// to `eth0`; without `--veth`, `peer` is empty.
     pub host: &'static [u8],
     pub peer: &'static [u8],
@@ -169,6 +169,17 @@ pub fn parse_cidr(v: &'static [u8], op: &'static str, role: u8) -> Result<Cidr> 
     ))
 }
 
+/// The default host-side name for `--veth`: `hk` and `n` in 8 hex digits (10 bytes).
+/// `n` is random: husks in different pid namespaces share a network namespace as easily
+/// as one, so a pid would not be unique.
+pub fn default_host(n: u32) -> [u8; 10] {
+    let mut b = *b"hk00000000";
+    for (i, c) in b[2..].iter_mut().enumerate() {
+        *c = b"0123456789abcdef"[(n >> (28 - 4 * i) & 15) as usize];
+    }
+    b
+}
+
 /// `XX:XX:XX:XX:XX:XX`, a unicast address that is not all zeros; all zeros when `v` is
 /// not one.
 pub fn parse_mac(v: &[u8]) -> [u8; 6] {
@@ -179,16 +190,20 @@ pub fn parse_mac(v: &[u8]) -> [u8; 6] {
     m
 }
 
-/// A name the kernel takes for a file (`max` 255) or an interface (`max` 15, and no `:`):
-/// not empty, not `.` or `..`, no `/`, whitespace or NUL.
+/// A name the kernel takes for a file (`max` 255) or an interface (`max` 15): not empty,
+/// not `.` or `..`, no `/`, no space or control byte (NUL, and \x0b, which the kernel
+/// counts as whitespace); for an interface also no `:`, no non-breaking space (0xa0,
+/// whitespace to the kernel too) and no `%` (the kernel would replace `%d` by a number:
+/// the name made would not be the one asked for).
 pub fn name_ok(name: &[u8], max: usize) -> bool {
+    let link = max < 16;
     !name.is_empty()
         && name.len() <= max
         && name != b"."
         && name != b".."
-        && !name
-            .iter()
-            .any(|&c| c == b'/' || c.is_ascii_whitespace() || c == 0 || (c == b':' && max < 16))
+        && !name.iter().any(|&c| {
+            c == b'/' || c <= b' ' || c == 0x7f || (link && matches!(c, b':' | b'%' | 0xa0))
+        })
 }
 
 #[cfg(test)]
@@ -310,6 +325,14 @@ mod tests {
     }
 
     #[test]
+    fn default_hosts() {
+        assert_eq!(&default_host(0x0123_abcd), b"hk0123abcd");
+        assert_eq!(&default_host(7), b"hk00000007");
+        assert_eq!(&default_host(!0), b"hkffffffff");
+        assert!(name_ok(&default_host(0xdead_beef), 15));
+    }
+
+    #[test]
     fn names() {
         assert!(name_ok(b"eth0", 15));
         assert!(name_ok(b"a-very-long-nm1", 15));
@@ -323,9 +346,17 @@ mod tests {
             b".",
             b"..",
             b"a\0",
+            b"a\x0bb",
+            b"a\tb",
+            b"a\x7f",
+            b"a\xa0b",
+            b"h%d",
+            b"%",
         ] {
             assert!(!name_ok(bad, 15), "{bad:?}");
         }
+        assert!(name_ok(b"a%d", 255), "a file name may have a percent sign");
+        assert!(!name_ok(b"a\x0bb", 255));
         assert!(!name_ok(&[b'a'; 256], 255));
     }
 }

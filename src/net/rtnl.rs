@@ -181,11 +181,18 @@ impl Req {
         self.close(nest[1]);
     }
 
-    /// RTM_NEWLINK of a bridge, up. Without NLM_F_EXCL a bridge of that name is kept as it
-    /// is (and brought up), while the empty IFLA_INFO_DATA makes the kernel refuse an
-    /// interface of that name that is not a bridge (EOPNOTSUPP).
-    pub fn bridge(&mut self, name: &[u8]) {
-        self.link(NEWLINK, F_CREATE, 0, name, &[b"use as bridge ", name]);
+    /// RTM_NEWLINK of a bridge, up. With `new`, NLM_F_EXCL: only a bridge that did not
+    /// exist (EEXIST otherwise), so that the caller knows it made it. Without, a bridge of
+    /// that name is kept as it is (and brought up), while the empty IFLA_INFO_DATA makes
+    /// the kernel refuse an interface of that name that is not a bridge (EOPNOTSUPP).
+    pub fn bridge(&mut self, name: &[u8], new: bool) {
+        let what: &[u8] = if new {
+            b"create bridge "
+        } else {
+            b"use as bridge "
+        };
+        let excl = if new { F_EXCL } else { 0 };
+        self.link(NEWLINK, F_CREATE | excl, 0, name, &[what, name]);
         let [_, info] = self.kind(b"bridge");
         self.close(info);
     }
@@ -326,7 +333,7 @@ mod tests {
     #[test]
     fn bridge_and_links_by_name() {
         let mut r = Req::default();
-        r.bridge(b"br0");
+        r.bridge(b"br0", false);
         r.link(DELLINK, 0, 0, b"hk1", &[b"x"]);
         let mut want = hdr(60, NEWLINK, 0x401, 0); // REQUEST CREATE: a bridge there is kept
         want.extend_from_slice(&[0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0]);
@@ -339,6 +346,13 @@ mod tests {
         want.extend_from_slice(&[7, 0, 3, 0, b'h', b'k', b'1', 0]);
         assert_eq!(batch(&mut r).0, want);
         assert_eq!(r.line(0), b"use as bridge br0");
+        // New only: REQUEST ACK EXCL CREATE.
+        r.clear();
+        r.bridge(b"br0", true);
+        let (b, _) = batch(&mut r);
+        assert_eq!(b[..16], hdr(60, NEWLINK, 0x605, 0)[..]);
+        assert_eq!(b[16..], want[16..60]);
+        assert_eq!(r.line(0), b"create bridge br0");
     }
 
     #[test]

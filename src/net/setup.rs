@@ -4,8 +4,10 @@
 //! container's first process, lo, its addresses and routes.
 //!
 //! Nothing is deleted on the way out (RTM_DELLINK costs ~31 ms): the pair goes with the
-//! container's namespace. Only after a failure is something undone: a `--netns` this run
-//! created, or the pair it put in a namespace that outlives it.
+//! container's namespace — except from a `--join net=` namespace, which outlives the
+//! container without having been asked to keep anything: the pair is deleted there.
+//! After a failure, what the run made is undone: a `--netns` it created, the pair it put
+//! in a namespace that outlives it, a bridge it created.
 use super::rtnl::{self, Req, DELLINK, IFLA_NET_NS_FD, IFLA_NET_NS_PID};
 use super::{HOST_IP, IP, ROUTE};
 use crate::error::{Error, Result};
@@ -77,9 +79,12 @@ pub struct Host {
     ns_fd: RawFd,
     /// `--netns NAME` is new: clone creates it, husk keeps it.
     create: bool,
-    /// What this run made, for `undo`: the named namespace, the pair.
+    /// `ns_fd` is a `--join net=` namespace: the pair goes when the container ends.
+    joined: bool,
+    /// What this run made, for `undo`: the named namespace, the pair, the bridge.
     made: bool,
     veth_made: bool,
+    bridge_made: bool,
     /// The host end's name; empty without `--veth`.
     name: &'static [u8],
 }
@@ -93,14 +98,19 @@ pub fn prepare(spec: &Spec) -> Result<Host> {
         sock: -1,
         ns_fd: -1,
         create: false,
+        joined: false,
         made: false,
         veth_made: false,
+        bridge_made: false,
         name: b"",
     };
     // The namespace the peer is born in, when not a new one: a --join net= one, or the
     // container's --netns if it exists.
     let path = match spec.joins.iter().find(|j| j.flag == NEWNET) {
-        Some(j) if !n.peer.is_empty() => CPath::new(&[&j.path]),
+        Some(j) if !n.peer.is_empty() => {
+            h.joined = true;
+            CPath::new(&[&j.path])
+        }
         _ if !n.netns.is_empty() => netns::path(n.netns),
         _ => CPath::new(&[]),
     };
@@ -114,9 +124,13 @@ pub fn prepare(spec: &Spec) -> Result<Host> {
     if !n.peer.is_empty() {
         h.name = n.host;
         if h.name.is_empty() {
-            let mut m = Msg::new();
-            m.s(b"hk").u(sys::getpid() as u64);
-            h.name = m.0.leak();
+            // Random, or (no entropy yet, early at boot) the pid: unique enough there.
+            let mut r = [0u8; 4];
+            let n = match sys::getrandom(&mut r) {
+                Ok(4) => u32::from_ne_bytes(r),
+                _ => sys::getpid() as u32,
+            };
+            h.name = super::default_host(n).to_vec().leak();
         }
         h.sock = socket()?;
     }
@@ -154,12 +168,21 @@ impl Host {
         let mut r = Req::new();
         let (mut on, mut bridge) = (self.name, 0);
         if !n.bridge.is_empty() {
-            // Created if missing, and kept: a segment other containers share.
-            r.bridge(n.bridge);
-            talk(s, &mut r).map_err(|e| match e.errno == Errno::EOPNOTSUPP.into_raw() {
-                true => e.hint("exists and is not a bridge"),
-                false => e,
-            })?;
+            // Created if missing, and kept: a segment other containers share (unless this
+            // run fails: `undo` deletes it then). One that exists is used as it is.
+            r.bridge(n.bridge, true);
+            match talk(s, &mut r) {
+                Ok(()) => self.bridge_made = true,
+                Err(e) if e.errno == Errno::EEXIST.into_raw() => {
+                    r.clear();
+                    r.bridge(n.bridge, false);
+                    talk(s, &mut r).map_err(|e| match e.errno == Errno::EOPNOTSUPP.into_raw() {
+                        true => e.hint("exists and is not a bridge"),
+                        false => e,
+                    })?;
+                }
+                Err(e) => return Err(e),
+            }
             on = n.bridge;
             bridge = index(s, on)?;
         }
@@ -183,11 +206,25 @@ impl Host {
     }
 
     /// After a failure: removes a `--netns` this run created (its pair goes with it), or
-    /// the pair this run put in a namespace that outlives it.
+    /// the pair this run put in a namespace that outlives it; and a bridge it created.
     pub fn undo(&self, spec: &Spec) {
+        let mut r = Req::new();
         if self.made {
             let _ = netns::remove(spec.net.netns);
         } else if self.veth_made && self.ns_fd >= 0 {
+            r.link(DELLINK, 0, 0, self.name, &[]);
+        }
+        if self.bridge_made {
+            r.link(DELLINK, 0, 0, spec.net.bridge, &[]);
+        }
+        let _ = talk(self.sock, &mut r);
+    }
+
+    /// After the container: deletes the pair it had in a `--join net=` namespace (one
+    /// RTM_DELLINK takes both ends, ~31 ms): that namespace was there before and stays,
+    /// and nothing of the container's network must outlive it.
+    pub fn finish(&self) {
+        if self.veth_made && self.joined {
             let mut r = Req::new();
             r.link(DELLINK, 0, 0, self.name, &[]);
             let _ = talk(self.sock, &mut r);

@@ -246,6 +246,20 @@ pub fn is_mount_root(path: &CStr) -> bool {
     r.is_ok() && stx[1] & stx[7] & g::STATX_ATTR_MOUNT_ROOT as u64 != 0
 }
 
+/// statfs(2): whether the file system at `path` is mounted read-only (ST_RDONLY in
+/// f_flags). False when it cannot tell.
+pub fn read_only(path: &CStr) -> bool {
+    // struct statfs of 64-bit targets: u64 words, f_flags the eleventh.
+    const _: () = assert!(core::mem::offset_of!(g::statfs, f_flags) == 80);
+    let mut st = [0u64; 16];
+    let r = super::sc2(
+        Sysno::statfs,
+        path.as_ptr() as usize,
+        st.as_mut_ptr() as usize,
+    );
+    r.is_ok() && st[10] & 1 != 0
+}
+
 /// unlinkat(AT_FDCWD, path, 0)
 pub fn unlink(path: &CStr) -> Result<()> {
     sc3(

@@ -147,6 +147,12 @@ pub fn getpid() -> Pid {
     sc0(Sysno::getpid).unwrap_or(0) as Pid
 }
 
+/// getrandom(2) with GRND_NONBLOCK: fills `buf` from the kernel's pool, never waits for
+/// it to be ready (EAGAIN early at boot).
+pub fn getrandom(buf: &mut [u8]) -> Result<usize> {
+    sc3(Sysno::getrandom, buf.as_mut_ptr() as usize, buf.len(), 1)
+}
+
 /// getppid(2)
 pub fn getppid() -> Pid {
     sc0(Sysno::getppid).unwrap_or(0) as Pid
