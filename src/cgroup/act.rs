@@ -240,11 +240,15 @@ impl<'p> Cgroup<'p> {
             return Ok(());
         };
         let mut b = [0; 20];
-        let flags = g::O_WRONLY | if self.plan.fixture { g::O_CREAT } else { 0 };
-        fs::open_at(l.dir.raw(), c"cgroup.procs", flags, 0o644)
-            .and_then(|f| sys::write(f.raw(), fmt_u64(pid as u64, &mut b)))
-            .map(drop)
-            .map_err(|e| fail("join cgroup", l.d.shown(), e))
+        let pid = fmt_u64(pid as u64, &mut b);
+        set(
+            l.dir.raw(),
+            l.d.shown(),
+            c"cgroup.procs",
+            pid,
+            self.plan.fixture,
+            false,
+        )
     }
 
     /// After the container's end: did the kernel's OOM killer kill in its cgroup, CMD or
