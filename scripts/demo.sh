@@ -158,7 +158,33 @@ set -e
 run "$HUSK" list --json
 
 
-say "12. What it costs: --timings"
+say "12. The seed's memory limit: a cgroup of 4 MiB, a process that wants 64, the OOM killer"
+PATH=$PWD/target/x86_64-unknown-linux-musl/release:$PATH # for probe
+if grep -q '^[0-9]*:[^:]*memory' /proc/self/cgroup; then # v1: memory's own hierarchy
+    own=/sys/fs/cgroup/memory$(grep -m1 '^[0-9]*:[^:]*memory' /proc/self/cgroup | cut -d: -f3-)
+    limit=memory.limit_in_bytes
+else
+    own=/sys/fs/cgroup$(grep -m1 '^0::' /proc/self/cgroup | cut -d: -f3-)
+    limit=memory.max
+fi
+own=${own%/}
+echo "husk makes the container a cgroup, husk-<its pid>, under its own ($own),"
+echo "writes the limit there and puts the container in it. There probe allocates 64 MiB, one"
+echo "page at a time, and the kernel's OOM killer ends it at 4:"
+set +e
+printf '%s$ husk run --memory 4M -- probe hog 64%s\n' "$D" "$N"
+"$HUSK" run --memory 4M -- probe hog 64
+echo "status: $?"
+echo "The same when the process killed is not the command: a shell (whose parent is husk) reads"
+echo "its limit, runs probe, goes on without it and exits 0. husk still says what happened:"
+printf '%s$ husk run --memory 4M -- sh -c "cat %s/husk-\$PPID/%s; probe hog 64; exit 0"%s\n' "$D" "$own" "$limit" "$N"
+"$HUSK" run --memory 4M -- sh -c "echo \"  [sh] limit: \$(cat $own/husk-\$PPID/$limit)\"; probe hog 64; echo '  [sh] probe is gone, exiting 0'; exit 0"
+echo "status: $?"
+echo "And the cgroup went with the container:"
+run ls -d "$own"/husk-*
+set -e
+
+say "13. What it costs: --timings"
 run "$HUSK" run --timings -a --proc -- true
 
 echo

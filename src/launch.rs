@@ -186,10 +186,19 @@ pub fn run(argv: CVec, envp: CVec, spec: &Spec, t_start: u64) -> i32 {
         }
         125
     });
+    let mut code = code;
     if let Some(c) = cg.as_mut() {
-        // An OOM kill is the cgroup's to tell (the wait status says only SIGKILL).
-        if code == 137 && c.oom_killed(137 << 8) {
-            crate::cgroup::oom_message(argv.get(spec.cmd), c.memory_limit()).err();
+        // An OOM kill is the cgroup's to tell (the wait status says only SIGKILL): CMD's
+        // when it died of SIGKILL, else another process's (CMD may have gone on without
+        // it). 137 either way.
+        if c.oom_killed() {
+            let who = if code == 137 {
+                argv.get(spec.cmd)
+            } else {
+                b"a process of the container"
+            };
+            crate::cgroup::oom_message(who, c.memory_limit()).err();
+            code = 137;
         }
         if let Err(e) = c.remove() {
             e.print();
@@ -258,6 +267,7 @@ fn prepare<'p>(
         joins: &joins,
         mask: signal::set_mask(SigSet::FULL).unwrap_or(SigSet::EMPTY),
         needs_go: false,
+        placed: false,
         pidns,
         prepared: &prepared,
         nondumpable: spec.root_may_be_host_root(ns::getuid()),
@@ -282,18 +292,33 @@ fn contain(mut o: Child, t: &mut Timer, mut claim: Option<(state::Claim, Vec<u8>
     let flags = spec.ns | o.host.extra_ns();
     // With cgroups, the child makes its cgroup namespace itself once inside its cgroups
     // (on v1 it joins them after clone), so that the namespace is rooted there.
-    let pid = match o.cg {
-        Some(c) => c.clone((flags & !NEWCGROUP) as u64)?.pid,
-        None => ns::fork_with(flags).map_err(|e| clone_error(spec, e))?,
+    let (pid, place) = match o.cg {
+        Some(c) => {
+            let r = c
+                .clone((flags & !NEWCGROUP) as u64)
+                .map_err(|e| clone_error(spec, e))?;
+            (r.pid, r.plain && c.clone_fd().is_some())
+        }
+        None => (
+            ns::fork_with(flags).map_err(|e| clone_error(spec, e))?,
+            false,
+        ),
     };
     if pid == 0 {
         drop(sfd);
+        o.placed = place;
         child(&o);
     }
     t.lap(sync::P_CLONE);
     let (psock, csock) = o.sock;
     drop(csock);
     let verdict = (|| -> Result<Option<i32>> {
+        if let (true, Some(c)) = (place, o.cg) {
+            // No clone3: the child waits in our v2 cgroup until we move it into its own.
+            c.place(pid)?;
+            let _ = sys::write(psock.raw(), &[sync::GO]);
+            t.lap(sync::P_CGJOIN);
+        }
         if maps {
             write_maps(pid, spec)?;
             t.lap(sync::P_MAPS);
@@ -380,6 +405,9 @@ struct Child<'a> {
     mask: SigSet,
     /// Wait for the parent's GO (it writes the id maps, sets up the network).
     needs_go: bool,
+    /// Born by the plain clone: first wait for a GO from the parent, which moves us into
+    /// the v2 cgroup (see `Cgroup::clone`).
+    placed: bool,
     /// A new or joined pid namespace: husk stays its PID 1 unless --no-init.
     pidns: bool,
     prepared: &'a Prepared,
@@ -429,11 +457,15 @@ fn setup_and_run(c: &Child, sock: i32) -> Result<Errno> {
     // covered by the sync socket: the read below then sees end-of-file.)
     let _ = sys::prctl(PR_SET_PDEATHSIG, crate::signals::SIGKILL as usize, 0);
     if let Some(cg) = c.cg {
+        if c.placed {
+            wait_go(sock, &mut t);
+        }
         // A task that moves itself skips the RCU grace period a move by the parent waits.
         cg.join()?;
         if spec.ns & NEWCGROUP != 0 {
             ns::unshare(NEWCGROUP).map_err(err("unshare", b"cgroup"))?;
         }
+        t.lap(sync::P_CGJOIN);
     }
     if c.host.child(spec, true)? {
         t.lap(sync::P_IFUP);

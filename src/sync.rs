@@ -16,9 +16,10 @@ pub const TIMES: u8 = 3;
 /// Names of the phases `--timings` reports (a word table, see `out::word`); a frame
 /// carries indexes into it. `net` is husk's side of the network (bridge, pair, host
 /// address), `ifup` the child's (lo, its end, routes), `wait` the child waiting for
-/// husk's GO (for its id maps, its end of the pair).
-pub const PHASES: &str =
-    "parse check clone maps join hostname mounts pivot setup security exec net ifup cgroup wait";
+/// husk's GO (for its id maps, its end of the pair), `cgroup` husk creating the cgroups,
+/// `cgjoin` the child moving itself into them (or husk moving it, without clone3).
+pub const PHASES: &str = "parse check clone maps join hostname mounts pivot setup security exec \
+net ifup cgroup wait cgjoin";
 pub const P_PARSE: u8 = 0;
 pub const P_CHECK: u8 = 1;
 pub const P_CLONE: u8 = 2;
@@ -34,6 +35,7 @@ pub const P_NET: u8 = 11;
 pub const P_IFUP: u8 = 12;
 pub const P_CGROUP: u8 = 13;
 pub const P_WAIT: u8 = 14;
+pub const P_CGJOIN: u8 = 15;
 
 fn put(f: &mut [u8; FRAME], at: usize, len_at: usize, s: &[u8], max: usize) -> usize {
     let n = s.len().min(max);

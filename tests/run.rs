@@ -670,6 +670,22 @@ fn memory_limit_oom_kill_is_reported() {
         err.contains("was killed by the OOM killer (memory limit 4 MiB)"),
         "{err}"
     );
+    // Another process of the container killed, CMD going on: reported all the same, 137.
+    let (c, out, err) = out_of(&[
+        "--memory",
+        "4M",
+        "--",
+        "sh",
+        "-c",
+        &format!("{p} hog 64; exit 3"),
+    ]);
+    assert_eq!(c, 137, "{out}{err}");
+    assert!(
+        err.contains(
+            "husk: a process of the container was killed by the OOM killer (memory limit 4 MiB)"
+        ),
+        "{err}"
+    );
     // Under the limit, the same program lives.
     let (c, out, _) = out_of(&["--memory", "64M", "-p", "--", &p, "hog", "8"]);
     assert_eq!((c, out.as_str()), (0, "survived 8\n"));
@@ -712,6 +728,23 @@ fn pids_and_cpu_limits_are_the_kernels() {
 }
 
 #[test]
+fn timings_show_the_cgroup_phases() {
+    if skip_unless_root("timings_show_the_cgroup_phases") || !cgroups_available() {
+        return;
+    }
+    let _one = one_at_a_time();
+    // `cgroup`: husk creating them; `cgjoin`: the child moving itself into the v1 ones.
+    let (c, _, err) = out_of(&["--timings", "--memory", "64M", "--pids", "9", "--", "true"]);
+    assert_eq!(c, 0, "{err}");
+    for phase in ["cgroup ", "clone ", "cgjoin ", "total "] {
+        assert!(
+            err.lines().any(|l| l.trim_start().starts_with(phase)),
+            "{phase} missing: {err}"
+        );
+    }
+}
+
+#[test]
 fn bad_cgroup_input_creates_nothing() {
     if skip_unless_root("bad_cgroup_input_creates_nothing") || !cgroups_available() {
         return;
@@ -730,7 +763,7 @@ fn bad_cgroup_input_creates_nothing() {
                 "4M",
                 "true",
             ],
-            "no/such/parent",
+            "/no/such/parent/husk-",
         ),
     ] {
         let (c, _, err) = out_of(args);
@@ -740,5 +773,133 @@ fn bad_cgroup_input_creates_nothing() {
             "{args:?}: {err}"
         );
     }
-    assert_eq!(husk_cgroups_under("memory"), Vec::<String>::new());
+    // A parent that does not exist, or that the caller cannot write (uid 65534 under
+    // root's cgroups): what went wrong, and nothing created in any hierarchy.
+    let own = format!("no/such/parent-{}", std::process::id());
+    let (c, _, err) = out_of(&[
+        "--cgroup-parent",
+        &own,
+        "--pids",
+        "3",
+        "--memory",
+        "4M",
+        "true",
+    ]);
+    assert_eq!(c, 125, "{err}");
+    assert!(
+        err.starts_with("husk: create cgroup ")
+            && err.ends_with(": ENOENT (no such parent cgroup; limit not applied)\n")
+            && err.lines().count() == 1,
+        "{err}"
+    );
+    use std::os::unix::process::CommandExt;
+    let o = run(husk_run()
+        .uid(65534)
+        .gid(65534)
+        .args(["--memory", "4M", "--pids", "3", "true"]));
+    let err = stderr(&o);
+    assert_eq!(code(&o), 125, "{err}");
+    assert!(
+        err.starts_with("husk: create cgroup ")
+            && err.ends_with(
+                ": EACCES (the parent cgroup is not writable by this user; limit not applied)\n"
+            )
+            && err.lines().count() == 1,
+        "{err}"
+    );
+    for ctl in ["memory", "pids", "cpu"] {
+        assert_eq!(husk_cgroups_under(ctl), Vec::<String>::new(), "{ctl}");
+    }
+}
+
+/// Where clone3 is missing (a profile that answers ENOSYS, as Docker's does) or refused
+/// (EPERM, `--seccomp-deny clone3`), husk clones with clone(2): the child joins its v1
+/// cgroups itself, and husk moves it into the v2 one before it goes on. Here husk runs
+/// inside a husk whose filter does that; a parent of our own under our cgroup in each
+/// hierarchy (v2 too: with a parent and no limit, there is a grouping cgroup there).
+#[test]
+fn without_clone3_the_child_still_enters_its_cgroups() {
+    let v2 = std::path::Path::new("/sys/fs/cgroup/unified/cgroup.procs");
+    if skip_unless_root("without_clone3_the_child_still_enters_its_cgroups")
+        || !cgroups_available()
+        || !v2.exists()
+    {
+        return;
+    }
+    let _one = one_at_a_time();
+    let me = std::process::id();
+    let h = husk().display().to_string();
+    let profile = std::env::temp_dir().join(format!("husk-test-enosys-{me}"));
+    std::fs::write(&profile, "clone3 errno ENOSYS\n").unwrap();
+    let own_v2 = std::fs::read_to_string("/proc/self/cgroup")
+        .unwrap()
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("0::")
+                .map(|p| p.trim_end_matches('/').to_string())
+        })
+        .unwrap();
+    let name = format!("husk-test-{me}");
+    let parents: Vec<std::path::PathBuf> = ["memory", "cpu", "pids"]
+        .map(|c| own_cgroup(c).join(&name))
+        .into_iter()
+        .chain([std::path::PathBuf::from(format!(
+            "/sys/fs/cgroup/unified{own_v2}/{name}"
+        ))])
+        .collect();
+    for p in &parents {
+        std::fs::create_dir(p).unwrap();
+    }
+    // (/proc/self/cgroup lists the v1 memory line before v2's.)
+    let script = "grep -E '^0::|:memory:' /proc/self/cgroup | cut -d: -f3; \
+        p=$(grep :memory: /proc/self/cgroup | cut -d: -f3); \
+        cat /sys/fs/cgroup/memory$p/memory.limit_in_bytes";
+    let own_mem = std::fs::read_to_string("/proc/self/cgroup")
+        .unwrap()
+        .lines()
+        .find_map(|l| {
+            l.split_once(":memory:")
+                .map(|(_, p)| p.trim_end_matches('/').to_string())
+        })
+        .unwrap();
+    let prof = profile.display().to_string();
+    let mut outs = Vec::new();
+    for filter in [["--seccomp-deny", "clone3"], ["--seccomp", prof.as_str()]] {
+        for limits in [&["--memory", "4M"][..], &["--cgroup-parent", name.as_str()]] {
+            let mut a = vec!["--privileged", filter[0], filter[1], "--", &h, "run"];
+            a.extend(limits);
+            a.extend(["--", "sh", "-c", script]);
+            let (c, out, err) = out_of(&a);
+            outs.push((c, out, err, limits[0]));
+        }
+    }
+    let _ = std::fs::remove_file(&profile);
+    for p in &parents {
+        let _ = std::fs::remove_dir(p);
+    }
+    for (c, out, err, limits) in outs {
+        assert_eq!(c, 0, "{limits}: {out}{err}");
+        let v: Vec<&str> = out.lines().collect();
+        // The inner husk's pid is not known here: its cgroup is husk-<some pid>.
+        let under = |line: &str, parent: &str| {
+            line.strip_prefix(parent)
+                .and_then(|r| r.strip_prefix("/husk-"))
+                .is_some_and(|n| n.parse::<u32>().is_ok())
+        };
+        if limits == "--memory" {
+            // v1 memory (and v2 untouched: no controller of ours there).
+            assert!(under(v[0], &own_mem), "{out}");
+            assert_eq!(v[1], format!("{own_v2}/"), "{out}");
+            assert_eq!(v[2], "4194304", "{out}");
+        } else {
+            assert!(under(v[0], &format!("{own_mem}/{name}")), "v1: {out}");
+            assert!(
+                under(v[1], &format!("{own_v2}/{name}")),
+                "v2, moved by husk: {out}"
+            );
+        }
+    }
+    for p in &parents {
+        assert!(!p.exists(), "{} was not empty", p.display());
+    }
 }

@@ -6,8 +6,9 @@
 //!
 //! In `husk run`, in this order:
 //! 1. before clone: [`read_layout`], [`plan`](super::plan), [`Cgroup::create`];
-//! 2. the clone itself: [`Cgroup::clone`], born in the v2 cgroup; then, first thing in the
-//!    child, [`Cgroup::join`] for the v1 ones, and drop the `Cgroup` (its descriptors reach
+//! 2. the clone itself: [`Cgroup::clone`], born in the v2 cgroup (or, where clone3 is
+//!    missing, put there by the parent with [`Cgroup::place`] while the child waits); then,
+//!    first thing in the child, [`Cgroup::join`] for the v1 ones, and drop the `Cgroup` (its descriptors reach
 //!    the host's cgroup file system: runc's CVE-2024-21626 was such a descriptor, leaked).
 //!    A cgroup namespace must then be unshared by the child after `join`, not asked of the
 //!    clone: on v1 its root would be husk's own cgroup, not the container's.
@@ -51,6 +52,19 @@ const NOT_APPLIED: &[u8] = b"limit not applied";
 #[inline(never)]
 fn fail(op: &'static str, obj: &[u8], e: Errno) -> Error {
     Error::new(op.as_bytes(), obj, e.into_raw(), NOT_APPLIED)
+}
+
+/// The error for the cgroup `path` that could not be made: the parent's fault, mostly.
+#[inline(never)]
+fn not_created(path: &[u8], e: Errno) -> Error {
+    let hint: &[u8] = match e {
+        Errno::ENOENT => b"no such parent cgroup; limit not applied",
+        Errno::EACCES | Errno::EPERM | Errno::EROFS => {
+            b"the parent cgroup is not writable by this user; limit not applied"
+        }
+        _ => NOT_APPLIED,
+    };
+    Error::new(b"create cgroup", path, e.into_raw(), hint)
 }
 
 /// Writes `val` to the control file `file` of the cgroup `dir` (at `path`), or says why
@@ -134,7 +148,7 @@ impl<'p> Cgroup<'p> {
         // (Should the open fail after the mkdir, the next husk sweeps the empty cgroup.)
         let dir = fs::mkdir_at(g::AT_FDCWD, path, 0o755)
             .and_then(|()| fs::open_at(g::AT_FDCWD, path, g::O_PATH | g::O_DIRECTORY, 0))
-            .map_err(|e| fail("create cgroup", shown, e))?;
+            .map_err(|e| not_created(shown, e))?;
         let at = dir.raw();
         // From here on, a failure removes it with the rest.
         self.live.push(Live {
@@ -199,15 +213,48 @@ impl<'p> Cgroup<'p> {
     /// Clones the container's first process like [`process::clone3`] (fork-like: pid 0 in
     /// the child; `flags`: CLONE_NEW*), born in the v2 cgroup when there is one. The child
     /// must call [`join`](Cgroup::join) for the v1 cgroups.
-    pub fn clone(&self, flags: u64) -> Result<Cloned> {
-        process::clone3(flags, self.clone_fd()).map_err(|e| Error::sys("clone", b"", e))
+    ///
+    /// Where clone3 is missing (ENOSYS: Docker's seccomp profile answers that) or refused
+    /// by a filter (EPERM, as `--seccomp-deny clone3` does), the plain clone stands in:
+    /// then `plain` is set, in both processes, and the child starts in husk's v2 cgroup
+    /// until the parent [`place`](Cgroup::place)s it, which the child must wait for.
+    pub fn clone(&self, flags: u64) -> sys::Result<Cloned> {
+        match process::clone3(flags, self.clone_fd()) {
+            Err(Errno::ENOSYS | Errno::EPERM) => {
+                sys::ns::fork_with(flags as u32).map(|pid| Cloned {
+                    pid,
+                    pidfd: None,
+                    in_cgroup: false,
+                    plain: true,
+                })
+            }
+            r => r,
+        }
     }
 
-    /// After the container's end: did the OOM killer end it? `status`: CMD's wait status as
-    /// husk saw it, SIGKILL (or exit 137 from an init inside the container) for an OOM kill,
-    /// and a kill counted by the kernel: `oom_kill` in v2's memory.events or v1's
-    /// memory.oom_control.
-    pub fn oom_killed(&self, status: i32) -> bool {
+    /// The parent's way in for a child that the plain clone made (see
+    /// [`clone`](Cgroup::clone)): writes its pid to the v2 cgroup's `cgroup.procs` (the v1
+    /// cgroups the child joins itself). Nothing to do without a v2 cgroup.
+    pub fn place(&self, pid: i32) -> Result<()> {
+        let Some(l) = self.live.iter().find(|l| l.d.v2) else {
+            return Ok(());
+        };
+        let mut b = [0; 20];
+        let pid = fmt_u64(pid as u64, &mut b);
+        set(
+            l.dir.raw(),
+            l.d.shown(),
+            c"cgroup.procs",
+            pid,
+            self.plan.fixture,
+            false,
+        )
+    }
+
+    /// After the container's end: did the kernel's OOM killer kill in its cgroup, CMD or
+    /// any other of its processes? The kernel's count: `oom_kill` in v2's memory.events or
+    /// v1's memory.oom_control.
+    pub fn oom_killed(&self) -> bool {
         let Some(l) = self.live.iter().find(|l| l.d.ctls & MEMORY != 0) else {
             return false;
         };
@@ -216,8 +263,7 @@ impl<'p> Cgroup<'p> {
         } else {
             c"memory.oom_control"
         };
-        crate::status::exit_code(status) == 137
-            && oom_kill(&fs::read_at(l.dir.raw(), file).unwrap_or_default())
+        oom_kill(&fs::read_at(l.dir.raw(), file).unwrap_or_default())
     }
 
     /// The `--memory` limit, for [`oom_message`](super::oom_message).
@@ -321,6 +367,16 @@ mod tests {
             text(refused(p, c"memory.max", b"4194304", Errno::EINVAL)),
             "husk: set /sys/fs/cgroup/s.scope/husk-9/memory.max to 4194304: EINVAL (limit not \
              applied)\n"
+        );
+        assert_eq!(
+            text(not_created(p, Errno::ENOENT)),
+            "husk: create cgroup /sys/fs/cgroup/s.scope/husk-9: ENOENT (no such parent cgroup; \
+             limit not applied)\n"
+        );
+        assert_eq!(
+            text(not_created(p, Errno::EACCES)),
+            "husk: create cgroup /sys/fs/cgroup/s.scope/husk-9: EACCES (the parent cgroup is \
+             not writable by this user; limit not applied)\n"
         );
         assert_eq!(
             text(fail("join cgroup", p, Errno::ENOSPC)),

@@ -253,6 +253,9 @@ pub struct Cloned {
     pub pidfd: Option<Fd>,
     /// The child was born in the cgroup given (CLONE_INTO_CGROUP).
     pub in_cgroup: bool,
+    /// clone(2) stood in for a missing clone3 (see `Cgroup::clone`): the child was born in
+    /// our cgroup. Set in both processes.
+    pub plain: bool,
 }
 
 /// clone3(2) with fork semantics: the child gets a copy of our memory and returns from
@@ -261,7 +264,8 @@ pub struct Cloned {
 /// returns into our frames; no CLONE_PIDFD). `cgroup`: a directory of the cgroup2
 /// hierarchy (O_PATH is enough) that the child is born in (CLONE_INTO_CGROUP, Linux 5.7):
 /// it runs no instruction outside it, and the parent needs no cgroup.procs write, which
-/// can wait a whole RCU grace period. No fallback: husk needs Linux 5.14 for containers.
+/// can wait a whole RCU grace period. The fallback where it is missing or refused is the
+/// caller's (`Cgroup::clone`).
 /// husk is single-threaded: in a threaded process the child could only make system calls.
 pub fn clone3(flags: u64, cgroup: Option<RawFd>) -> Result<Cloned> {
     let ns = g::CLONE_NEWNS
@@ -282,5 +286,6 @@ pub fn clone3(flags: u64, cgroup: Option<RawFd>) -> Result<Cloned> {
         pid,
         pidfd: None,
         in_cgroup: pid != 0 && cgroup.is_some(),
+        plain: false,
     })
 }
