@@ -89,7 +89,30 @@ fn check(spec: &Spec, cmd: &[u8], env: CVec) -> Result<Vec<u8>> {
         fs::stat(CPath::new(&[b.src]).c()).map_err(err("bind source", b.src))?;
     }
     let Some(root) = spec.rootfs else {
-        return Ok(Vec::new());
+        // The host's own paths: husk mounts on what exists, as mount(8) does, and makes
+        // nothing there (nothing to leave behind).
+        let binds = spec.binds.iter().map(|b| ("--bind", b.dst));
+        for (op, dst) in binds.chain(spec.tmpfs.iter().map(|t| ("--tmpfs", t.dst))) {
+            if fs::stat(CPath::new(&[dst]).c()).is_err() {
+                return Err(Error::new(
+                    op.as_bytes(),
+                    dst,
+                    0,
+                    b"no such mount point (without --rootfs, husk creates nothing on the host)",
+                ));
+            }
+        }
+        // (In a joined mount namespace, or husk exec's target's root, it is theirs.)
+        match spec.cwd {
+            Some(cwd)
+                if spec.enter.is_none()
+                    && !spec.joins_type(NEWNS)
+                    && fs::stat(CPath::new(&[cwd]).c()).map(|s| s.0) != Ok(fs::Kind::Dir) =>
+            {
+                return Err(Error::bad("--cwd", cwd, "no such directory"))
+            }
+            _ => return Ok(Vec::new()),
+        }
     };
     let r = CPath::new(&[root]);
     let dir = fs::open(r.c(), g::O_PATH | g::O_DIRECTORY).map_err(err("rootfs", root))?;
@@ -534,24 +557,50 @@ fn setup_and_run(c: &Child, sock: i32) -> Result<Errno> {
     sys::exit(supervise(&sfd, child, spec))
 }
 
-/// `husk ns [PID]`: each namespace of PID with its inode, `*` where it differs from PID 1's.
-pub fn ns_cmd(pid: Option<&[u8]>) -> i32 {
-    let pid = pid.unwrap_or(b"self");
-    let inode = |p: &[u8], ty: &[u8]| -> Option<Vec<u8>> {
-        let link = fs::readlink(CPath::new(&[b"/proc/", p, b"/ns/", ty]).c()).ok()?;
-        Some(
-            link[link.iter().position(|&c| c == b'[')? + 1..]
-                .strip_suffix(b"]")?
-                .to_vec(),
-        )
+/// `husk ns [--] [PID]`: each namespace of PID with its inode, `*` where it differs from
+/// PID 1's.
+pub fn ns_cmd(args: &[&[u8]]) -> i32 {
+    let args = args.strip_prefix(&[&b"--"[..]]).unwrap_or(args);
+    let pid = match args {
+        [] => b"self",
+        [p] if crate::out::parse_u64(p).is_some_and(|n| n > 0) => *p,
+        [p] => {
+            let why = match p.first() {
+                Some(b'-') => "unknown option (see husk ns --help)",
+                _ => "not a pid",
+            };
+            Error::bad("ns", p, why).print();
+            return 125;
+        }
+        [_, extra, ..] => {
+            Error::bad("ns", extra, "unexpected argument (husk ns [PID])").print();
+            return 125;
+        }
+    };
+    let inode = |p: &[u8], ty: &[u8]| -> core::result::Result<Vec<u8>, Errno> {
+        let link = fs::readlink(CPath::new(&[b"/proc/", p, b"/ns/", ty]).c())?;
+        let ino = link.iter().position(|&c| c == b'[').map(|i| &link[i + 1..]);
+        Ok(ino
+            .and_then(|i| i.strip_suffix(b"]"))
+            .unwrap_or_default()
+            .to_vec())
     };
     let mut m = Msg::new();
     m.s(b"NAMESPACE          INODE       (* differs from PID 1)\n");
-    let mut any = false;
+    // The first refusal, told if no namespace can be read: no such process, or EACCES.
+    let (mut any, mut first) = (false, Errno::ESRCH);
     for ty in b"cgroup ipc mnt net pid pid_for_children time time_for_children user uts"
         .split(|&c| c == b' ')
     {
-        let Some(ino) = inode(pid, ty) else { continue };
+        let ino = match inode(pid, ty) {
+            Ok(ino) => ino,
+            Err(e) => {
+                if first == Errno::ESRCH && e != Errno::ENOENT {
+                    first = e;
+                }
+                continue;
+            }
+        };
         any = true;
         m.s(ty);
         for _ in ty.len()..19 {
@@ -559,14 +608,14 @@ pub fn ns_cmd(pid: Option<&[u8]>) -> i32 {
         }
         m.s(&ino);
         match inode(b"1", ty) {
-            Some(one) if one != ino => m.s(b"  *"),
-            None => m.s(b"  ?"),
+            Ok(one) if one != ino => m.s(b"  *"),
+            Err(_) => m.s(b"  ?"),
             _ => &mut m,
         };
         m.nl();
     }
     if !any {
-        Error::sys("read namespaces of", pid, Errno::ESRCH).print();
+        Error::sys("read namespaces of", pid, first).print();
         return 125;
     }
     m.out();
