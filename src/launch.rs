@@ -82,6 +82,21 @@ fn build_env(envp: CVec, spec: &Spec) -> CVec {
     CVec::from_static(&v)
 }
 
+/// Without a rootfs, a mount point is the host's own path: husk mounts on what exists, as
+/// mount(8) does, and makes nothing there (nothing to leave behind).
+#[inline(never)]
+fn mount_point(op: &'static [u8], dst: &[u8]) -> Result<()> {
+    match fs::stat(CPath::new(&[dst]).c()) {
+        Ok(_) => Ok(()),
+        Err(_) => Err(Error::new(
+            op,
+            dst,
+            0,
+            b"no such mount point (without --rootfs, husk creates nothing on the host)",
+        )),
+    }
+}
+
 /// Bad input that only the file system can reveal, found before anything is created.
 /// Returns the rootfs as an absolute path (for the `--name` record), or nothing.
 fn check(spec: &Spec, cmd: &[u8], env: CVec) -> Result<Vec<u8>> {
@@ -89,18 +104,11 @@ fn check(spec: &Spec, cmd: &[u8], env: CVec) -> Result<Vec<u8>> {
         fs::stat(CPath::new(&[b.src]).c()).map_err(err("bind source", b.src))?;
     }
     let Some(root) = spec.rootfs else {
-        // The host's own paths: husk mounts on what exists, as mount(8) does, and makes
-        // nothing there (nothing to leave behind).
-        let binds = spec.binds.iter().map(|b| ("--bind", b.dst));
-        for (op, dst) in binds.chain(spec.tmpfs.iter().map(|t| ("--tmpfs", t.dst))) {
-            if fs::stat(CPath::new(&[dst]).c()).is_err() {
-                return Err(Error::new(
-                    op.as_bytes(),
-                    dst,
-                    0,
-                    b"no such mount point (without --rootfs, husk creates nothing on the host)",
-                ));
-            }
+        for b in &spec.binds {
+            mount_point(b"--bind", b.dst)?;
+        }
+        for t in &spec.tmpfs {
+            mount_point(b"--tmpfs", t.dst)?;
         }
         // (In a joined mount namespace, or husk exec's target's root, it is theirs.)
         match spec.cwd {
@@ -577,14 +585,7 @@ pub fn ns_cmd(args: &[&[u8]]) -> i32 {
             return 125;
         }
     };
-    let inode = |p: &[u8], ty: &[u8]| -> core::result::Result<Vec<u8>, Errno> {
-        let link = fs::readlink(CPath::new(&[b"/proc/", p, b"/ns/", ty]).c())?;
-        let ino = link.iter().position(|&c| c == b'[').map(|i| &link[i + 1..]);
-        Ok(ino
-            .and_then(|i| i.strip_suffix(b"]"))
-            .unwrap_or_default()
-            .to_vec())
-    };
+    let inode = |p: &[u8], ty: &[u8]| fs::readlink(CPath::new(&[b"/proc/", p, b"/ns/", ty]).c());
     let mut m = Msg::new();
     m.s(b"NAMESPACE          INODE       (* differs from PID 1)\n");
     // The first refusal, told if no namespace can be read: no such process, or EACCES.
@@ -592,8 +593,9 @@ pub fn ns_cmd(args: &[&[u8]]) -> i32 {
     for ty in b"cgroup ipc mnt net pid pid_for_children time time_for_children user uts"
         .split(|&c| c == b' ')
     {
-        let ino = match inode(pid, ty) {
-            Ok(ino) => ino,
+        // `net:[4026531840]`: the inode is what the brackets hold.
+        let link = match inode(pid, ty) {
+            Ok(l) => l,
             Err(e) => {
                 if first == Errno::ESRCH && e != Errno::ENOENT {
                     first = e;
@@ -606,9 +608,10 @@ pub fn ns_cmd(args: &[&[u8]]) -> i32 {
         for _ in ty.len()..19 {
             m.c(b' ');
         }
-        m.s(&ino);
+        let at = link.iter().position(|&c| c == b'[').map_or(0, |i| i + 1);
+        m.s(link[at..].strip_suffix(b"]").unwrap_or_default());
         match inode(b"1", ty) {
-            Ok(one) if one != ino => m.s(b"  *"),
+            Ok(one) if one != link => m.s(b"  *"),
             Err(_) => m.s(b"  ?"),
             _ => &mut m,
         };

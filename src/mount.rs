@@ -83,7 +83,7 @@ fn point(root: &Root, dst: &[u8], file: bool) -> Result<Point> {
 /// followed by hand, its target taken inside the root again. So nothing is ever created
 /// outside the root, as a plain `root + path` would (CVE-2021-30465 is runc's own take).
 fn resolve(root: &Fd, path: &[u8], file: bool) -> sys::Result<Fd> {
-    let open = |p: &[u8]| fs::open_in_root(root, CPath::new(&[b"/", p]).c(), g::O_PATH);
+    let open = |p: &[u8]| open_in(root, p);
     let mut p = path.to_vec();
     // p[..done] exists; `links` dangling symlinks were followed.
     let (mut done, mut links) = (0, 0);
@@ -127,7 +127,7 @@ fn resolve(root: &Fd, path: &[u8], file: bool) -> sys::Result<Fd> {
             Err(Errno::EEXIST) if links < 40 => {
                 let t = readlink_at(parent.raw(), name.c())?;
                 let keep = if t.first() == Some(&b'/') { 0 } else { start };
-                p = [&p[..keep], &t, &p[end..]].concat();
+                p = CPath::new(&[&p[..keep], &t, &p[end..]]).bytes().to_vec();
                 done = 0;
                 links += 1;
             }
@@ -135,6 +135,12 @@ fn resolve(root: &Fd, path: &[u8], file: bool) -> sys::Result<Fd> {
             Err(e) => return Err(e),
         }
     }
+}
+
+/// An O_PATH descriptor of `p` resolved in `root` (openat2 RESOLVE_IN_ROOT).
+#[inline(never)]
+fn open_in(root: &Fd, p: &[u8]) -> sys::Result<Fd> {
+    fs::open_in_root(root, CPath::new(&[b"/", p]).c(), g::O_PATH)
 }
 
 /// mount(2) of a file system `fs` (also its source) on `dst`, made first if missing.

@@ -228,6 +228,29 @@ fn parse_tmpfs(v: &'static [u8]) -> Result<Tmpfs> {
     })
 }
 
+/// Refuses `id` when a new user namespace's maps (`--map-root`: 0 alone) lack it.
+#[inline(never)]
+fn unmapped(
+    id: Option<u32>,
+    maps: &[IdMap],
+    map_root: bool,
+    op: &'static str,
+    why: &'static str,
+) -> Result<()> {
+    let Some(id) = id else { return Ok(()) };
+    let inside = |m: &IdMap| id >= m.inside && id - m.inside < m.count;
+    if if map_root {
+        id == 0
+    } else {
+        maps.iter().any(inside)
+    } {
+        return Ok(());
+    }
+    let mut v = crate::out::Msg::new();
+    v.u(id as u64);
+    Err(bad(op, &v.0, why))
+}
+
 /// Reads the options from `args[start]` up to CMD (`s.cmd`, maybe past the end), each
 /// value checked alone; `husk exec` then refuses what is not its own ([`crate::cli::exec`])
 /// before [`parse`]'s checks of options together could name one of those.
@@ -353,33 +376,10 @@ pub fn parse(args: &[&'static [u8]], start: usize, caller_uid: u32) -> Result<Op
     check_maps(&s.gid_maps, "--gid-map")?;
     if s.ns & spec::NEWUSER != 0 {
         // setresuid/setresgid of an id outside the new namespace's maps is EINVAL.
-        let (map_root, uid, gid) = (s.map_root, s.uid, s.gid);
-        for (id, maps, op, why) in [
-            (
-                uid,
-                &s.uid_maps,
-                "--uid",
-                "not mapped in the user namespace (see --uid-map)",
-            ),
-            (
-                gid,
-                &s.gid_maps,
-                "--gid",
-                "not mapped in the user namespace (see --gid-map)",
-            ),
-        ] {
-            let Some(id) = id else { continue };
-            let inside = |m: &IdMap| id >= m.inside && id - m.inside < m.count;
-            if !(if map_root {
-                id == 0
-            } else {
-                maps.iter().any(inside)
-            }) {
-                let mut v = crate::out::Msg::new();
-                v.u(id as u64);
-                return Err(bad(op, &v.0, why));
-            }
-        }
+        let why = "not mapped in the user namespace (see --uid-map)";
+        unmapped(s.uid, &s.uid_maps, s.map_root, "--uid", why)?;
+        let why = "not mapped in the user namespace (see --gid-map)";
+        unmapped(s.gid, &s.gid_maps, s.map_root, "--gid", why)?;
     }
     if s.in_userns()
         && (s.proc_ || s.rootfs.is_some())
