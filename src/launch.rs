@@ -82,6 +82,21 @@ fn build_env(envp: CVec, spec: &Spec) -> CVec {
     CVec::from_static(&v)
 }
 
+/// Without a rootfs, a mount point is the host's own path: husk mounts on what exists, as
+/// mount(8) does, and makes nothing there (nothing to leave behind).
+#[inline(never)]
+fn mount_point(op: &'static [u8], dst: &[u8]) -> Result<()> {
+    match fs::stat(CPath::new(&[dst]).c()) {
+        Ok(_) => Ok(()),
+        Err(_) => Err(Error::new(
+            op,
+            dst,
+            0,
+            b"no such mount point (without --rootfs, husk creates nothing on the host)",
+        )),
+    }
+}
+
 /// Bad input that only the file system can reveal, found before anything is created.
 /// Returns the rootfs as an absolute path (for the `--name` record), or nothing.
 fn check(spec: &Spec, cmd: &[u8], env: CVec) -> Result<Vec<u8>> {
@@ -89,7 +104,23 @@ fn check(spec: &Spec, cmd: &[u8], env: CVec) -> Result<Vec<u8>> {
         fs::stat(CPath::new(&[b.src]).c()).map_err(err("bind source", b.src))?;
     }
     let Some(root) = spec.rootfs else {
-        return Ok(Vec::new());
+        for b in &spec.binds {
+            mount_point(b"--bind", b.dst)?;
+        }
+        for t in &spec.tmpfs {
+            mount_point(b"--tmpfs", t.dst)?;
+        }
+        // (In a joined mount namespace, or husk exec's target's root, it is theirs.)
+        match spec.cwd {
+            Some(cwd)
+                if spec.enter.is_none()
+                    && !spec.joins_type(NEWNS)
+                    && fs::stat(CPath::new(&[cwd]).c()).map(|s| s.0) != Ok(fs::Kind::Dir) =>
+            {
+                return Err(Error::bad("--cwd", cwd, "no such directory"))
+            }
+            _ => return Ok(Vec::new()),
+        }
     };
     let r = CPath::new(&[root]);
     let dir = fs::open(r.c(), g::O_PATH | g::O_DIRECTORY).map_err(err("rootfs", root))?;
@@ -568,39 +599,60 @@ fn setup_and_run(c: &Child, sock: i32) -> Result<Errno> {
     sys::exit(supervise(&sfd, child, spec))
 }
 
-/// `husk ns [PID]`: each namespace of PID with its inode, `*` where it differs from PID 1's.
-pub fn ns_cmd(pid: Option<&[u8]>) -> i32 {
-    let pid = pid.unwrap_or(b"self");
-    let inode = |p: &[u8], ty: &[u8]| -> Option<Vec<u8>> {
-        let link = fs::readlink(CPath::new(&[b"/proc/", p, b"/ns/", ty]).c()).ok()?;
-        Some(
-            link[link.iter().position(|&c| c == b'[')? + 1..]
-                .strip_suffix(b"]")?
-                .to_vec(),
-        )
+/// `husk ns [--] [PID]`: each namespace of PID with its inode, `*` where it differs from
+/// PID 1's.
+pub fn ns_cmd(args: &[&[u8]]) -> i32 {
+    let args = args.strip_prefix(&[&b"--"[..]]).unwrap_or(args);
+    let pid = match args {
+        [] => b"self",
+        [p] if crate::out::parse_u64(p).is_some_and(|n| n > 0) => *p,
+        [p] => {
+            let why = match p.first() {
+                Some(b'-') => "unknown option (see husk ns --help)",
+                _ => "not a pid",
+            };
+            Error::bad("ns", p, why).print();
+            return 125;
+        }
+        [_, extra, ..] => {
+            Error::bad("ns", extra, "unexpected argument (husk ns [PID])").print();
+            return 125;
+        }
     };
+    let inode = |p: &[u8], ty: &[u8]| fs::readlink(CPath::new(&[b"/proc/", p, b"/ns/", ty]).c());
     let mut m = Msg::new();
     m.s(b"NAMESPACE          INODE       (* differs from PID 1)\n");
-    let mut any = false;
+    // The first refusal, told if no namespace can be read: no such process, or EACCES.
+    let (mut any, mut first) = (false, Errno::ESRCH);
     for ty in b"cgroup ipc mnt net pid pid_for_children time time_for_children user uts"
         .split(|&c| c == b' ')
     {
-        let Some(ino) = inode(pid, ty) else { continue };
+        // `net:[4026531840]`: the inode is what the brackets hold.
+        let link = match inode(pid, ty) {
+            Ok(l) => l,
+            Err(e) => {
+                if first == Errno::ESRCH && e != Errno::ENOENT {
+                    first = e;
+                }
+                continue;
+            }
+        };
         any = true;
         m.s(ty);
         for _ in ty.len()..19 {
             m.c(b' ');
         }
-        m.s(&ino);
+        let at = link.iter().position(|&c| c == b'[').map_or(0, |i| i + 1);
+        m.s(link[at..].strip_suffix(b"]").unwrap_or_default());
         match inode(b"1", ty) {
-            Some(one) if one != ino => m.s(b"  *"),
-            None => m.s(b"  ?"),
+            Ok(one) if one != link => m.s(b"  *"),
+            Err(_) => m.s(b"  ?"),
             _ => &mut m,
         };
         m.nl();
     }
     if !any {
-        Error::sys("read namespaces of", pid, Errno::ESRCH).print();
+        Error::sys("read namespaces of", pid, first).print();
         return 125;
     }
     m.out();

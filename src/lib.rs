@@ -112,11 +112,11 @@ pub fn main(argv: CVec, envp: CVec) -> i32 {
                 0
             }
         },
-        Some(4) if arg2.is_some_and(|a| a.starts_with(b"-")) => {
+        Some(4) if matches!(arg2, Some(b"-h" | b"--help")) => {
             help::write(1, help::NS);
             0
         }
-        Some(4) => launch::ns_cmd(arg2),
+        Some(4) => launch::ns_cmd(&args[2..]),
         Some(5) => netns::cmd(&args, argv, envp),
         Some(6..=8) => {
             help::write(1, help::TOP);

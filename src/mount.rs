@@ -1,14 +1,17 @@
 //! The container's file system, set up by its first process inside its mount namespace:
 //! private propagation, then either a new root (`--rootfs`: bind, /proc, /sys, /dev,
 //! binds, tmpfs, pivot_root, old root detached) or changes in place (`--proc`, binds).
-//! Without a rootfs the same code runs with an empty root: paths are the host's own.
+//! With a rootfs every mount point is resolved inside it (made there if missing), never
+//! through a symlink out of it; without one, mount points are the host's own paths, and
+//! husk creates none.
 use crate::error::{Error, Result};
-use crate::path::{parent, under, CPath};
+use crate::path::{parent, CPath};
 use crate::spec::{Spec, NEWNET, NEWPID};
 use crate::sync::{P_MOUNTS, P_PIVOT};
+use crate::sys::enter::readlink_at;
 use crate::sys::fs::{self, Kind};
 use crate::sys::mount::{mount, mount_setattr, pivot_root, umount};
-use crate::sys::Errno;
+use crate::sys::{self, Errno, Fd};
 use core::ffi::CStr;
 use linux_raw_sys::general as g;
 
@@ -45,77 +48,173 @@ pub fn mkdirs(p: &[u8]) -> Result<()> {
     }
 }
 
-/// mount(2) of a file system `fs` (also its source) on `dst`, made first if missing.
+/// Where the container's mounts go: below the rootfs, held by a descriptor, or (none) on
+/// the host's own paths, which must exist (`launch` checks them before clone): husk
+/// creates nothing on the host.
+type Root = Option<Fd>;
+
+/// A mount point: `/proc/self/fd/N` of a descriptor resolved in the rootfs (open while
+/// the point is), or the path itself without a rootfs.
+struct Point(CPath, Option<Fd>);
+
+/// The mount point `dst` (absolute, in the container). In a rootfs it is resolved there,
+/// made if missing (directories, and with `file` an empty file last).
 #[inline(never)]
-fn fs_on(fs: &CStr, dst: &CPath, flags: u32, data: &[u8]) -> Result<()> {
-    mkdirs(dst.bytes())?;
-    let data = CPath::new(&[data]);
-    mount(Some(fs), dst.c(), Some(fs), flags, Some(data.c()))
-        .map_err(|e| Error::sys("mount", dst.bytes(), e))
+fn point(root: &Root, dst: &[u8], file: bool) -> Result<Point> {
+    let Some(r) = root else {
+        return Ok(Point(CPath::new(&[dst]), None));
+    };
+    let fd = resolve(r, dst, file).map_err(|e| {
+        Error::sys("create mount point", dst, e).hint(if e == Errno::EROFS {
+            "read-only file system: create the mount point in it first"
+        } else {
+            ""
+        })
+    })?;
+    let mut m = crate::out::Msg::new();
+    m.s(b"/proc/self/fd/").u(fd.raw() as u64);
+    Ok(Point(CPath::new(&[&m.0]), Some(fd)))
 }
 
-fn tmpfs(dst: &CPath, mode: &[u8], size: u64, flags: u32) -> Result<()> {
+/// An O_PATH descriptor of `path` inside `root`, made if missing, one component at a time.
+/// Each prefix is opened with openat2 RESOLVE_IN_ROOT (symlinks, absolute or not, and `..`
+/// resolve as if `root` were `/`), and a missing component is made in its parent opened
+/// that way (mkdirat, or an O_EXCL file, which follows no symlink). A dangling symlink is
+/// followed by hand, its target taken inside the root again. So nothing is ever created
+/// outside the root, as a plain `root + path` would (CVE-2021-30465 is runc's own take).
+fn resolve(root: &Fd, path: &[u8], file: bool) -> sys::Result<Fd> {
+    let open = |p: &[u8]| open_in(root, p);
+    let mut p = path.to_vec();
+    // p[..done] exists; `links` dangling symlinks were followed.
+    let (mut done, mut links) = (0, 0);
+    loop {
+        // The next component: p[start..end].
+        let mut start = done;
+        while p.get(start) == Some(&b'/') {
+            start += 1;
+        }
+        let mut end = start;
+        while end < p.len() && p[end] != b'/' {
+            end += 1;
+        }
+        let last = p[end..].iter().all(|&c| c == b'/');
+        match open(&p[..end]) {
+            Ok(fd) if last => return Ok(fd),
+            Ok(_) => {
+                done = end;
+                continue;
+            }
+            Err(Errno::ENOENT) => {}
+            Err(e) => return Err(e),
+        }
+        let parent = open(&p[..start])?;
+        let name = CPath::new(&[&p[start..end]]);
+        let made = if last && file {
+            fs::open_at(
+                parent.raw(),
+                name.c(),
+                g::O_WRONLY | g::O_CREAT | g::O_EXCL,
+                0o644,
+            )
+            .map(drop)
+        } else {
+            fs::mkdir_at(parent.raw(), name.c(), 0o755)
+        };
+        match made {
+            // Made: opened on the next round.
+            Ok(()) => {}
+            // A dangling symlink: its target, then the rest of the path, from the root.
+            Err(Errno::EEXIST) if links < 40 => {
+                let t = readlink_at(parent.raw(), name.c())?;
+                let keep = if t.first() == Some(&b'/') { 0 } else { start };
+                p = CPath::new(&[&p[..keep], &t, &p[end..]]).bytes().to_vec();
+                done = 0;
+                links += 1;
+            }
+            Err(Errno::EEXIST) => return Err(Errno::ELOOP),
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// An O_PATH descriptor of `p` resolved in `root` (openat2 RESOLVE_IN_ROOT).
+#[inline(never)]
+fn open_in(root: &Fd, p: &[u8]) -> sys::Result<Fd> {
+    fs::open_in_root(root, CPath::new(&[b"/", p]).c(), g::O_PATH)
+}
+
+/// mount(2) of a file system `fs` (also its source) on `dst`, made first if missing.
+#[inline(never)]
+fn fs_on(fs: &CStr, root: &Root, dst: &[u8], flags: u32, data: &[u8]) -> Result<()> {
+    let at = point(root, dst, false)?;
+    let data = CPath::new(&[data]);
+    mount(Some(fs), at.0.c(), Some(fs), flags, Some(data.c()))
+        .map_err(|e| Error::sys("mount", dst, e))
+}
+
+fn tmpfs(root: &Root, dst: &[u8], mode: &[u8], size: u64, flags: u32) -> Result<()> {
     let mut data = crate::out::Msg::new();
     data.s(b"mode=").s(mode);
     if size > 0 {
         data.s(b",size=").u(size);
     }
-    fs_on(c"tmpfs", dst, flags, &data.0)
+    fs_on(c"tmpfs", root, dst, flags, &data.0)
 }
 
 /// Read-only with mount_setattr (Linux 5.12): the other, possibly locked, flags stay.
-fn read_only(dst: &[u8], recursive: bool) -> Result<()> {
-    let p = CPath::new(&[dst]);
-    mount_setattr(p.c(), recursive, MOUNT_ATTR_RDONLY, 0)
+/// (`dst` is resolved again: a descriptor opened before the mount is of what it covers.)
+fn read_only(root: &Root, dst: &[u8], recursive: bool) -> Result<()> {
+    let at = point(root, dst, false)?;
+    mount_setattr(at.0.c(), recursive, MOUNT_ATTR_RDONLY, 0)
         .map_err(|e| Error::sys("make read-only", dst, e))
 }
 
 /// A recursive bind mount of `src` on `dst` (a directory or an empty file, as `src` is).
 #[inline(never)]
-fn bind(src: &[u8], dst: &CPath, ro: bool) -> Result<()> {
+fn bind(src: &[u8], root: &Root, dst: &[u8], ro: bool) -> Result<()> {
     let s = CPath::new(&[src]);
     let (kind, _) = fs::stat(s.c()).map_err(|e| Error::sys("bind source", src, e))?;
-    if kind == Kind::Dir {
-        mkdirs(dst.bytes())?;
-    } else {
-        mkdirs(parent(dst.bytes()))?;
-        fs::open_at(g::AT_FDCWD, dst.c(), g::O_WRONLY | g::O_CREAT, 0o644)
-            .map_err(|e| Error::sys("create mount point", dst.bytes(), e))?;
-    }
-    mount(Some(s.c()), dst.c(), None, g::MS_BIND | g::MS_REC, None)
-        .map_err(|e| Error::sys("bind mount on", dst.bytes(), e))?;
+    let at = point(root, dst, kind != Kind::Dir)?;
+    mount(Some(s.c()), at.0.c(), None, g::MS_BIND | g::MS_REC, None)
+        .map_err(|e| Error::sys("bind mount on", dst, e))?;
     if ro {
-        read_only(dst.bytes(), true)?;
+        read_only(root, dst, true)?;
     }
     Ok(())
 }
 
 /// /dev: a small tmpfs with the usual nodes (made, or bound from the host in a user
 /// namespace, where mknod is refused), symlinks, devpts, /dev/shm and /dev/mqueue.
-fn dev(root: &[u8], userns: bool) -> Result<()> {
+fn dev(root: &Root, userns: bool) -> Result<()> {
     // Not nodev: its device nodes must open.
-    tmpfs(
-        &under(root, b"/dev"),
-        b"755",
-        64 << 10,
-        g::MS_NOSUID | g::MS_NOEXEC,
-    )?;
+    tmpfs(root, b"/dev", b"755", 64 << 10, g::MS_NOSUID | g::MS_NOEXEC)?;
+    // The new tmpfs (resolved again), where nodes and links are made by name.
+    let d = point(root, b"/dev", false)?;
+    let d = d.1.as_ref().map_or(-1, Fd::raw);
     for (i, name) in DEVICES.split(' ').enumerate() {
         let host = CPath::new(&[b"/dev/", name.as_bytes()]);
-        let node = under(root, host.bytes());
         if userns {
-            bind(host.bytes(), &node, false)?;
+            bind(host.bytes(), root, host.bytes(), false)?;
         } else {
-            let d = DEVNO[i] as u32;
-            fs::mknod(node.c(), g::S_IFCHR | 0o666, d >> 8, d & 0xff)
-                .map_err(|e| Error::sys("mknod", node.bytes(), e))?;
+            let n = DEVNO[i] as u32;
+            fs::mknod_at(
+                d,
+                CPath::new(&[name.as_bytes()]).c(),
+                g::S_IFCHR | 0o666,
+                n >> 8,
+                n & 0xff,
+            )
+            .map_err(|e| Error::sys("mknod", host.bytes(), e))?;
         }
     }
     for link in DEV_LINKS.split(' ') {
         let (name, target) = link.split_once('=').unwrap_or(("", ""));
-        let l = under(root, CPath::new(&[b"/dev/", name.as_bytes()]).bytes());
-        fs::symlink(CPath::new(&[target.as_bytes()]).c(), l.c())
-            .map_err(|e| Error::sys("symlink", l.bytes(), e))?;
+        fs::symlink_at(
+            CPath::new(&[target.as_bytes()]).c(),
+            d,
+            CPath::new(&[name.as_bytes()]).c(),
+        )
+        .map_err(|e| Error::sys("symlink", name.as_bytes(), e))?;
     }
     let opts: &[u8] = if userns {
         b"newinstance,ptmxmode=0666,mode=620"
@@ -124,22 +223,13 @@ fn dev(root: &[u8], userns: bool) -> Result<()> {
     };
     fs_on(
         c"devpts",
-        &under(root, b"/dev/pts"),
+        root,
+        b"/dev/pts",
         g::MS_NOSUID | g::MS_NOEXEC,
         opts,
     )?;
-    tmpfs(
-        &under(root, b"/dev/shm"),
-        b"1777",
-        0,
-        g::MS_NOSUID | g::MS_NODEV,
-    )?;
-    match fs_on(
-        c"mqueue",
-        &under(root, b"/dev/mqueue"),
-        NOSUID_NODEV_NOEXEC,
-        b"",
-    ) {
+    tmpfs(root, b"/dev/shm", b"1777", 0, g::MS_NOSUID | g::MS_NODEV)?;
+    match fs_on(c"mqueue", root, b"/dev/mqueue", NOSUID_NODEV_NOEXEC, b"") {
         // Only the owner of the IPC namespace may mount its mqueue; the directory stays.
         Err(e) if e.errno != Errno::EPERM.into_raw() => Err(e),
         _ => Ok(()),
@@ -151,50 +241,58 @@ pub fn setup(spec: &Spec, lap: &mut dyn FnMut(u8)) -> Result<()> {
     // Nothing the container mounts may propagate back to the host.
     mount(None, c"/", None, g::MS_REC | g::MS_PRIVATE, None)
         .map_err(|e| Error::sys("make mounts private under", b"/", e))?;
-    let root = spec.rootfs.unwrap_or(b"");
     let userns = spec.in_userns();
-    if !root.is_empty() {
-        // pivot_root needs the new root to be a mount point.
-        bind(root, &CPath::new(&[root]), false)?;
-    }
-    if !root.is_empty() || spec.proc_ {
-        fs_on(c"proc", &under(root, b"/proc"), NOSUID_NODEV_NOEXEC, b"").map_err(|e| {
+    let root: Root = match spec.rootfs {
+        Some(r) => {
+            // pivot_root needs the new root to be a mount point; its descriptor is taken
+            // on that mount, where everything else is mounted.
+            bind(r, &None, r, false)?;
+            let p = CPath::new(&[r]);
+            Some(
+                fs::open(p.c(), g::O_PATH | g::O_DIRECTORY)
+                    .map_err(|e| Error::sys("rootfs", r, e))?,
+            )
+        }
+        None => None,
+    };
+    if root.is_some() || spec.proc_ {
+        fs_on(c"proc", &root, b"/proc", NOSUID_NODEV_NOEXEC, b"").map_err(|e| {
             if e.errno == Errno::EPERM.into_raw() && userns && spec.ns & NEWPID == 0 {
-                e.hint("in a user namespace a new /proc needs a new pid namespace too (-p)")
+                e.hint(crate::spec::PROC_NEEDS_PID)
             } else {
                 e
             }
         })?;
     }
-    if !root.is_empty() {
+    if root.is_some() {
         // /sys, read-only. Only the owner of the network namespace may mount sysfs;
         // otherwise the host's /sys is bound read-only.
-        let sys = under(root, b"/sys");
-        match fs_on(c"sysfs", &sys, NOSUID_NODEV_NOEXEC | g::MS_RDONLY, b"") {
+        match fs_on(
+            c"sysfs",
+            &root,
+            b"/sys",
+            NOSUID_NODEV_NOEXEC | g::MS_RDONLY,
+            b"",
+        ) {
             Err(e) if e.errno == Errno::EPERM.into_raw() && (spec.ns & NEWNET == 0 || userns) => {
-                bind(b"/sys", &sys, true)?
+                bind(b"/sys", &root, b"/sys", true)?
             }
             r => r?,
         }
         // The nodes must be 0666 whatever umask we inherited.
         let old = fs::umask(0);
-        let r = dev(root, userns);
+        let r = dev(&root, userns);
         fs::umask(old);
         r?;
     }
     for b in &spec.binds {
-        bind(b.src, &under(root, b.dst), b.ro)?;
+        bind(b.src, &root, b.dst, b.ro)?;
     }
     for t in &spec.tmpfs {
-        tmpfs(
-            &under(root, t.dst),
-            b"1777",
-            t.size,
-            g::MS_NOSUID | g::MS_NODEV,
-        )?;
+        tmpfs(&root, t.dst, b"1777", t.size, g::MS_NOSUID | g::MS_NODEV)?;
     }
     lap(P_MOUNTS);
-    if !root.is_empty() {
+    if let Some(root) = spec.rootfs {
         // pivot_root(".", "."): the old root ends up stacked on the new one, then detached.
         let r = CPath::new(&[root]);
         fs::chdir(r.c()).map_err(|e| Error::sys("chdir", root, e))?;
@@ -210,7 +308,48 @@ pub fn setup(spec: &Spec, lap: &mut dyn FnMut(u8)) -> Result<()> {
         lap(P_PIVOT);
     }
     if spec.read_only {
-        read_only(b"/", false)?;
+        read_only(&None, b"/", false)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::symlink;
+
+    /// No root needed: a directory with symlinks out of it, made missing points resolved
+    /// in it.
+    #[test]
+    fn mount_points_resolve_inside_the_root() {
+        let base = std::env::temp_dir().join(std::format!("husk-resolve-{}", std::process::id()));
+        let (root, out) = (base.join("root"), base.join("out"));
+        std::fs::create_dir_all(root.join("etc")).unwrap();
+        std::fs::create_dir_all(&out).unwrap();
+        let out_s = out.to_str().unwrap();
+        symlink(out_s, root.join("abs")).unwrap();
+        symlink(
+            std::format!("../../../../../..{out_s}/x"),
+            root.join("etc/up"),
+        )
+        .unwrap();
+        symlink("etc", root.join("rel")).unwrap();
+        let r = CPath::new(&[root.to_str().unwrap().as_bytes()]);
+        let fd = fs::open(r.c(), g::O_PATH | g::O_DIRECTORY).unwrap();
+        resolve(&fd, b"/abs/a/b", false).unwrap();
+        resolve(&fd, b"/etc/up/f", true).unwrap();
+        resolve(&fd, b"/rel//d/", false).unwrap();
+        resolve(&fd, b"/etc", false).unwrap();
+        assert!(root.join(&out_s[1..]).join("a/b").is_dir());
+        assert!(root.join(&out_s[1..]).join("x/f").is_file());
+        assert!(root.join("etc/d").is_dir());
+        assert_eq!(
+            std::fs::read_dir(&out).unwrap().count(),
+            0,
+            "nothing outside"
+        );
+        symlink("loop", root.join("loop")).unwrap();
+        assert_eq!(resolve(&fd, b"/loop/x", false).err(), Some(Errno::ELOOP));
+        std::fs::remove_dir_all(&base).unwrap();
+    }
 }

@@ -29,12 +29,6 @@ impl CPath {
     }
 }
 
-/// `root` + `path` where `path` is absolute inside `root` (`/r` + `/proc` = `/r/proc`).
-pub fn under(root: &[u8], path: &[u8]) -> CPath {
-    let root = root.strip_suffix(b"/").unwrap_or(root);
-    CPath::new(&[root, path])
-}
-
 /// The parent directory of a path (`/a/b` → `/a`, `/a` → `/`, `a` → `.`).
 pub fn parent(p: &[u8]) -> &[u8] {
     if p == b"/" {
@@ -55,8 +49,6 @@ mod tests {
     #[test]
     fn paths() {
         assert_eq!(CPath::new(&[b"/a", b"/b"]).c(), c"/a/b");
-        assert_eq!(under(b"/r/", b"/proc").bytes(), b"/r/proc");
-        assert_eq!(under(b"rel", b"/dev/null").bytes(), b"rel/dev/null");
         assert_eq!(parent(b"/a/b/c"), b"/a/b");
         assert_eq!(parent(b"/a"), b"/");
         assert_eq!(parent(b"/a/"), b"/");

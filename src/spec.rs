@@ -14,6 +14,10 @@ pub const NEWCGROUP: u32 = g::CLONE_NEWCGROUP;
 /// What `-a/--all` creates: every namespace but the user namespace, as unshare(1)'s list.
 pub const ALL: u32 = NEWNS | NEWUTS | NEWIPC | NEWPID | NEWNET | NEWCGROUP;
 
+/// Why a user namespace cannot have a new /proc for the pid namespace it does not own.
+pub const PROC_NEEDS_PID: &str =
+    "in a user namespace a new /proc needs a new pid namespace too (-p)";
+
 /// Namespace types: the name in /proc/PID/ns, the clone flag.
 pub const NS_TYPES: [(&str, u32); 7] = [
     ("user", NEWUSER),

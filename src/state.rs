@@ -181,8 +181,20 @@ pub fn lookup_filter(name: &[u8]) -> Result<(Proc, u8)> {
 pub fn open_ns(j: &Join) -> Result<Fd> {
     match j.path.strip_prefix(DIR) {
         Some(name) => lookup(name).map(|p| p.fd),
-        None => fs::open(CPath::new(&[&j.path]).c(), g::O_RDONLY)
-            .map_err(|e| Error::sys("open namespace", &j.path, e)),
+        None => {
+            let fd = fs::open(CPath::new(&[&j.path]).c(), g::O_RDONLY)
+                .map_err(|e| Error::sys("open namespace", &j.path, e))?;
+            // Before clone, not as setns's EINVAL in the child: a file of the wrong type.
+            if ns::ns_type(fd.raw()) != Ok(j.flag) {
+                let name = crate::spec::ns_name(j.flag).as_bytes();
+                let mut m = Msg::new();
+                m.s(name).c(b'=').s(&j.path);
+                let mut why = Msg::new();
+                why.s(b"not a ").s(name).s(b" namespace");
+                return Err(Error::new(b"--join", &m.0, 0, why.0.leak()));
+            }
+            Ok(fd)
+        }
     }
 }
 

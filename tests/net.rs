@@ -526,7 +526,7 @@ $H netns add hkeep
 $H run --netns hkeep --veth hf0 --ip 10.3.0.2/24 --ip 10.3.0.2/24 -- true 2>/dev/null; echo RUN $?
 echo KEPT; $H netns list
 echo INSIDE; ip netns exec hkeep ip -j link
-$H run --netns hnew -m --bind /etc/hostname:/proc/no/such -- true 2>/dev/null; echo RUN2 $?
+$H run --netns hnew -m --bind /etc/hostname:/tmp -- true 2>/dev/null; echo RUN2 $?
 echo LIST; $H netns list; echo end
 $H netns del hkeep
 {RESIDUE}"#

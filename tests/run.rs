@@ -558,6 +558,43 @@ fn bad_input_is_refused_before_anything_exists() {
             "bind source /no/such/src: ENOENT",
         ),
         (&["--rlimit", "bogus=1", "--", "true"], "unknown limit"),
+        // What the kernel would refuse only after clone, named before it.
+        (
+            &["--join", "net=/etc/passwd", "--", "true"],
+            "husk: --join net=/etc/passwd: not a net namespace",
+        ),
+        (
+            &["--join", "uts=/proc/self/ns/net", "--", "true"],
+            "husk: --join uts=/proc/self/ns/net: not a uts namespace",
+        ),
+        (
+            &["--map-root", "--uid", "1000", "--", "true"],
+            "husk: --uid '1000': not mapped in the user namespace (see --uid-map)",
+        ),
+        (
+            &["--uid-map", "0:100000:10", "--gid-map", "0:100000:10", "--gid", "10", "--", "true"],
+            "husk: --gid '10': not mapped in the user namespace (see --gid-map)",
+        ),
+        (
+            &["-U", "--proc", "--", "true"],
+            "husk: --proc: in a user namespace a new /proc needs a new pid namespace too (-p)",
+        ),
+        (
+            &["--map-root", "--rootfs", &r, "--", "true"],
+            "husk: --rootfs: in a user namespace a new /proc needs a new pid namespace too (-p)",
+        ),
+        (
+            &["--cwd", "/no/such/dir", "--", "true"],
+            "husk: --cwd '/no/such/dir': no such directory",
+        ),
+        (
+            &["--bind", "/etc/hostname:/no/such/x", "--", "true"],
+            "husk: --bind /no/such/x: no such mount point (without --rootfs, husk creates nothing on the host)",
+        ),
+        (
+            &["--tmpfs", "/no/such/t", "--", "true"],
+            "husk: --tmpfs /no/such/t: no such mount point",
+        ),
         (&["-p"], "no command"),
         (&["-p", "--", ""], "empty"),
         (&["--frobnicate", "true"], "unknown option '--frobnicate'"),
@@ -576,16 +613,11 @@ fn bad_input_is_refused_before_anything_exists() {
             "{args:?}: {err}"
         );
     }
-    // A failure inside the child (after clone) leaves nothing either.
-    let (c, _, err) = out_of(&[
-        "-m",
-        "--bind",
-        "/etc/hostname:/proc/nonexistent/x",
-        "--",
-        "true",
-    ]);
+    // A failure inside the child (after clone) leaves nothing either: a file cannot be
+    // bound on a directory.
+    let (c, _, err) = out_of(&["-m", "--bind", "/etc/hostname:/tmp", "--", "true"]);
     assert_eq!(c, 125, "{err}");
-    assert!(err.starts_with("husk: "), "{err}");
+    assert_eq!(err, "husk: bind mount on /tmp: ENOTDIR\n");
     assert_eq!(mount_snapshot(), before, "no mount left behind");
     assert_eq!(
         leftover_processes("bad-input"),
@@ -902,4 +934,281 @@ fn without_clone3_the_child_still_enters_its_cgroups() {
     for p in &parents {
         assert!(!p.exists(), "{} was not empty", p.display());
     }
+}
+
+/// A copy of the test rootfs (to plant symlinks in), removed on drop.
+struct RootfsCopy(std::path::PathBuf);
+
+impl RootfsCopy {
+    fn new(tag: &str) -> RootfsCopy {
+        let p = std::env::temp_dir().join(format!("husk-rf-{tag}-{}", std::process::id()));
+        let o = run(Command::new("cp").arg("-a").arg(rootfs()).arg(&p));
+        assert!(o.status.success(), "{}", stderr(&o));
+        RootfsCopy(p)
+    }
+    fn s(&self) -> String {
+        self.0.display().to_string()
+    }
+}
+
+impl Drop for RootfsCopy {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[test]
+fn mount_points_in_the_rootfs_never_lead_out_of_it() {
+    if skip_unless_root("mount_points_in_the_rootfs_never_lead_out_of_it") {
+        return;
+    }
+    // Symlinks of the rootfs that point out of it, taken on the host: absolute, relative
+    // with .., and /dev itself. Each must resolve as if the rootfs were /.
+    let rf = RootfsCopy::new("links");
+    let out = format!("/tmp/husk-out-{}", std::process::id());
+    let dev = format!("/tmp/husk-dev-{}", std::process::id());
+    std::os::unix::fs::symlink(&out, rf.0.join("evil")).unwrap();
+    std::os::unix::fs::symlink(format!("../../../../..{out}"), rf.0.join("etc/up")).unwrap();
+    std::fs::remove_dir(rf.0.join("dev")).unwrap();
+    std::os::unix::fs::symlink(&dev, rf.0.join("dev")).unwrap();
+    let r = rf.s();
+    let o = run(husk_run().args([
+        "-a",
+        "--rootfs",
+        &r,
+        "--bind",
+        "/etc/hostname:/evil/planted:ro",
+        "--tmpfs",
+        "/etc/up/t",
+        "--",
+        "sh",
+        "-c",
+        "cat /evil/planted; awk '{print $5}' /proc/self/mountinfo | grep husk- | sort; \
+         stat -f -c %T /etc/up/t; touch /etc/up/t/x && ls /evil/t; ls /dev | wc -l; \
+         echo x > /dev/null && echo null-ok",
+    ]));
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let host_name = std::fs::read_to_string("/etc/hostname").unwrap();
+    assert_eq!(
+        stdout(&o),
+        format!(
+            "{host_name}{dev}\n{dev}/mqueue\n{dev}/pts\n{dev}/shm\n{out}/planted\n{out}/t\n\
+             tmpfs\nx\n14\nnull-ok\n"
+        ),
+    );
+    assert!(
+        !std::path::Path::new(&out).exists(),
+        "{out} made on the host"
+    );
+    assert!(
+        !std::path::Path::new(&dev).exists(),
+        "{dev} made on the host"
+    );
+    // The mount points were made inside the rootfs, where the links lead there.
+    assert!(rf.0.join(&out[1..]).join("planted").is_file());
+    assert!(rf.0.join(&out[1..]).join("t").is_dir());
+    assert!(rf.0.join(&dev[1..]).is_dir());
+}
+
+#[test]
+fn without_a_rootfs_nothing_is_created_on_the_host() {
+    if skip_unless_root("without_a_rootfs_nothing_is_created_on_the_host") {
+        return;
+    }
+    let d = format!("/tmp/husk-D-{}", std::process::id());
+    for args in [
+        ["--bind".to_string(), format!("/etc/hostname:{d}/a/x")],
+        ["--tmpfs".to_string(), format!("{d}/a")],
+    ] {
+        let (c, _, err) = out_of(&[&args[0], &args[1], "--", "true"]);
+        assert_eq!(c, 125, "{args:?}");
+        assert!(
+            err.contains(
+                "no such mount point (without --rootfs, husk creates nothing on the host)"
+            ),
+            "{err}"
+        );
+        assert!(!std::path::Path::new(&d).exists(), "{args:?} made {d}");
+    }
+    // A mount point that exists is used as it is.
+    let out = inside(
+        &["--bind", "/etc/passwd:/etc/hostname:ro"],
+        "head -c 5 /etc/hostname",
+    );
+    assert_eq!(out, "root:");
+}
+
+#[test]
+fn rootless_binds_tmpfs_and_read_only_over_the_rootfs() {
+    if skip_unless_root("rootless_binds_tmpfs_and_read_only_over_the_rootfs") {
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("husk-rl-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("f"), "from the host\n").unwrap();
+    let d = dir.display().to_string();
+    let r = rootfs_str();
+    // As nobody, mount points must exist in the (root-owned) rootfs: /root, /tmp, /etc/hostname.
+    let o = run(as_nobody(&mut husk_run()).args([
+        "-a",
+        "--rootfs",
+        &r,
+        "--bind",
+        &format!("{d}:/root:ro"),
+        "--bind",
+        "/etc/passwd:/etc/hostname",
+        "--tmpfs",
+        "/tmp:1M",
+        "--read-only",
+        "--",
+        "sh",
+        "-c",
+        "cat /root/f; head -c 5 /etc/hostname; echo; touch /root/x 2>&1 | grep -c Read-only; \
+         touch /x 2>&1 | grep -c Read-only; touch /tmp/y && echo tmpfs-ok; \
+         awk '$5 == \"/\" || $5 == \"/root\" {print $5, $6}' /proc/self/mountinfo | cut -d, -f1",
+    ]));
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "from the host\nroot:\n1\n1\ntmpfs-ok\n/ ro\n/root ro\n"
+    );
+}
+
+#[test]
+fn rootless_proc_needs_a_pid_namespace_before_clone() {
+    if skip_unless_root("rootless_proc_needs_a_pid_namespace_before_clone") {
+        return;
+    }
+    let r = rootfs_str();
+    for args in [&["--proc"][..], &["--rootfs", &r]] {
+        let o = run(as_nobody(&mut husk_run()).args(args).args(["--", "true"]));
+        assert_eq!(code(&o), 125, "{args:?}");
+        assert_eq!(
+            stderr(&o),
+            format!(
+                "husk: {}: in a user namespace a new /proc needs a new pid namespace too (-p)\n",
+                args[0]
+            )
+        );
+    }
+}
+
+#[test]
+fn join_a_named_network_namespace() {
+    if skip_unless_root("join_a_named_network_namespace") {
+        return;
+    }
+    // In a private mount namespace with its own /run: the real /var/run/netns is untouched.
+    let name = format!("husk-j{}", std::process::id());
+    let h = husk().display().to_string();
+    let o = run(Command::new("unshare")
+        .args(["-m", "sh", "-ec"])
+        .arg(format!(
+            "mount -t tmpfs t /run; ip netns add {name}; \
+         ip netns exec {name} readlink /proc/self/ns/net; \
+         {h} run --join net=/var/run/netns/{name} -- readlink /proc/self/ns/net; \
+         {h} run --join net={name} -- readlink /proc/self/ns/net; \
+         {h} run --join net=/run/netns/{name} -- readlink /proc/self/ns/net"
+        )));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    let v: Vec<&str> = out.lines().collect();
+    assert_eq!(v.len(), 4, "{out}");
+    assert!(v.iter().all(|l| *l == v[0]), "{out}");
+    assert_ne!(v[0], ns_inodes("self")["net"], "a namespace of its own");
+}
+
+#[test]
+fn join_user_pid_and_mount_namespaces_of_a_container() {
+    if skip_unless_root("join_user_pid_and_mount_namespaces_of_a_container") {
+        return;
+    }
+    let target = Lines::spawn(husk_run().args([
+        "--map-root",
+        "-p",
+        "-m",
+        "--tmpfs",
+        "/mnt",
+        "--",
+        "sh",
+        "-c",
+        "echo marker > /mnt/m; echo ready; exec sleep 100",
+    ]));
+    assert_eq!(target.line(), "ready");
+    // husk outside → husk as PID 1 inside → sh.
+    let child = |p: &str| {
+        let kids = std::fs::read_to_string(format!("/proc/{p}/task/{p}/children")).unwrap();
+        kids.split_whitespace().next().unwrap().to_string()
+    };
+    let pid = child(&child(&target.pid().to_string()));
+    let want = ns_inodes(&pid);
+    let joins: Vec<String> = ["user", "pid", "mnt"]
+        .iter()
+        .map(|t| format!("{t}={pid}"))
+        .collect();
+    let mut flags = vec![];
+    for j in &joins {
+        flags.extend(["--join", j.as_str()]);
+    }
+    let out = inside(
+        &flags,
+        "cat /mnt/m /proc/self/uid_map | tr -s ' '; readlink /proc/self/ns/user /proc/self/ns/pid /proc/self/ns/mnt",
+    );
+    assert_eq!(
+        out,
+        format!(
+            "marker\n 0 0 1\n{}\n{}\n{}\n",
+            want["user"], want["pid"], want["mnt"]
+        )
+    );
+    assert_ne!(want["user"], ns_inodes("self")["user"]);
+}
+
+#[test]
+fn ns_refuses_bad_input() {
+    if skip_unless_root("ns_refuses_bad_input") {
+        return;
+    }
+    let ns = |args: &[&str]| run(Command::new(husk()).arg("ns").args(args));
+    for (args, msg) in [
+        (&["abc"][..], "husk: ns 'abc': not a pid\n"),
+        (&["../1"], "husk: ns '../1': not a pid\n"),
+        (
+            &["1", "extra"],
+            "husk: ns 'extra': unexpected argument (husk ns [PID])\n",
+        ),
+        (
+            &["-x"],
+            "husk: ns '-x': unknown option (see husk ns --help)\n",
+        ),
+    ] {
+        let o = ns(args);
+        assert_eq!((code(&o), stderr(&o)), (125, msg.to_string()), "{args:?}");
+        assert_eq!(stdout(&o), "", "{args:?}");
+    }
+    // `--` ends the options; the namespaces shown are the kernel's.
+    let me = std::process::id().to_string();
+    let o = ns(&["--", &me]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let want = ns_inodes(&me);
+    let out = stdout(&o);
+    for t in ["mnt", "net", "user"] {
+        let ino = want[t]
+            .trim_start_matches(&format!("{t}:["))
+            .trim_end_matches(']');
+        assert!(
+            out.lines()
+                .any(|l| l.split_whitespace().take(2).eq([t, ino])),
+            "{t} {ino}: {out}"
+        );
+    }
+    // What cannot be read says why: a root process's namespaces, to nobody.
+    let o = run(as_nobody(Command::new(husk()).args(["ns", &me])));
+    assert_eq!(
+        (code(&o), stderr(&o)),
+        (125, format!("husk: read namespaces of {me}: EACCES\n"))
+    );
+    let o = ns(&["999999999"]);
+    assert_eq!(stderr(&o), "husk: read namespaces of 999999999: ESRCH\n");
 }

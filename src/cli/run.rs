@@ -228,6 +228,29 @@ fn parse_tmpfs(v: &'static [u8]) -> Result<Tmpfs> {
     })
 }
 
+/// Refuses `id` when a new user namespace's maps (`--map-root`: 0 alone) lack it.
+#[inline(never)]
+fn unmapped(
+    id: Option<u32>,
+    maps: &[IdMap],
+    map_root: bool,
+    op: &'static str,
+    why: &'static str,
+) -> Result<()> {
+    let Some(id) = id else { return Ok(()) };
+    let inside = |m: &IdMap| id >= m.inside && id - m.inside < m.count;
+    if if map_root {
+        id == 0
+    } else {
+        maps.iter().any(inside)
+    } {
+        return Ok(());
+    }
+    let mut v = crate::out::Msg::new();
+    v.u(id as u64);
+    Err(bad(op, &v.0, why))
+}
+
 /// Reads the options from `args[start]` up to CMD (`s.cmd`, maybe past the end), each
 /// value checked alone; `husk exec` then refuses what is not its own ([`crate::cli::exec`])
 /// before [`parse`]'s checks of options together could name one of those.
@@ -351,6 +374,22 @@ pub fn parse(args: &[&'static [u8]], start: usize, caller_uid: u32) -> Result<Op
     }
     check_maps(&s.uid_maps, "--uid-map")?;
     check_maps(&s.gid_maps, "--gid-map")?;
+    if s.ns & spec::NEWUSER != 0 {
+        // setresuid/setresgid of an id outside the new namespace's maps is EINVAL.
+        let why = "not mapped in the user namespace (see --uid-map)";
+        unmapped(s.uid, &s.uid_maps, s.map_root, "--uid", why)?;
+        let why = "not mapped in the user namespace (see --gid-map)";
+        unmapped(s.gid, &s.gid_maps, s.map_root, "--gid", why)?;
+    }
+    if s.in_userns()
+        && (s.proc_ || s.rootfs.is_some())
+        && s.ns & spec::NEWPID == 0
+        && !s.joins_type(spec::NEWPID)
+    {
+        // The kernel would refuse the mount of /proc (EPERM), after clone.
+        let op = if s.proc_ { "--proc" } else { "--rootfs" };
+        return Err(Error::usage(op, spec::PROC_NEEDS_PID));
+    }
     super::net::finish(&mut s)?;
     Ok(Some(s))
 }
@@ -376,8 +415,17 @@ mod tests {
         let s = p(&["-npu", "-i", "--cgroupns", "true"]).unwrap();
         assert_eq!(s.ns, NEWNET | NEWPID | NEWUTS | NEWIPC | NEWCGROUP);
         assert_eq!(p(&["-a", "x"]).unwrap().ns, crate::spec::ALL);
-        let s = p(&["--rootfs", "/r", "--hostname", "box", "--map-root", "sh"]).unwrap();
-        assert_eq!(s.ns, NEWNS | NEWUTS | NEWUSER);
+        let s = p(&[
+            "--rootfs",
+            "/r",
+            "--hostname",
+            "box",
+            "--map-root",
+            "-p",
+            "sh",
+        ])
+        .unwrap();
+        assert_eq!(s.ns, NEWNS | NEWUTS | NEWUSER | NEWPID);
         assert_eq!(s.hostname, Some(&b"box"[..]));
         assert_eq!(p(&["--proc", "x"]).unwrap().ns, NEWNS);
         assert!(p(&["x"]).unwrap().init);
@@ -429,6 +477,38 @@ mod tests {
             "overlap"
         );
         assert!(p(&["--map-root", "--uid-map", "0:1:1", "x"]).is_err());
+    }
+
+    #[test]
+    fn what_the_kernel_would_refuse_after_clone() {
+        let msg = |args: &[&str], uid| {
+            let e = parse(leak(args), 0, uid).unwrap_err();
+            std::string::String::from_utf8(e.render().0).unwrap()
+        };
+        // Ids outside the new user namespace's maps.
+        assert_eq!(
+            msg(&["--map-root", "--uid", "1000", "x"], 0),
+            "husk: --uid '1000': not mapped in the user namespace (see --uid-map)\n"
+        );
+        assert_eq!(
+            msg(&["--gid", "5", "x"], 1000),
+            "husk: --gid '5': not mapped in the user namespace (see --gid-map)\n"
+        );
+        assert!(p(&["-U", "--uid", "0", "x"]).is_err(), "no map at all");
+        assert!(p(&["--map-root", "--uid", "0", "--gid", "0", "x"]).is_ok());
+        let s = ["--uid-map", "0:100000:10", "--gid-map", "5:1:1"];
+        assert!(p(&[&s[..], &["--uid", "9", "--gid", "5", "x"]].concat()).is_ok());
+        assert!(p(&[&s[..], &["--uid", "10", "x"]].concat()).is_err());
+        assert!(p(&["--uid", "1000", "x"]).is_ok(), "no user namespace");
+        // A new /proc in a user namespace needs a pid namespace of its own.
+        assert_eq!(
+            msg(&["--rootfs", "/r", "x"], 1000),
+            "husk: --rootfs: in a user namespace a new /proc needs a new pid namespace too (-p)\n"
+        );
+        assert!(msg(&["-U", "--proc", "x"], 0).starts_with("husk: --proc: "));
+        assert!(parse(leak(&["-p", "--proc", "x"]), 0, 1000).is_ok());
+        assert!(p(&["-U", "--join", "pid=1", "--proc", "x"]).is_ok());
+        assert!(p(&["--rootfs", "/r", "x"]).is_ok(), "no user namespace");
     }
 
     #[test]

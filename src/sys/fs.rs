@@ -91,27 +91,27 @@ pub fn mkdir(path: &CStr, mode: u32) -> Result<()> {
     .map(drop)
 }
 
-/// mknodat(AT_FDCWD, path, mode, dev)
-pub fn mknod(path: &CStr, mode: u32, major: u32, minor: u32) -> Result<()> {
+/// mknodat(dir, name, mode, dev)
+pub fn mknod_at(dir: RawFd, name: &CStr, mode: u32, major: u32, minor: u32) -> Result<()> {
     // The kernel's dev_t encoding: minor's low 8 bits, major, then minor's high bits.
     let dev = (minor & 0xff) | ((major & 0xfff) << 8) | ((minor & !0xff) << 12);
     sc4(
         Sysno::mknodat,
-        g::AT_FDCWD as isize as usize,
-        path.as_ptr() as usize,
+        dir as isize as usize,
+        name.as_ptr() as usize,
         mode as usize,
         dev as usize,
     )
     .map(drop)
 }
 
-/// symlinkat(target, AT_FDCWD, path)
-pub fn symlink(target: &CStr, path: &CStr) -> Result<()> {
+/// symlinkat(target, dir, name)
+pub fn symlink_at(target: &CStr, dir: RawFd, name: &CStr) -> Result<()> {
     sc3(
         Sysno::symlinkat,
         target.as_ptr() as usize,
-        g::AT_FDCWD as isize as usize,
-        path.as_ptr() as usize,
+        dir as isize as usize,
+        name.as_ptr() as usize,
     )
     .map(drop)
 }

@@ -88,4 +88,10 @@ pub fn pidfd_open(pid: Pid) -> Result<Fd> {
     sc2(Sysno::pidfd_open, pid as usize, 0).map(Fd::own)
 }
 
+/// ioctl(fd, NS_GET_NSTYPE): the CLONE_NEW* type of a namespace file (ENOTTY for a file
+/// that is not one).
+pub fn ns_type(fd: RawFd) -> Result<u32> {
+    sc3(Sysno::ioctl, fd as usize, 0xb703, 0).map(|t| t as u32)
+}
+
 pub const ENOSYS: Errno = Errno::ENOSYS;
