@@ -248,3 +248,39 @@ fn not_a_machine_in_a_container() {
     assert_eq!(code(&o), 4, "{}", stderr(&o));
     assert_eq!(stderr(&o), "");
 }
+
+#[test]
+fn not_a_machine_in_a_container_without_proc() {
+    if skip_unless_root("not_a_machine_in_a_container_without_proc") {
+        return;
+    }
+    // No /proc to tell the pid namespace: husk asks reboot(2), which only the first pid
+    // namespace's init may use (EINVAL here; EPERM without CAP_SYS_BOOT). Nothing is
+    // mounted: /proc stays absent, /run stays on the root's device; no "exited with"
+    // line; CMD's status, not a power-off.
+    let check = "[ ! -e /proc/self ] || { echo /proc mounted >&2; exit 10; }; \
+                 [ \"$(stat -c %d /run)\" = \"$(stat -c %d /)\" ] || { echo /run mounted >&2; exit 11; }; \
+                 exit 3";
+    for prefix in [&[][..], &["setpriv", "--bounding-set", "-sys_boot"][..]] {
+        let script = format!(
+            "umount -l /proc; exec {} \"$0\" -- sh -c '{}'",
+            prefix.join(" "),
+            check.replace('\'', "'\\''")
+        );
+        let o = run(Command::new("unshare")
+            .args([
+                "--pid",
+                "--fork",
+                "--mount",
+                "--propagation",
+                "private",
+                "--",
+                "sh",
+                "-c",
+                &script,
+            ])
+            .arg(husk()));
+        assert_eq!(code(&o), 3, "{prefix:?}: {}", stderr(&o));
+        assert_eq!(stderr(&o), "", "{prefix:?}");
+    }
+}
