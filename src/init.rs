@@ -153,7 +153,8 @@ pub fn run(argv: CVec, envp: CVec, o: &InitOpts) -> i32 {
                 }
             }
             Err(code) if k => (code as i32) << 8,
-            Err(code) => return code as i32,
+            // tini's -e applies to 126 and 127 too.
+            Err(code) => return o.final_code(code) as i32,
         };
         // On a machine, the console tells how CMD ended.
         if o.verbosity >= 2 || k && o.verbosity >= 1 {

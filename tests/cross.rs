@@ -126,6 +126,9 @@ fn exec_failures_are_reported_once_with_126_or_127() {
         let err = stderr(&o);
         assert!(err.contains(msg), "{cmd}: {err}");
         assert_eq!(err.matches("husk: exec").count(), 1, "{cmd}: {err}");
+        // -e remaps them, as in tini.
+        let o = run(husk64("").unwrap().args(["-e", &want.to_string(), "--", cmd]));
+        assert_eq!(code(&o), 0, "-e {want} -- {cmd}: {}", stderr(&o));
     }
 }
 

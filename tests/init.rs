@@ -33,6 +33,14 @@ fn remapped_exit_codes() {
     assert_eq!(code(&o), 0);
     let o = run(husk_cmd().args(["-e", "3", "--", "sh", "-c", "exit 4"]));
     assert_eq!(code(&o), 4);
+    // As in tini, the codes of an exec failure are remapped too; the error still shows.
+    for (e, cmd) in [("127", "no-such-command-xyz"), ("126", "/etc/passwd")] {
+        let o = run(husk_cmd().args(["-e", e, "--", cmd]));
+        assert_eq!(code(&o), 0, "-e {e} -- {cmd}");
+        assert!(stderr(&o).contains("husk: exec "), "{}", stderr(&o));
+        let o = run(husk_cmd().args(["-e", "1", "--", cmd]));
+        assert_eq!(code(&o).to_string(), e, "-e 1 -- {cmd}");
+    }
 }
 
 #[test]
