@@ -73,6 +73,38 @@ fn exec_failures_are_126_and_127() {
     );
 }
 
+/// A directory with an executable script that has no `#!` line.
+fn script_dir(name: &str) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = std::env::temp_dir().join(format!("husk-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = dir.join("ns.sh");
+    std::fs::write(&f, "echo \"$0 $# $1|$2\"; exit 4\n").unwrap();
+    std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o755)).unwrap();
+    dir
+}
+
+#[test]
+fn a_script_without_shebang_runs_with_bin_sh_like_execvp() {
+    let dir = script_dir("noexec");
+    // By path, as execvp(3) does: /bin/sh gets the path it tried, then the arguments.
+    let o = run(husk_cmd()
+        .current_dir(&dir)
+        .args(["--", "./ns.sh", "a", "b c"]));
+    assert_eq!((code(&o), stdout(&o).as_str()), (4, "./ns.sh 2 a|b c\n"));
+    assert_eq!(stderr(&o), "");
+    // Found in PATH.
+    let path = format!("/nonexistent:{}:/usr/bin:/bin", dir.display());
+    let o = run(husk_cmd().env("PATH", &path).args(["--", "ns.sh", "x"]));
+    let want = format!("{}/ns.sh 1 x|\n", dir.display());
+    assert_eq!((code(&o), stdout(&o)), (4, want));
+    // More arguments than husk builds the shell's argv for on the stack.
+    let many: Vec<String> = (1..=200).map(|i| i.to_string()).collect();
+    let o = run(husk_cmd().current_dir(&dir).arg("./ns.sh").args(&many));
+    assert_eq!((code(&o), stdout(&o).as_str()), (4, "./ns.sh 200 1|2\n"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 #[test]
 fn path_is_searched_like_execvp() {
     let o = run(husk_cmd()
