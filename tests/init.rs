@@ -379,6 +379,62 @@ fn orphans_are_reaped_as_pid1_of_a_pid_namespace() {
 }
 
 #[test]
+fn subreaper_flag_and_variable_are_accepted_like_tini() {
+    // husk is a subreaper whenever it is not PID 1; -s and TINI_SUBREAPER (any value, even
+    // empty, as in tini) say so aloud and change nothing: the orphans come to husk (-w
+    // tells each one), and nothing else is printed.
+    for (args, env) in [
+        (&["-s", "-w", "--"][..], None),
+        (&["-w", "--"][..], Some("")),
+        (&["-w", "--"][..], Some("1")),
+    ] {
+        let mut c = husk_cmd();
+        if let Some(v) = env {
+            c.env("TINI_SUBREAPER", v);
+        }
+        let o = run(c.args(args).arg(probe()).args(["orphans", "2"]));
+        assert_eq!(stdout(&o), "reaped 2\n", "{args:?} {env:?}: {}", stderr(&o));
+        assert_eq!(code(&o), 0);
+        let err = stderr(&o);
+        assert_eq!(err.matches("reaped zombie pid").count(), 2, "{err}");
+        assert_eq!(err.lines().count(), 2, "{err}");
+    }
+    if skip_unless_root("subreaper_flag_and_variable_are_accepted_like_tini as PID 1") {
+        return;
+    }
+    // As PID 1, -s is harmless.
+    let o = run(Command::new("unshare")
+        .args(["--pid", "--fork", "--mount-proc", "--"])
+        .arg(husk())
+        .args(["-s", "--"])
+        .arg(probe())
+        .args(["orphans", "2"]));
+    assert_eq!(stdout(&o), "reaped 2\n", "{}", stderr(&o));
+    assert_eq!((code(&o), stderr(&o).as_str()), (0, ""));
+}
+
+#[test]
+fn tini_verbosity_is_read_like_tini() {
+    // atoi(3): a number, else 0; never an error; it replaces what -v says.
+    for (v, args, loud) in [
+        ("10", &["--"][..], true),
+        ("2", &["--"][..], true),
+        ("abc", &["-vv", "--"][..], false),
+        ("0", &["-vvv", "--"][..], false),
+        ("1", &["-vv", "--"][..], false),
+    ] {
+        let o = run(husk_cmd()
+            .env("TINI_VERBOSITY", v)
+            .args(args)
+            .args(["sh", "-c", "exit 3"]));
+        assert_eq!(code(&o), 3, "TINI_VERBOSITY={v}: {}", stderr(&o));
+        let err = stderr(&o);
+        assert_eq!(err.contains("husk: spawned pid "), loud, "{v:?}: {err}");
+        assert_eq!(err.is_empty(), !loud, "{v:?}: {err}");
+    }
+}
+
+#[test]
 fn parent_death_signal() {
     let p = probe().display().to_string();
     let h = husk().display().to_string();
