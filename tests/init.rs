@@ -497,3 +497,41 @@ fn grace_terminates_what_remains() {
         stderr(&o)
     );
 }
+
+#[test]
+fn grace_as_pid1_counts_what_remains() {
+    if skip_unless_root("grace_as_pid1_counts_what_remains") {
+        return;
+    }
+    // A container's PID 1 (not a machine: no reboot): kill(-1) signals, the count is of the
+    // processes that were there. Two descendants ignore SIGTERM and are SIGKILLed.
+    let cmd = "trap '' TERM; sleep 100 >/dev/null 2>&1 & sleep 100 >/dev/null 2>&1 & exit 3";
+    let o = run(Command::new("unshare")
+        .args(["--pid", "--fork", "--mount-proc", "--"])
+        .arg(husk())
+        .args(["-vv", "--grace", "0.3", "--", "sh", "-c", cmd]));
+    let err = stderr(&o);
+    assert_eq!(code(&o), 3, "{err}");
+    assert!(err.contains("grace: sent SIGTERM to 2 remaining"), "{err}");
+    assert!(
+        err.contains("grace period over: killed 2 remaining process(es)\n"),
+        "{err}"
+    );
+    assert!(!err.contains("subreaper"), "{err}");
+    // Without a /proc of its namespace, husk cannot count them, and says so; they go all
+    // the same (husk waits for every one).
+    let script = format!(
+        "umount -l /proc; exec \"$0\" --grace 0.3 -- sh -c \"{}\"",
+        cmd.replace('"', "\\\"")
+    );
+    let o = run(Command::new("unshare")
+        .args(["--pid", "--fork", "--mount", "--propagation", "private"])
+        .args(["--", "sh", "-c", &script])
+        .arg(husk()));
+    let err = stderr(&o);
+    assert_eq!(code(&o), 3, "{err}");
+    assert_eq!(
+        err, "husk: grace period over: killed the remaining process(es)\n",
+        "{err}"
+    );
+}
