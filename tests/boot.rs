@@ -241,10 +241,7 @@ fn not_a_machine_in_a_container() {
     }
     // PID 1 with parent 0 in a pid namespace is a container's init, not a machine's: no
     // mounts, no power-off, CMD's status as the exit status.
-    let o = run(Command::new("unshare")
-        .args(["--pid", "--fork", "--mount-proc", "--"])
-        .arg(husk())
-        .args(["--", "sh", "-c", "exit 4"]));
+    let o = run(as_pid1(&Command::new(husk())).args(["--", "sh", "-c", "exit 4"]));
     assert_eq!(code(&o), 4, "{}", stderr(&o));
     assert_eq!(stderr(&o), "");
 }
@@ -262,24 +259,7 @@ fn not_a_machine_in_a_container_without_proc() {
                  [ \"$(stat -c %d /run)\" = \"$(stat -c %d /)\" ] || { echo /run mounted >&2; exit 11; }; \
                  exit 3";
     for prefix in [&[][..], &["setpriv", "--bounding-set", "-sys_boot"][..]] {
-        let script = format!(
-            "umount -l /proc; exec {} \"$0\" -- sh -c '{}'",
-            prefix.join(" "),
-            check.replace('\'', "'\\''")
-        );
-        let o = run(Command::new("unshare")
-            .args([
-                "--pid",
-                "--fork",
-                "--mount",
-                "--propagation",
-                "private",
-                "--",
-                "sh",
-                "-c",
-                &script,
-            ])
-            .arg(husk()));
+        let o = run(&mut pid1_without_proc(prefix, &["--", "sh", "-c", check]));
         assert_eq!(code(&o), 3, "{prefix:?}: {}", stderr(&o));
         assert_eq!(stderr(&o), "", "{prefix:?}");
     }

@@ -188,13 +188,8 @@ fn orphans_are_reaped_as_pid1_of_a_pid_namespace() {
     let Some(h) = husk64("orphans_are_reaped_as_pid1_of_a_pid_namespace") else {
         return;
     };
-    let mut c = Command::new("unshare");
-    c.args(["--pid", "--fork", "--mount-proc", "--"])
-        .arg(h.get_program())
-        .args(h.get_args())
-        .args(["-vv", "--"])
-        .arg(probe())
-        .args(["orphans", "4"]);
+    let mut c = as_pid1(&h);
+    c.args(["-vv", "--"]).arg(probe()).args(["orphans", "4"]);
     let o = run(&mut c);
     assert_eq!(stdout(&o), "reaped 4\n", "{}", stderr(&o));
     assert_eq!(code(&o), 0);
@@ -211,18 +206,7 @@ fn grace_as_pid1_of_a_pid_namespace() {
     };
     // As PID 1 (qemu-user refuses a subreaper): two descendants ignore SIGTERM, are
     // counted, and are SIGKILLed when the grace period ends; CMD's status comes out.
-    let mut c = Command::new("unshare");
-    c.args(["--pid", "--fork", "--mount-proc", "--"])
-        .arg(h.get_program())
-        .args(h.get_args())
-        .args(["-vv", "--grace", "0.3", "--", "sh", "-c"])
-        .arg("trap '' TERM; sleep 100 >/dev/null 2>&1 & sleep 100 >/dev/null 2>&1 & exit 3");
-    let o = run(&mut c);
-    let err = stderr(&o);
-    assert_eq!(code(&o), 3, "{err}");
-    assert!(err.contains("grace: sent SIGTERM to 2 remaining"), "{err}");
-    assert!(
-        err.contains("grace period over: killed 2 remaining process(es)\n"),
-        "{err}"
-    );
+    let mut c = as_pid1(&h);
+    c.args(["-vv", "--grace", "0.3", "--", "sh", "-c", TWO_IGNORE_TERM]);
+    assert_grace_killed_two(&run(&mut c));
 }

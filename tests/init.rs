@@ -73,20 +73,9 @@ fn exec_failures_are_126_and_127() {
     );
 }
 
-/// A directory with an executable script that has no `#!` line.
-fn script_dir(name: &str) -> std::path::PathBuf {
-    use std::os::unix::fs::PermissionsExt;
-    let dir = std::env::temp_dir().join(format!("husk-{name}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let f = dir.join("ns.sh");
-    std::fs::write(&f, "echo \"$0 $# $1|$2\"; exit 4\n").unwrap();
-    std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o755)).unwrap();
-    dir
-}
-
 #[test]
 fn a_script_without_shebang_runs_with_bin_sh_like_execvp() {
-    let dir = script_dir("noexec");
+    let dir = script_without_shebang("noexec");
     // By path, as execvp(3) does: /bin/sh gets the path it tried, then the arguments.
     let o = run(husk_cmd()
         .current_dir(&dir)
@@ -363,26 +352,28 @@ fn orphans_are_reaped_as_pid1_of_a_pid_namespace() {
     if skip_unless_root("orphans_are_reaped_as_pid1_of_a_pid_namespace") {
         return;
     }
-    let o = run(Command::new("unshare")
-        .args(["--pid", "--fork", "--mount-proc", "--"])
-        .arg(husk())
-        .args(["-vv", "--"])
-        .arg(probe())
-        .args(["orphans", "4"]));
-    assert_eq!(stdout(&o), "reaped 4\n", "{}", stderr(&o));
-    assert_eq!(code(&o), 0);
-    assert!(
-        !stderr(&o).contains("subreaper"),
-        "PID 1 needs no subreaper: {}",
-        stderr(&o)
-    );
+    // tini's -s is harmless there.
+    for flags in [&["-vv"][..], &["-s", "-vv"]] {
+        let o = run(as_pid1(&husk_cmd())
+            .args(flags)
+            .arg("--")
+            .arg(probe())
+            .args(["orphans", "4"]));
+        assert_eq!(stdout(&o), "reaped 4\n", "{flags:?}: {}", stderr(&o));
+        assert_eq!(code(&o), 0);
+        assert!(
+            !stderr(&o).contains("subreaper"),
+            "PID 1 needs no subreaper: {}",
+            stderr(&o)
+        );
+    }
 }
 
 #[test]
 fn subreaper_flag_and_variable_are_accepted_like_tini() {
     // husk is a subreaper whenever it is not PID 1; -s and TINI_SUBREAPER (any value, even
     // empty, as in tini) say so aloud and change nothing: the orphans come to husk (-w
-    // tells each one), and nothing else is printed.
+    // tells each one), and nothing else is printed. -s as PID 1: in the test above.
     for (args, env) in [
         (&["-s", "-w", "--"][..], None),
         (&["-w", "--"][..], Some("")),
@@ -399,18 +390,6 @@ fn subreaper_flag_and_variable_are_accepted_like_tini() {
         assert_eq!(err.matches("reaped zombie pid").count(), 2, "{err}");
         assert_eq!(err.lines().count(), 2, "{err}");
     }
-    if skip_unless_root("subreaper_flag_and_variable_are_accepted_like_tini as PID 1") {
-        return;
-    }
-    // As PID 1, -s is harmless.
-    let o = run(Command::new("unshare")
-        .args(["--pid", "--fork", "--mount-proc", "--"])
-        .arg(husk())
-        .args(["-s", "--"])
-        .arg(probe())
-        .args(["orphans", "2"]));
-    assert_eq!(stdout(&o), "reaped 2\n", "{}", stderr(&o));
-    assert_eq!((code(&o), stderr(&o).as_str()), (0, ""));
 }
 
 #[test]
@@ -505,29 +484,21 @@ fn grace_as_pid1_counts_what_remains() {
     }
     // A container's PID 1 (not a machine: no reboot): kill(-1) signals, the count is of the
     // processes that were there. Two descendants ignore SIGTERM and are SIGKILLed.
-    let cmd = "trap '' TERM; sleep 100 >/dev/null 2>&1 & sleep 100 >/dev/null 2>&1 & exit 3";
-    let o = run(Command::new("unshare")
-        .args(["--pid", "--fork", "--mount-proc", "--"])
-        .arg(husk())
-        .args(["-vv", "--grace", "0.3", "--", "sh", "-c", cmd]));
-    let err = stderr(&o);
-    assert_eq!(code(&o), 3, "{err}");
-    assert!(err.contains("grace: sent SIGTERM to 2 remaining"), "{err}");
-    assert!(
-        err.contains("grace period over: killed 2 remaining process(es)\n"),
-        "{err}"
-    );
-    assert!(!err.contains("subreaper"), "{err}");
+    let o = run(as_pid1(&husk_cmd()).args([
+        "-vv",
+        "--grace",
+        "0.3",
+        "--",
+        "sh",
+        "-c",
+        TWO_IGNORE_TERM,
+    ]));
+    assert_grace_killed_two(&o);
+    assert!(!stderr(&o).contains("subreaper"), "{}", stderr(&o));
     // Without a /proc of its namespace, husk cannot count them, and says so; they go all
     // the same (husk waits for every one).
-    let script = format!(
-        "umount -l /proc; exec \"$0\" --grace 0.3 -- sh -c \"{}\"",
-        cmd.replace('"', "\\\"")
-    );
-    let o = run(Command::new("unshare")
-        .args(["--pid", "--fork", "--mount", "--propagation", "private"])
-        .args(["--", "sh", "-c", &script])
-        .arg(husk()));
+    let args = ["--grace", "0.3", "--", "sh", "-c", TWO_IGNORE_TERM];
+    let o = run(&mut pid1_without_proc(&[], &args));
     let err = stderr(&o);
     assert_eq!(code(&o), 3, "{err}");
     assert_eq!(

@@ -390,19 +390,14 @@ fn a_script_without_shebang_runs_with_bin_sh() {
     if skip_unless_root("a_script_without_shebang_runs_with_bin_sh") {
         return;
     }
-    use std::os::unix::fs::PermissionsExt;
-    let dir = std::env::temp_dir().join(format!("husk-run-noexec-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let f = dir.join("ns.sh");
-    std::fs::write(&f, "echo \"$0 $# $1\"; exit 4\n").unwrap();
-    std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let f = f.display().to_string();
+    let dir = script_without_shebang("run-noexec");
+    let f = dir.join("ns.sh").display().to_string();
     // husk as PID 1 spawning it, and husk execing it (the same execvp).
     for flags in [&["-p"][..], &["-p", "--no-init"], &["-u"]] {
         let mut a = flags.to_vec();
         a.extend(["--", &f, "x"]);
         let (c, out, err) = out_of(&a);
-        assert_eq!((c, out), (4, format!("{f} 1 x\n")), "{flags:?}: {err}");
+        assert_eq!((c, out), (4, format!("{f} 1 x|\n")), "{flags:?}: {err}");
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
