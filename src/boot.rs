@@ -16,16 +16,22 @@ use core::ffi::CStr;
 use linux_raw_sys::general as g;
 
 /// Whether husk was booted by a kernel: PID 1 whose parent is the kernel (ppid 0), in the
-/// first pid namespace. A container's init is PID 1 with ppid 0 too, and /proc (which
-/// would name the namespace) may not be mounted in either, so ask the kernel instead:
-/// reboot(LINUX_REBOOT_CMD_CAD_OFF) succeeds only with CAP_SYS_BOOT in the first pid
-/// namespace (kernel/reboot.c; elsewhere reboot_pid_ns() refuses every command but
-/// restart, power-off and halt with EINVAL, and without the capability it is EPERM). Only
-/// the machine's init can be PID 1 there, and it wants Ctrl-Alt-Del as SIGINT anyway.
+/// first pid namespace. A container's init is PID 1 with ppid 0 too. /proc names the
+/// namespace when it is mounted (the first one's inode is the fixed PROC_PID_INIT_INO,
+/// 0xEFFFFFFC); a kernel's init has none yet, and neither has every container, so then
+/// ask the kernel: reboot(LINUX_REBOOT_CMD_CAD_OFF) succeeds only with CAP_SYS_BOOT in
+/// the first pid namespace (kernel/reboot.c; elsewhere reboot_pid_ns() refuses every
+/// command but restart, power-off and halt with EINVAL, and without the capability it
+/// is EPERM). Only the machine's init can be PID 1 there, and it wants Ctrl-Alt-Del as
+/// SIGINT anyway. /proc first: a seccomp profile may kill a container for reboot(2).
 pub fn detect() -> bool {
-    sys::getpid() == 1
-        && sys::getppid() == 0
-        && machine::reboot(g::LINUX_REBOOT_CMD_CAD_OFF).is_ok()
+    if sys::getpid() != 1 || sys::getppid() != 0 {
+        return false;
+    }
+    match fs::readlink(c"/proc/self/ns/pid") {
+        Ok(ns) => ns == b"pid:[4026531836]",
+        Err(_) => machine::reboot(g::LINUX_REBOOT_CMD_CAD_OFF).is_ok(),
+    }
 }
 
 /// Prints `husk: OP OBJ: ERRNO (...)`: what fails once CMD may exist is a warning.
