@@ -15,16 +15,22 @@ use crate::sys::{self, fs, machine, time, Errno};
 use core::ffi::CStr;
 use linux_raw_sys::general as g;
 
-/// Whether husk was booted by a kernel: PID 1 whose parent is the kernel (ppid 0). A
-/// container's init is PID 1 with ppid 0 too, so also: no /proc mounted yet, or the pid
-/// namespace is the first one (its inode is the fixed PROC_PID_INIT_INO, 0xEFFFFFFC).
+/// Whether husk was booted by a kernel: PID 1 whose parent is the kernel (ppid 0), in the
+/// first pid namespace. A container's init is PID 1 with ppid 0 too. /proc names the
+/// namespace when it is mounted (the first one's inode is the fixed PROC_PID_INIT_INO,
+/// 0xEFFFFFFC); a kernel's init has none yet, and neither has every container, so then
+/// ask the kernel: reboot(LINUX_REBOOT_CMD_CAD_OFF) succeeds only with CAP_SYS_BOOT in
+/// the first pid namespace (kernel/reboot.c; elsewhere reboot_pid_ns() refuses every
+/// command but restart, power-off and halt with EINVAL, and without the capability it
+/// is EPERM). Only the machine's init can be PID 1 there, and it wants Ctrl-Alt-Del as
+/// SIGINT anyway. /proc first: a seccomp profile may kill a container for reboot(2).
 pub fn detect() -> bool {
     if sys::getpid() != 1 || sys::getppid() != 0 {
         return false;
     }
     match fs::readlink(c"/proc/self/ns/pid") {
         Ok(ns) => ns == b"pid:[4026531836]",
-        Err(_) => true,
+        Err(_) => machine::reboot(g::LINUX_REBOOT_CMD_CAD_OFF).is_ok(),
     }
 }
 

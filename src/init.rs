@@ -153,7 +153,8 @@ pub fn run(argv: CVec, envp: CVec, o: &InitOpts) -> i32 {
                 }
             }
             Err(code) if k => (code as i32) << 8,
-            Err(code) => return code as i32,
+            // tini's -e applies to 126 and 127 too.
+            Err(code) => return o.final_code(code) as i32,
         };
         // On a machine, the console tells how CMD ended.
         if o.verbosity >= 2 || k && o.verbosity >= 1 {
@@ -306,23 +307,11 @@ fn grace(sfd: &Fd, ms: u64, pid1: bool, o: &InitOpts) {
         let now = time::now_us();
         if deadline == 0 {
             let n = signal_descendants(SIGTERM, pid1);
-            note(
-                o,
-                2,
-                b"grace: sent SIGTERM to ",
-                n,
-                b"remaining process(es)",
-            );
+            note_left(o, 2, b"grace: sent SIGTERM to ", n);
             deadline = now + ms * 1000;
         } else if now >= deadline {
             let n = signal_descendants(SIGKILL, pid1);
-            note(
-                o,
-                1,
-                b"grace period over: killed ",
-                n,
-                b"remaining process(es)",
-            );
+            note_left(o, 1, b"grace period over: killed ", n);
             // What is left goes now: only the kernel's own reaping is left to wait for.
             deadline = u64::MAX;
         }
@@ -333,16 +322,41 @@ fn grace(sfd: &Fd, ms: u64, pid1: bool, o: &InitOpts) {
     }
 }
 
-/// Sends `sig` to every descendant of husk; returns how many were signalled.
-fn signal_descendants(sig: u32, pid1: bool) -> u64 {
-    if pid1 {
-        // In its own pid namespace (or as the machine's init), -1 is exactly everyone else.
-        return signal::kill(-1, sig).is_ok() as u64;
+/// Prints `husk: {a}N remaining process(es)` if the verbosity is at least `level`; "the"
+/// for N when it is not known.
+#[inline(never)]
+fn note_left(o: &InitOpts, level: u8, a: &[u8], n: Option<u64>) {
+    if o.verbosity >= level {
+        let mut m = Msg::husk();
+        m.s(a);
+        match n {
+            Some(n) => m.u(n),
+            None => m.s(b"the"),
+        };
+        m.s(b" remaining process(es)").nl().err();
     }
-    // A subreaper: every process whose chain of parents leads to husk, found in passes
-    // over /proc until one finds nothing new (a child may have a lower pid than its
-    // parent, and whoever leaves makes its children ours).
-    let mut tree = alloc::vec![sys::getpid() as u32];
+}
+
+/// Sends `sig` to every descendant of husk; returns how many there were, when /proc can
+/// tell: it must be the /proc of husk's own pid namespace (/proc/self names husk's pid).
+fn signal_descendants(sig: u32, pid1: bool) -> Option<u64> {
+    let me = sys::getpid();
+    let ours = fs::readlink(c"/proc/self").is_ok_and(|l| parse_u64(&l) == Some(me as u64));
+    // As PID 1 (of a pid namespace, or the machine's init), kill(-1) reaches exactly
+    // everyone else, /proc or not: the walk only counts, before the signal goes.
+    let n = ours.then(|| walk_descendants(me as u32, if pid1 { 0 } else { sig }));
+    if pid1 {
+        let _ = signal::kill(-1, sig);
+    }
+    n
+}
+
+/// Counts the descendants of `root` (unless 0, sending each `sig`): every process whose
+/// chain of parents leads to `root`, found in passes over /proc until one finds nothing
+/// new (a child may have a lower pid than its parent, and whoever leaves makes its
+/// children ours).
+fn walk_descendants(root: u32, sig: u32) -> u64 {
+    let mut tree = alloc::vec![root];
     loop {
         let known = tree.len();
         let r = fs::for_each_entry(c"/proc", &mut |name| {
@@ -356,7 +370,9 @@ fn signal_descendants(sig: u32, pid1: bool) -> u64 {
             }
             if ours && !seen {
                 tree.push(pid as u32);
-                let _ = signal::kill(pid as Pid, sig);
+                if sig != 0 {
+                    let _ = signal::kill(pid as Pid, sig);
+                }
             }
         });
         if let Err(e) = r {

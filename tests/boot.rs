@@ -241,10 +241,26 @@ fn not_a_machine_in_a_container() {
     }
     // PID 1 with parent 0 in a pid namespace is a container's init, not a machine's: no
     // mounts, no power-off, CMD's status as the exit status.
-    let o = run(Command::new("unshare")
-        .args(["--pid", "--fork", "--mount-proc", "--"])
-        .arg(husk())
-        .args(["--", "sh", "-c", "exit 4"]));
+    let o = run(as_pid1(&Command::new(husk())).args(["--", "sh", "-c", "exit 4"]));
     assert_eq!(code(&o), 4, "{}", stderr(&o));
     assert_eq!(stderr(&o), "");
+}
+
+#[test]
+fn not_a_machine_in_a_container_without_proc() {
+    if skip_unless_root("not_a_machine_in_a_container_without_proc") {
+        return;
+    }
+    // No /proc to tell the pid namespace: husk asks reboot(2), which only the first pid
+    // namespace's init may use (EINVAL here; EPERM without CAP_SYS_BOOT). Nothing is
+    // mounted: /proc stays absent, /run stays on the root's device; no "exited with"
+    // line; CMD's status, not a power-off.
+    let check = "[ ! -e /proc/self ] || { echo /proc mounted >&2; exit 10; }; \
+                 [ \"$(stat -c %d /run)\" = \"$(stat -c %d /)\" ] || { echo /run mounted >&2; exit 11; }; \
+                 exit 3";
+    for prefix in [&[][..], &["setpriv", "--bounding-set", "-sys_boot"][..]] {
+        let o = run(&mut pid1_without_proc(prefix, &["--", "sh", "-c", check]));
+        assert_eq!(code(&o), 3, "{prefix:?}: {}", stderr(&o));
+        assert_eq!(stderr(&o), "", "{prefix:?}");
+    }
 }

@@ -1,7 +1,7 @@
 //! The aarch64 build of `husk init`, run by qemu-aarch64-static (user mode): exit
-//! statuses, exec failures, signal forwarding, reaping, --grace. Only husk is emulated: the
-//! commands it starts are the host's own programs (qemu hands execve to the host kernel),
-//! so the probe and `sh` report what really happened.
+//! statuses, exec failures and -e, signal forwarding, reaping, --grace (as PID 1). Only
+//! husk is emulated: the commands it starts are the host's own programs (qemu hands
+//! execve to the host kernel), so the probe and `sh` report what really happened.
 //!
 //! qemu-user (7.2) differs from a kernel in ways these tests work around, each on purpose:
 //! CLONE_VM|CLONE_VFORK is a plain fork (so exec failures must be reported by the child),
@@ -126,6 +126,11 @@ fn exec_failures_are_reported_once_with_126_or_127() {
         let err = stderr(&o);
         assert!(err.contains(msg), "{cmd}: {err}");
         assert_eq!(err.matches("husk: exec").count(), 1, "{cmd}: {err}");
+        // -e remaps them, as in tini.
+        let o = run(husk64("")
+            .unwrap()
+            .args(["-e", &want.to_string(), "--", cmd]));
+        assert_eq!(code(&o), 0, "-e {want} -- {cmd}: {}", stderr(&o));
     }
 }
 
@@ -183,15 +188,25 @@ fn orphans_are_reaped_as_pid1_of_a_pid_namespace() {
     let Some(h) = husk64("orphans_are_reaped_as_pid1_of_a_pid_namespace") else {
         return;
     };
-    let mut c = Command::new("unshare");
-    c.args(["--pid", "--fork", "--mount-proc", "--"])
-        .arg(h.get_program())
-        .args(h.get_args())
-        .args(["-vv", "--"])
-        .arg(probe())
-        .args(["orphans", "4"]);
+    let mut c = as_pid1(&h);
+    c.args(["-vv", "--"]).arg(probe()).args(["orphans", "4"]);
     let o = run(&mut c);
     assert_eq!(stdout(&o), "reaped 4\n", "{}", stderr(&o));
     assert_eq!(code(&o), 0);
     assert!(!stderr(&o).contains("subreaper"), "{}", stderr(&o));
+}
+
+#[test]
+fn grace_as_pid1_of_a_pid_namespace() {
+    if skip_unless_root("cross: grace_as_pid1_of_a_pid_namespace") {
+        return;
+    }
+    let Some(h) = husk64("grace_as_pid1_of_a_pid_namespace") else {
+        return;
+    };
+    // As PID 1 (qemu-user refuses a subreaper): two descendants ignore SIGTERM, are
+    // counted, and are SIGKILLed when the grace period ends; CMD's status comes out.
+    let mut c = as_pid1(&h);
+    c.args(["-vv", "--grace", "0.3", "--", "sh", "-c", TWO_IGNORE_TERM]);
+    assert_grace_killed_two(&run(&mut c));
 }

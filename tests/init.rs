@@ -33,6 +33,14 @@ fn remapped_exit_codes() {
     assert_eq!(code(&o), 0);
     let o = run(husk_cmd().args(["-e", "3", "--", "sh", "-c", "exit 4"]));
     assert_eq!(code(&o), 4);
+    // As in tini, the codes of an exec failure are remapped too; the error still shows.
+    for (e, cmd) in [("127", "no-such-command-xyz"), ("126", "/etc/passwd")] {
+        let o = run(husk_cmd().args(["-e", e, "--", cmd]));
+        assert_eq!(code(&o), 0, "-e {e} -- {cmd}");
+        assert!(stderr(&o).contains("husk: exec "), "{}", stderr(&o));
+        let o = run(husk_cmd().args(["-e", "1", "--", cmd]));
+        assert_eq!(code(&o).to_string(), e, "-e 1 -- {cmd}");
+    }
 }
 
 #[test]
@@ -63,6 +71,27 @@ fn exec_failures_are_126_and_127() {
         "{}",
         stderr(&o)
     );
+}
+
+#[test]
+fn a_script_without_shebang_runs_with_bin_sh_like_execvp() {
+    let dir = script_without_shebang("noexec");
+    // By path, as execvp(3) does: /bin/sh gets the path it tried, then the arguments.
+    let o = run(husk_cmd()
+        .current_dir(&dir)
+        .args(["--", "./ns.sh", "a", "b c"]));
+    assert_eq!((code(&o), stdout(&o).as_str()), (4, "./ns.sh 2 a|b c\n"));
+    assert_eq!(stderr(&o), "");
+    // Found in PATH.
+    let path = format!("/nonexistent:{}:/usr/bin:/bin", dir.display());
+    let o = run(husk_cmd().env("PATH", &path).args(["--", "ns.sh", "x"]));
+    let want = format!("{}/ns.sh 1 x|\n", dir.display());
+    assert_eq!((code(&o), stdout(&o)), (4, want));
+    // More arguments than husk builds the shell's argv for on the stack.
+    let many: Vec<String> = (1..=200).map(|i| i.to_string()).collect();
+    let o = run(husk_cmd().current_dir(&dir).arg("./ns.sh").args(&many));
+    assert_eq!((code(&o), stdout(&o).as_str()), (4, "./ns.sh 200 1|2\n"));
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
@@ -323,19 +352,65 @@ fn orphans_are_reaped_as_pid1_of_a_pid_namespace() {
     if skip_unless_root("orphans_are_reaped_as_pid1_of_a_pid_namespace") {
         return;
     }
-    let o = run(Command::new("unshare")
-        .args(["--pid", "--fork", "--mount-proc", "--"])
-        .arg(husk())
-        .args(["-vv", "--"])
-        .arg(probe())
-        .args(["orphans", "4"]));
-    assert_eq!(stdout(&o), "reaped 4\n", "{}", stderr(&o));
-    assert_eq!(code(&o), 0);
-    assert!(
-        !stderr(&o).contains("subreaper"),
-        "PID 1 needs no subreaper: {}",
-        stderr(&o)
-    );
+    // tini's -s is harmless there.
+    for flags in [&["-vv"][..], &["-s", "-vv"]] {
+        let o = run(as_pid1(&husk_cmd())
+            .args(flags)
+            .arg("--")
+            .arg(probe())
+            .args(["orphans", "4"]));
+        assert_eq!(stdout(&o), "reaped 4\n", "{flags:?}: {}", stderr(&o));
+        assert_eq!(code(&o), 0);
+        assert!(
+            !stderr(&o).contains("subreaper"),
+            "PID 1 needs no subreaper: {}",
+            stderr(&o)
+        );
+    }
+}
+
+#[test]
+fn subreaper_flag_and_variable_are_accepted_like_tini() {
+    // husk is a subreaper whenever it is not PID 1; -s and TINI_SUBREAPER (any value, even
+    // empty, as in tini) say so aloud and change nothing: the orphans come to husk (-w
+    // tells each one), and nothing else is printed. -s as PID 1: in the test above.
+    for (args, env) in [
+        (&["-s", "-w", "--"][..], None),
+        (&["-w", "--"][..], Some("")),
+        (&["-w", "--"][..], Some("1")),
+    ] {
+        let mut c = husk_cmd();
+        if let Some(v) = env {
+            c.env("TINI_SUBREAPER", v);
+        }
+        let o = run(c.args(args).arg(probe()).args(["orphans", "2"]));
+        assert_eq!(stdout(&o), "reaped 2\n", "{args:?} {env:?}: {}", stderr(&o));
+        assert_eq!(code(&o), 0);
+        let err = stderr(&o);
+        assert_eq!(err.matches("reaped zombie pid").count(), 2, "{err}");
+        assert_eq!(err.lines().count(), 2, "{err}");
+    }
+}
+
+#[test]
+fn tini_verbosity_is_read_like_tini() {
+    // atoi(3): a number, else 0; never an error; it replaces what -v says.
+    for (v, args, loud) in [
+        ("10", &["--"][..], true),
+        ("2", &["--"][..], true),
+        ("abc", &["-vv", "--"][..], false),
+        ("0", &["-vvv", "--"][..], false),
+        ("1", &["-vv", "--"][..], false),
+    ] {
+        let o = run(husk_cmd()
+            .env("TINI_VERBOSITY", v)
+            .args(args)
+            .args(["sh", "-c", "exit 3"]));
+        assert_eq!(code(&o), 3, "TINI_VERBOSITY={v}: {}", stderr(&o));
+        let err = stderr(&o);
+        assert_eq!(err.contains("husk: spawned pid "), loud, "{v:?}: {err}");
+        assert_eq!(err.is_empty(), !loud, "{v:?}: {err}");
+    }
 }
 
 #[test]
@@ -399,5 +474,35 @@ fn grace_terminates_what_remains() {
         stderr(&o).contains("grace period over: killed 1"),
         "{}",
         stderr(&o)
+    );
+}
+
+#[test]
+fn grace_as_pid1_counts_what_remains() {
+    if skip_unless_root("grace_as_pid1_counts_what_remains") {
+        return;
+    }
+    // A container's PID 1 (not a machine: no reboot): kill(-1) signals, the count is of the
+    // processes that were there. Two descendants ignore SIGTERM and are SIGKILLed.
+    let o = run(as_pid1(&husk_cmd()).args([
+        "-vv",
+        "--grace",
+        "0.3",
+        "--",
+        "sh",
+        "-c",
+        TWO_IGNORE_TERM,
+    ]));
+    assert_grace_killed_two(&o);
+    assert!(!stderr(&o).contains("subreaper"), "{}", stderr(&o));
+    // Without a /proc of its namespace, husk cannot count them, and says so; they go all
+    // the same (husk waits for every one).
+    let args = ["--grace", "0.3", "--", "sh", "-c", TWO_IGNORE_TERM];
+    let o = run(&mut pid1_without_proc(&[], &args));
+    let err = stderr(&o);
+    assert_eq!(code(&o), 3, "{err}");
+    assert_eq!(
+        err, "husk: grace period over: killed the remaining process(es)\n",
+        "{err}"
     );
 }

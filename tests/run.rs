@@ -386,6 +386,23 @@ fn exit_statuses() {
 }
 
 #[test]
+fn a_script_without_shebang_runs_with_bin_sh() {
+    if skip_unless_root("a_script_without_shebang_runs_with_bin_sh") {
+        return;
+    }
+    let dir = script_without_shebang("run-noexec");
+    let f = dir.join("ns.sh").display().to_string();
+    // husk as PID 1 spawning it, and husk execing it (the same execvp).
+    for flags in [&["-p"][..], &["-p", "--no-init"], &["-u"]] {
+        let mut a = flags.to_vec();
+        a.extend(["--", &f, "x"]);
+        let (c, out, err) = out_of(&a);
+        assert_eq!((c, out), (4, format!("{f} 1 x|\n")), "{flags:?}: {err}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn join_lands_in_the_targets_namespaces() {
     if skip_unless_root("join_lands_in_the_targets_namespaces") {
         return;

@@ -163,12 +163,6 @@ pub fn parse<'a, 'e>(
     if getenv(env.clone(), b"TINI_KILL_PROCESS_GROUP").is_some() {
         o.flags |= 1 << GROUP;
     }
-    if let Some(v) = getenv(env, b"TINI_VERBOSITY") {
-        o.verbosity = parse_u64(v)
-            .filter(|&n| n <= 9)
-            .ok_or_else(|| Error::bad("TINI_VERBOSITY", v, "not a number from 0 to 9"))?
-            as u8;
-    }
     let mut l = Lexer::new(args, start);
     while let Some(arg) = l.next_arg()? {
         let Some(id) = find(OPTS, arg) else {
@@ -193,6 +187,10 @@ pub fn parse<'a, 'e>(
             }
         }
     }
+    // As in tini, the variable is read after the flags and replaces what -v said.
+    if let Some(v) = getenv(env, b"TINI_VERBOSITY") {
+        o.verbosity = atoi_verbosity(v);
+    }
     o.cmd = l.rest();
     if o.cmd >= args.len() && !o.kernel() {
         return Err(Error::usage(
@@ -201,6 +199,33 @@ pub fn parse<'a, 'e>(
         ));
     }
     Ok(Parsed::Run(o))
+}
+
+/// TINI_VERBOSITY read as tini reads it, atoi(3) into an unsigned int, so never an error:
+/// white space, a sign, then the digits up to the first other byte (none: 0). A negative
+/// number wraps around to the most verbose, as it does in tini.
+fn atoi_verbosity(v: &[u8]) -> u8 {
+    let mut i = 0;
+    while v
+        .get(i)
+        .is_some_and(|&c| c == b' ' || (b'\t'..=b'\r').contains(&c))
+    {
+        i += 1;
+    }
+    let neg = v.get(i) == Some(&b'-');
+    if neg || v.get(i) == Some(&b'+') {
+        i += 1;
+    }
+    let mut n = 0u32;
+    while let Some(&d) = v.get(i).filter(|c| c.is_ascii_digit()) {
+        n = n.saturating_mul(10).saturating_add((d - b'0') as u32);
+        i += 1;
+    }
+    if neg && n != 0 {
+        u8::MAX
+    } else {
+        n.min(255) as u8
+    }
 }
 
 /// Takes the value `v` of option `id`; None when it is not valid.
@@ -357,7 +382,23 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        assert!(p(&["cmd"], &["TINI_VERBOSITY=x"]).is_err());
+        // atoi(3), as tini reads it: never an error, and it replaces -v.
+        for (v, want) in [
+            ("10", 10),
+            ("abc", 0),
+            ("", 0),
+            (" 3x", 3),
+            ("+2", 2),
+            ("-1", 255),
+            ("-0", 0),
+            ("99999999999", 255),
+        ] {
+            let env = std::format!("TINI_VERBOSITY={v}");
+            match p(&["-vv", "cmd"], &[&env]).unwrap() {
+                Parsed::Run(o) => assert_eq!(o.verbosity, want, "{v:?}"),
+                other => panic!("{other:?}"),
+            }
+        }
     }
 
     #[test]

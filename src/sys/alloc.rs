@@ -30,8 +30,8 @@ fn base() -> usize {
     HEAP.0.get() as usize
 }
 
-/// Pages of its own for what the arena cannot hold (never returned).
-fn mmap(size: usize) -> *mut u8 {
+/// Pages of its own for what the arena cannot hold (never returned); null on failure.
+pub(super) fn mmap(size: usize) -> *mut u8 {
     let r = unsafe {
         syscalls::raw::syscall6(
             Sysno::mmap as usize,

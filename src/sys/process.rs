@@ -206,17 +206,64 @@ extern "C" fn spawn_child(arg: *mut c_void) -> i32 {
 
 /// Tries each candidate path with execvp's rules: keep searching past ENOENT, ENOTDIR
 /// and EACCES, report EACCES if that is all that was found, stop at anything else
-/// (ENOEXEC, E2BIG, ...). Returns only on failure.
+/// (E2BIG, ...). A file the kernel does not know how to run (ENOEXEC: a script without
+/// `#!`) is run by /bin/sh, as execvp(3) does; ENOEXEC is reported if that fails too.
+/// Returns only on failure.
 pub fn execvp(paths: &[&CStr], argv: CVec, envp: CVec) -> Errno {
     let mut err = Errno::ENOENT;
     for p in paths {
         match execve(p, argv, envp) {
             Errno::EACCES => err = Errno::EACCES,
             Errno::ENOENT | Errno::ENOTDIR => {}
+            Errno::ENOEXEC => {
+                exec_sh(p, argv, envp);
+                return Errno::ENOEXEC;
+            }
             e => return e,
         }
     }
     err
+}
+
+/// execve("/bin/sh", ["/bin/sh", path, ARG...], envp) for the command `argv` found at
+/// `path`. The new argv is built on the stack, or in pages of its own when it is long:
+/// never on the heap, which a vfork child (see [`spawn`]) shares with its suspended
+/// parent. Such pages stay in the parent's memory if the exec succeeds there, so only
+/// a command with more than ON_STACK - 2 arguments costs it a page or more. Returns only
+/// on failure.
+#[inline(never)]
+fn exec_sh(path: &CStr, argv: CVec, envp: CVec) {
+    const ON_STACK: usize = 64;
+    // ARG... and the NULL that ends them.
+    let args = argv.tail(1).raw();
+    let n = args.len() + 2;
+    let mut small = [core::ptr::null::<core::ffi::c_char>(); ON_STACK];
+    let size = n * core::mem::size_of::<usize>();
+    let pages = if n > ON_STACK {
+        super::alloc::mmap(size)
+    } else {
+        core::ptr::null_mut()
+    };
+    let v = if n <= ON_STACK {
+        &mut small[..n]
+    } else if pages.is_null() {
+        return;
+    } else {
+        // SAFETY: fresh pages of `size` bytes, ours alone, page-aligned.
+        unsafe { core::slice::from_raw_parts_mut(pages as *mut *const _, n) }
+    };
+    v[0] = c"/bin/sh".as_ptr();
+    v[1] = path.as_ptr();
+    v[2..].copy_from_slice(args);
+    let _ = sc3(
+        Sysno::execve,
+        v[0] as usize,
+        v.as_ptr() as usize,
+        envp.as_ptr() as usize,
+    );
+    if !pages.is_null() {
+        let _ = sc2(Sysno::munmap, pages as usize, size);
+    }
 }
 
 /// Starts `req` in a new process with vfork semantics: the child shares our memory and

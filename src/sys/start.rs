@@ -38,6 +38,10 @@ impl CVec {
     pub(crate) fn as_ptr(&self) -> *const *const c_char {
         self.ptrs.as_ptr()
     }
+    /// The pointers, the terminating NULL included.
+    pub(crate) fn raw(&self) -> &'static [*const c_char] {
+        self.ptrs
+    }
     /// Builds a vector from strings that live for the whole process.
     pub fn from_static(strs: &[&'static CStr]) -> CVec {
         let mut v = alloc::vec::Vec::with_capacity(strs.len() + 1);

@@ -197,3 +197,54 @@ pub fn leftover_processes(tag: &str) -> Vec<u32> {
 pub fn mount_snapshot() -> String {
     std::fs::read_to_string("/proc/self/mountinfo").unwrap()
 }
+
+/// `unshare --pid --fork --mount-proc -- PROGRAM ARGS...`: `cmd` (husk, or qemu running
+/// it) as PID 1 of a new pid namespace with a /proc of its own.
+pub fn as_pid1(cmd: &Command) -> Command {
+    let mut c = Command::new("unshare");
+    c.args(["--pid", "--fork", "--mount-proc", "--"])
+        .arg(cmd.get_program())
+        .args(cmd.get_args());
+    c
+}
+
+/// husk as PID 1 of a new pid namespace whose mount namespace has no /proc (a container
+/// that mounts none): `unshare --pid --fork --mount` runs a shell that unmounts /proc and
+/// execs `PREFIX... husk ARGS...`.
+pub fn pid1_without_proc(prefix: &[&str], args: &[&str]) -> Command {
+    let script = format!("umount -l /proc; exec {} \"$0\" \"$@\"", prefix.join(" "));
+    let mut c = Command::new("unshare");
+    c.args(["--pid", "--fork", "--mount", "--propagation", "private"])
+        .args(["--", "sh", "-c", &script])
+        .arg(husk())
+        .args(args);
+    c
+}
+
+/// A command for `sh -c` that leaves two descendants ignoring SIGTERM and exits 3.
+pub const TWO_IGNORE_TERM: &str =
+    "trap '' TERM; sleep 100 >/dev/null 2>&1 & sleep 100 >/dev/null 2>&1 & exit 3";
+
+/// What `husk -vv --grace S -- sh -c TWO_IGNORE_TERM` must have done as PID 1 of a pid
+/// namespace with its /proc: counted both, SIGKILLed both, exited with CMD's 3.
+pub fn assert_grace_killed_two(o: &Output) {
+    let err = stderr(o);
+    assert_eq!(code(o), 3, "{err}");
+    assert!(err.contains("grace: sent SIGTERM to 2 remaining"), "{err}");
+    assert!(
+        err.contains("grace period over: killed 2 remaining process(es)\n"),
+        "{err}"
+    );
+}
+
+/// A fresh directory named for `tag` that holds `ns.sh`: an executable script without a
+/// `#!` line, which prints `$0 $# $1|$2` and exits 4.
+pub fn script_without_shebang(tag: &str) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = std::env::temp_dir().join(format!("husk-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = dir.join("ns.sh");
+    std::fs::write(&f, "echo \"$0 $# $1|$2\"; exit 4\n").unwrap();
+    std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o755)).unwrap();
+    dir
+}
