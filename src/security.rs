@@ -199,11 +199,29 @@ pub fn lock_init() {
 /// still needs its sync socket to report an exec failure; the kernel closes them all at
 /// exec); 3..3+N lose FD_CLOEXEC so they pass. A descriptor leaked into a container is
 /// how runc's CVE-2024-21626 reached the host's cgroup directory. (close_range with
-/// CLOSE_RANGE_CLOEXEC: Linux 5.11.)
+/// CLOSE_RANGE_CLOEXEC: Linux 5.11.) husk as PID 1 never execs: it closes them too
+/// ([`close_all_but`]).
 pub fn close_fds(preserve: u32) -> Result<()> {
     let r = s::close_range(3 + preserve, u32::MAX, s::CLOSE_RANGE_CLOEXEC);
     ck(r, "close descriptors", b"")?;
     preserved(preserve, g::F_SETFD)
+}
+
+/// close_range(2) around the descriptors to keep: closes every descriptor from `from`
+/// on but those in `keep` (in any order). For husk as PID 1, which never execs.
+/// (close_range fails only for a range that ends before it starts: none is made.)
+pub fn close_all_but(from: u32, keep: &[u32]) {
+    let mut first = from;
+    loop {
+        let next = keep.iter().copied().filter(|&k| k >= first).min();
+        if next != Some(first) {
+            let _ = s::close_range(first, next.map_or(u32::MAX, |k| k - 1), 0);
+        }
+        match next {
+            Some(k) => first = k + 1,
+            None => return,
+        }
+    }
 }
 
 /// For the parent, before anything is created: fds 3..3+N must be open. Else husk's own

@@ -450,6 +450,32 @@ fn only_0_1_2_and_preserved_fds_reach_the_command() {
 }
 
 #[test]
+fn close_all_but_keeps_0_1_2_and_what_it_is_told() {
+    let (out, end) = in_child(|out| {
+        let out = unsafe {
+            let out = libc::dup2(out, 20);
+            for fd in 3..=12 {
+                libc::dup2(0, fd);
+            }
+            out
+        };
+        // In any order; 4 is below `from` (kept), 12 the last open one.
+        security::close_all_but(5, &[20, 12, 7, 8]);
+        let fds: Vec<String> = std::fs::read_dir("/proc/self/fd")
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        let mut fds: Vec<u32> = fds.iter().map(|f| f.parse().unwrap()).collect();
+        fds.sort();
+        say(out, &format!("{fds:?}"));
+        0
+    });
+    assert_eq!(end, End::Code(0));
+    // (read_dir's own descriptor: the lowest free, 5.)
+    assert_eq!(out, "[0, 1, 2, 3, 4, 5, 7, 8, 12, 20]");
+}
+
+#[test]
 fn preserved_fds_must_be_open() {
     let (out, end) = in_child(|out| {
         // The output pipe moves to 9, out of the way of 3 and 4, whatever number it got.
@@ -821,6 +847,64 @@ fn husk_run_passes_only_0_1_2_and_preserved_fds() {
         (c, err.as_str()),
         (125, "husk: --preserve-fds fd 3: EBADF (not open)\n")
     );
+}
+
+/// husk as PID 1 never execs, so close-on-exec does not clear what it inherited: it must
+/// close it (runc's CVE-2024-21626 reached the host through a leaked cgroup directory).
+/// From inside, /proc/1/fd holds 0, 1, 2 and the signalfd: with the cgroup directories
+/// and files of --memory (on this v1 host, under our own cgroup), the record of --name,
+/// a descriptor inherited from the caller (9: a directory of the host), and a CMD that
+/// may read PID 1's descriptors (root with SYS_PTRACE; rootless, PID 1 is dumpable).
+#[test]
+fn container_pid1_holds_only_0_1_2_and_its_signalfd() {
+    if skip_unless_root("container_pid1_holds_only_0_1_2_and_its_signalfd") {
+        return;
+    }
+    let r = rootfs().display().to_string();
+    let name = format!("fds-{}", std::process::id());
+    // Each descriptor of PID 1, then each name it links to but for 0-2 (the caller's).
+    let script = "cd /proc/1/fd && echo *; for f in *; do                   case $f in 0|1|2) ;; *) readlink $f || echo unreadable;; esac; done";
+    let root: &[&str] = &["-a", "--rootfs", &r, "--memory", "64M", "--name", &name];
+    for (nobody, args, extra) in [
+        (
+            false,
+            &["--cap-add", "SYS_PTRACE"][..],
+            "anon_inode:[signalfd]",
+        ),
+        // Without SYS_PTRACE PID 1 is not dumpable: its links are not readable.
+        (false, &[], "unreadable"),
+        (true, &["-a", "--rootfs", &r], "anon_inode:[signalfd]"),
+    ] {
+        let mut c = Command::new(husk());
+        c.arg("run");
+        if nobody {
+            c.uid(65534).gid(65534);
+        } else {
+            c.args(root);
+        }
+        c.args(args).args(["--", "/bin/sh", "-c", script]);
+        unsafe {
+            c.pre_exec(|| {
+                let d = libc::open(c"/".as_ptr(), libc::O_RDONLY | libc::O_DIRECTORY);
+                libc::dup2(d, 9);
+                Ok(())
+            });
+        }
+        let o = run(&mut c);
+        assert_eq!(code(&o), 0, "{args:?}: {}", stderr(&o));
+        let out = stdout(&o);
+        let mut l = out.lines();
+        let mut fds: Vec<u32> = l
+            .next()
+            .unwrap()
+            .split(' ')
+            .map(|f| f.parse().unwrap())
+            .collect();
+        fds.sort();
+        assert_eq!(fds.len(), 4, "{nobody} {args:?}: {out}");
+        assert_eq!(fds[..3], [0, 1, 2], "{out}");
+        assert_eq!(l.collect::<Vec<_>>(), [extra], "{nobody} {args:?}");
+    }
 }
 
 #[test]
