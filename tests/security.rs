@@ -849,6 +849,28 @@ fn husk_run_passes_only_0_1_2_and_preserved_fds() {
     );
 }
 
+/// io_uring is refused by the default profile (as by Docker's since 25.0), whatever the
+/// capabilities; the probe calls io_uring_setup from inside.
+#[test]
+fn default_profile_refuses_io_uring() {
+    if skip_unless_root("default_profile_refuses_io_uring") {
+        return;
+    }
+    let r = rootfs().display().to_string();
+    for (args, want) in [
+        (&[][..], "errno 1"),
+        (&["--privileged", "--seccomp", "default"], "errno 1"),
+        (&["--seccomp", "unconfined"], "ok"),
+    ] {
+        let o = run(Command::new(husk())
+            .args(["run", "-a", "--rootfs", &r])
+            .args(args)
+            .args(["--", "probe", "uring"]));
+        assert_eq!(code(&o), 0, "{args:?}: {}", stderr(&o));
+        assert_eq!(stdout(&o), format!("io_uring_setup {want}\n"), "{args:?}");
+    }
+}
+
 /// husk as PID 1 never execs, so close-on-exec does not clear what it inherited: it must
 /// close it (runc's CVE-2024-21626 reached the host through a leaked cgroup directory).
 /// From inside, /proc/1/fd holds 0, 1, 2 and the signalfd: with the cgroup directories
