@@ -104,13 +104,15 @@ pub fn drop_privileges(p: &Prepared, id: &Ident) -> Result<()> {
     let known = drop_bounding(p.caps.keep)?;
     let keep = p.caps.keep & known & have;
     // What `--cap-add` named must be held; the rest of the kept set is kept if held
-    // (`--privileged` under a parent that already dropped some keeps what is left).
-    let asked = p.caps.ambient & known;
-    if asked & !have != 0 {
-        let c = caps::name((asked & !have).trailing_zeros());
+    // (`--privileged` or `--cap-add ALL` under a parent that already dropped some keep
+    // what is left).
+    let missing = p.caps.named & known & !have;
+    if missing != 0 {
+        let c = caps::name(missing.trailing_zeros());
         let e = Error::sys("--cap-add", c, Errno::EPERM);
         return Err(e.hint("husk itself does not hold this capability"));
     }
+    let asked = p.caps.ambient & keep;
     let root = id.uid.unwrap_or_else(crate::sys::ns::getuid) == 0;
     let ambient = if root { 0 } else { asked };
     if !root {

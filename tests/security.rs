@@ -969,6 +969,8 @@ fn bad_input_is_refused_before_anything_runs() {
         (vec!["--cap-add", "NET_FROB"], "husk: --cap-add 'NET_FROB': not a capability (see capabilities(7))\n".to_string()),
         (vec!["--seccomp-deny", "kill,frob"], "husk: --seccomp-deny 'frob': not a system call on x86_64\n".to_string()),
         (vec!["--seccomp", &f], format!("husk: --seccomp {f}:3 'arg0=1': not argN[&MASK]OP VALUE (N 0-5, OP == != < <= > >=)\n")),
+        // An endless file: read up to 1 MiB, no further.
+        (vec!["--seccomp", "/dev/zero"], "husk: --seccomp /dev/zero: larger than 1 MiB\n".to_string()),
     ] {
         if cfg!(not(target_arch = "x86_64")) && args[0] == "--seccomp-deny" {
             continue;
@@ -978,6 +980,51 @@ fn bad_input_is_refused_before_anything_runs() {
     }
     assert!(!marker.exists());
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// `--cap-add ALL` under a parent that took some capabilities away (here SYS_RESOURCE and
+/// SYS_TIME, from the bounding set, so from husk's permitted set at exec) means all that
+/// husk holds, as `--privileged` does; naming one that husk lacks is an error, beside ALL
+/// too.
+#[test]
+fn cap_add_all_is_all_that_husk_holds() {
+    if skip_unless_root("cap_add_all_is_all_that_husk_holds") {
+        return;
+    }
+    if Command::new("setpriv").arg("--version").output().is_err() {
+        eprintln!("SKIP cap_add_all_is_all_that_husk_holds: no setpriv");
+        return;
+    }
+    let gone = 1u64 << 24 | 1 << 25;
+    let bnd = hex(
+        &std::fs::read_to_string("/proc/self/status").unwrap(),
+        "CapBnd",
+    );
+    let husk = husk().display().to_string();
+    let under = |args: &[&str]| {
+        run(Command::new("setpriv")
+            .args(["--bounding-set", "-sys_resource,-sys_time", &husk, "run"])
+            .args(args)
+            .args(["--", "cat", "/proc/self/status"]))
+    };
+    for args in [&["--cap-add", "ALL"][..], &["--privileged"]] {
+        let o = under(args);
+        assert_eq!(code(&o), 0, "{args:?}: {}", stderr(&o));
+        let st = stdout(&o);
+        assert_eq!(hex(&st, "CapEff"), bnd & !gone, "{args:?}");
+        assert_eq!(hex(&st, "CapBnd"), bnd & !gone, "{args:?}");
+    }
+    for list in ["SYS_TIME", "ALL,SYS_TIME"] {
+        let o = under(&["--cap-add", list]);
+        assert_eq!(
+            (code(&o), stderr(&o).as_str()),
+            (
+                125,
+                "husk: --cap-add SYS_TIME: EPERM (husk itself does not hold this capability)\n"
+            ),
+            "{list}"
+        );
+    }
 }
 
 /// A container process that can ptrace husk's PID 1 cannot make it run what CMD's filter
