@@ -530,6 +530,8 @@ fn setup_and_run(c: &Child, sock: i32) -> Result<Errno> {
     // a warning).
     let keep = [sfd.raw() as u32, sock as u32];
     security::close_all_but(3 + p.preserve_fds, &keep[..1 + spec.timings as usize]);
+    // Built now: once CMD runs, the sooner PID 1 installs it, the better.
+    let lock = filter.and_then(|_| security::init_lock());
     // An exec failure was printed by CMD's process: exit with its status, no frame.
     let child = init::spawn(c.cmd, c.env, c.mask, true, false, filter)
         .unwrap_or_else(|code| sys::exit(code as i32));
@@ -537,10 +539,12 @@ fn setup_and_run(c: &Child, sock: i32) -> Result<Errno> {
     if spec.timings {
         let _ = sys::write(sock, &sync::times(&t.phases));
     }
-    // (Before the lockdown below: its filter refuses close_range.)
-    security::close_all_but(3, &[sfd.raw() as u32]);
-    if filter.is_some() {
-        security::lock_init();
+    // What is left (before the lockdown below: its filter refuses close_range).
+    if p.preserve_fds > 0 || spec.timings {
+        security::close_all_but(3, &[sfd.raw() as u32]);
+    }
+    if let Some(f) = &lock {
+        security::lock_init(f);
     }
     sys::exit(supervise(&sfd, child, spec))
 }

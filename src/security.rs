@@ -186,14 +186,19 @@ pub fn install_filter(p: &Prepared) -> Result<()> {
     }
 }
 
-/// husk as PID 1, once CMD runs under a filter of its own: the init's calls only
-/// ([`seccomp::init_profile`]). A failure is told, not fatal: CMD runs already.
-pub fn lock_init() {
-    let f = crate::seccomp::build(&crate::seccomp::init_profile());
-    if let Ok(Some(f)) = f {
-        if let Err(e) = ck(s::seccomp_filter(&f), "confine PID 1", b"") {
-            e.print();
-        }
+/// The filter of husk as PID 1 once CMD runs under a filter of its own: the init's
+/// calls only ([`seccomp::init_profile`]). Built before CMD is spawned, so that PID 1
+/// has only the one call left to make once CMD runs ([`lock_init`]).
+pub fn init_lock() -> Option<alloc::vec::Vec<Insn>> {
+    crate::seccomp::build(&crate::seccomp::init_profile())
+        .ok()
+        .flatten()
+}
+
+/// Installs [`init_lock`]'s filter. A failure is told, not fatal: CMD runs already.
+pub fn lock_init(f: &[Insn]) {
+    if let Err(e) = ck(s::seccomp_filter(f), "confine PID 1", b"") {
+        e.print();
     }
 }
 

@@ -13,7 +13,7 @@ use std::io::Read;
 use std::os::fd::FromRawFd;
 use std::os::unix::process::CommandExt;
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 fn prepared(args: &[&str]) -> Prepared {
     let args: Vec<&'static [u8]> = args
@@ -430,11 +430,16 @@ fn only_0_1_2_and_preserved_fds_reach_the_command() {
         libc::close(feed_rd);
         libc::close(out_wr);
     }
-    // Wait for cat to be running (its blocking read on the pipe).
-    let t = Instant::now();
-    while std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default() != "cat\n" {
-        assert!(t.elapsed() < Duration::from_secs(10), "cat never ran");
-        std::thread::sleep(Duration::from_millis(2));
+    // Wait for cat to be running: it echoes a line. (Its comm says cat a little before
+    // the kernel closes the close-on-exec descriptors.)
+    let line = b"x\n";
+    assert_eq!(unsafe { libc::write(feed_wr, line.as_ptr().cast(), 2) }, 2);
+    let mut echo = [0u8; 2];
+    let mut got = 0;
+    while got < 2 {
+        let n = unsafe { libc::read(out_rd, echo[got..].as_mut_ptr().cast(), 2 - got) };
+        assert!(n > 0, "cat never ran");
+        got += n as usize;
     }
     let mut fds: Vec<u32> = std::fs::read_dir(format!("/proc/{pid}/fd"))
         .unwrap()
@@ -929,31 +934,65 @@ fn container_pid1_holds_only_0_1_2_and_its_signalfd() {
     }
 }
 
+/// What a container process would try (CVE-2019-5736): write the runtime's binary
+/// through /proc/1/exe, PID 1 being husk. What holds, from inside (see README, "The
+/// host's husk binary"): as root, PID 1 is not dumpable, so its exe cannot even be
+/// opened; but `--cap-add SYS_PTRACE` (CAP_SYS_PTRACE over the host's user namespace,
+/// the one husk was exec'd in) lifts that, and rootless PID 1 is dumpable: the binary can
+/// be read, and only ETXTBSY stops the write (the kernel refuses to write a file that a
+/// process executes: husk's PID 1 does). With a user namespace, the container's
+/// SYS_PTRACE is not over the host's: it does not open a non-dumpable PID 1. Run from a
+/// copy of husk (owned by the rootless user for the rootless case: only ETXTBSY then
+/// stands in the way); the copy must be unchanged.
 #[test]
 fn container_pid1_exposes_no_writable_exe_and_masks_paths() {
     if skip_unless_root("container_pid1_exposes_no_writable_exe_and_masks_paths") {
         return;
     }
-    // A copy of husk: were the write to succeed, only the copy would be damaged.
     let dir = std::env::temp_dir().join(format!("husk-cve-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let bin = dir.join("husk");
-    std::fs::copy(husk(), &bin).unwrap();
+    // Copied by cp, not by this (threaded) process: a write descriptor of ours could leak
+    // into a process another test forks meanwhile, and exec would fail with ETXTBSY.
+    let cp = run(Command::new("cp").arg(husk()).arg(&bin));
+    assert_eq!(code(&cp), 0, "{}", stderr(&cp));
     let before = std::fs::read(&bin).unwrap();
     let r = rootfs().display().to_string();
-    // What a container process would try (CVE-2019-5736): write the runtime's binary
-    // through /proc/1/exe, PID 1 being husk. `>>` opens for writing without truncating.
-    let script = "cat /proc/1/comm; readlink /proc/1/exe || echo no-link; \
-                  (echo pwned >> /proc/1/exe) 2>/dev/null || echo no-write; \
-                  cat /proc/1/exe >/dev/null 2>&1 || echo no-read; \
+    // `>>` opens for writing without truncating.
+    let script = "cat /proc/1/comm; readlink /proc/1/exe >/dev/null && echo link || echo no-link; \
+                  (echo pwned >> /proc/1/exe) 2>&1 | sed 's/.*: //'; \
+                  (exec 7</proc/1/exe) 2>/dev/null && echo read || echo no-read; \
                   wc -c < /proc/timer_list; ls /sys/firmware | wc -l; \
                   (echo x > /proc/sys/kernel/hostname) 2>&1 | grep -c Read-only";
-    let o = run(Command::new(&bin).args(["run", "-a", "--rootfs", &r, "--", "sh", "-c", script]));
+    let closed = "no-link\nPermission denied\nno-read";
+    let open = "link\nText file busy\nread";
+    for (nobody, args, want) in [
+        (false, &[][..], closed),
+        (false, &["--cap-add", "SYS_PTRACE"], open),
+        (
+            false,
+            &["-U", "--map-root", "--cap-add", "SYS_PTRACE"],
+            closed,
+        ),
+        (true, &[], open),
+    ] {
+        let mut c = Command::new(&bin);
+        if nobody {
+            std::os::unix::fs::chown(&bin, Some(65534), Some(65534)).unwrap();
+            c.uid(65534).gid(65534);
+        }
+        c.args(["run", "-a", "--rootfs", &r]).args(args);
+        let o = run(c.args(["--", "sh", "-c", script]));
+        assert_eq!(code(&o), 0, "{args:?}: {}", stderr(&o));
+        assert_eq!(
+            stdout(&o),
+            format!("husk\n{want}\n0\n0\n1\n"),
+            "{nobody} {args:?}"
+        );
+    }
     let after = std::fs::read(&bin).unwrap();
     std::fs::remove_dir_all(&dir).unwrap();
-    assert_eq!(code(&o), 0, "{}", stderr(&o));
-    assert_eq!(stdout(&o), "husk\nno-link\nno-write\nno-read\n0\n0\n1\n");
-    assert!(after == before, "the host's husk binary changed");
+    assert!(after == before, "the husk binary changed");
 }
 
 #[test]
@@ -1032,14 +1071,21 @@ fn cap_add_all_is_all_that_husk_holds() {
 /// SYS_PTRACE` opens it. The probe seizes PID 1 and makes it call getpid (39): once CMD
 /// runs under a filter, PID 1 keeps only an init's calls (EPERM: -1). Without a filter
 /// there is nothing to escape (1, PID 1's own pid). Either way PID 1 goes on reaping and
-/// passes CMD's status out (3).
+/// passes CMD's status out (3). PID 1 installs its filter just after CMD started (see
+/// README, "The order of the privilege drop"): where one is due, the script waits until
+/// /proc/1/status shows it (a bounded number of looks), or an attach in that short
+/// window would find PID 1 not yet confined.
 #[cfg(target_arch = "x86_64")]
 #[test]
 fn pid1_cannot_be_made_to_escape_the_filter() {
     if skip_unless_root("pid1_cannot_be_made_to_escape_the_filter") {
         return;
     }
-    let script = format!("{} inject 1 39; exit 3", probe().display());
+    let inject = format!("{} inject 1 39; exit 3", probe().display());
+    let locked = format!(
+        "i=0; until grep -q '^Seccomp:.2$' /proc/1/status || [ $i = 10000 ]; do \
+         i=$((i+1)); done; {inject}"
+    );
     for (nobody, args, want) in [
         (true, &["-p", "--proc"][..], "nr 39 = -1\n"),
         (
@@ -1058,10 +1104,15 @@ fn pid1_cannot_be_made_to_escape_the_filter() {
         if nobody {
             c.uid(65534).gid(65534);
         }
+        let script = if want.contains("-1") {
+            &locked
+        } else {
+            &inject
+        };
         let o = run(c
             .arg("run")
             .args(args)
-            .args(["--", "/bin/sh", "-c", &script]));
+            .args(["--", "/bin/sh", "-c", script]));
         assert_eq!(
             (code(&o), stdout(&o).as_str()),
             (3, want),
