@@ -121,6 +121,9 @@ pub struct CapSets {
     /// again); unlike Docker, and like Podman, what the user asked for by name is.
     /// The inheritable set is otherwise empty: Docker's non-empty one was CVE-2022-24769.
     pub ambient: u64,
+    /// What `--cap-add` named one by one: husk must hold each of them (an error
+    /// otherwise). `ALL` names none: like `--privileged`, it means all that husk holds.
+    pub named: u64,
 }
 
 impl CapSets {
@@ -129,6 +132,7 @@ impl CapSets {
         CapSets {
             keep,
             ambient: if add.all { keep } else { add.caps & keep },
+            named: add.caps & keep,
         }
     }
 }
@@ -234,7 +238,10 @@ mod tests {
         let s = CapSets::new(list("KILL,SYS_TIME"), list("SYS_TIME"), false);
         assert_eq!(s.ambient, bit(KILL) | bit(25));
         let s = CapSets::new(list("ALL"), list("SYS_ADMIN"), false);
-        assert_eq!(s.ambient, !bit(SYS_ADMIN));
+        assert_eq!((s.ambient, s.named), (!bit(SYS_ADMIN), 0));
+        // Named beside ALL: husk must hold it.
+        let s = CapSets::new(list("ALL,SYS_TIME"), list("SYS_ADMIN"), false);
+        assert_eq!((s.ambient, s.named), (!bit(SYS_ADMIN), bit(25)));
         let mut v = alloc::vec::Vec::new();
         names_of(bit(CHOWN) | bit(KILL) | bit(40), &mut v);
         assert_eq!(v, b"CHOWN,KILL,CHECKPOINT_RESTORE");

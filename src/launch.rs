@@ -585,6 +585,18 @@ fn setup_and_run(c: &Child, sock: i32) -> Result<Errno> {
     };
     // husk stays PID 1 of the new pid namespace, with CMD as its child.
     let sfd = signal::signalfd(SigSet::FULL, false).map_err(err("signalfd", b""))?;
+    // PID 1 never execs, so close-on-exec (step 7) does not rid it of what it inherited:
+    // the cgroup directories and files, the --name record, the namespaces joined, husk
+    // exec's descriptors of the target... A container process that may open
+    // /proc/1/fd/N (rootless PID 1 is dumpable; as root, with --cap-add SYS_PTRACE)
+    // would reach the host through them (runc's CVE-2024-21626). So PID 1 closes them:
+    // now all but what CMD gets (3..3+N), the signalfd and, for --timings, the sync
+    // socket; once CMD runs, all but the signalfd. Its loop needs no other (stderr, for
+    // a warning).
+    let keep = [sfd.raw() as u32, sock as u32];
+    security::close_all_but(3 + p.preserve_fds, &keep[..1 + spec.timings as usize]);
+    // Built now: once CMD runs, the sooner PID 1 installs it, the better.
+    let lock = filter.and_then(|_| security::init_lock());
     // An exec failure was printed by CMD's process: exit with its status, no frame.
     let child = init::spawn(c.cmd, c.env, c.mask, true, false, filter)
         .unwrap_or_else(|code| sys::exit(code as i32));
@@ -592,9 +604,12 @@ fn setup_and_run(c: &Child, sock: i32) -> Result<Errno> {
     if spec.timings {
         let _ = sys::write(sock, &sync::times(&t.phases));
     }
-    let _ = sys::close(sock);
-    if filter.is_some() {
-        security::lock_init();
+    // What is left (before the lockdown below: its filter refuses close_range).
+    if p.preserve_fds > 0 || spec.timings {
+        security::close_all_but(3, &[sfd.raw() as u32]);
+    }
+    if let Some(f) = &lock {
+        security::lock_init(f);
     }
     sys::exit(supervise(&sfd, child, spec))
 }

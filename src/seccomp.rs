@@ -1076,6 +1076,9 @@ mod tests {
             Sysno::swapon,
             Sysno::perf_event_open,
             Sysno::userfaultfd,
+            Sysno::io_uring_setup,
+            Sysno::io_uring_enter,
+            Sysno::io_uring_register,
         ] {
             assert_eq!(r(s, z), EPERM, "{s:?}");
         }
@@ -1120,6 +1123,10 @@ mod tests {
         // --privileged --seccomp default: what no capability lifts stays refused.
         let all = whole(&default_profile(u64::MAX));
         assert_eq!(run(&all, AUDIT_ARCH, Sysno::kexec_load as u32, z), EPERM);
+        assert_eq!(
+            run(&all, AUDIT_ARCH, Sysno::io_uring_setup as u32, z),
+            EPERM
+        );
         assert_eq!(run(&all, AUDIT_ARCH, Sysno::mount as u32, z), ALLOW);
     }
 

@@ -104,13 +104,15 @@ pub fn drop_privileges(p: &Prepared, id: &Ident) -> Result<()> {
     let known = drop_bounding(p.caps.keep)?;
     let keep = p.caps.keep & known & have;
     // What `--cap-add` named must be held; the rest of the kept set is kept if held
-    // (`--privileged` under a parent that already dropped some keeps what is left).
-    let asked = p.caps.ambient & known;
-    if asked & !have != 0 {
-        let c = caps::name((asked & !have).trailing_zeros());
+    // (`--privileged` or `--cap-add ALL` under a parent that already dropped some keep
+    // what is left).
+    let missing = p.caps.named & known & !have;
+    if missing != 0 {
+        let c = caps::name(missing.trailing_zeros());
         let e = Error::sys("--cap-add", c, Errno::EPERM);
         return Err(e.hint("husk itself does not hold this capability"));
     }
+    let asked = p.caps.ambient & keep;
     let root = id.uid.unwrap_or_else(crate::sys::ns::getuid) == 0;
     let ambient = if root { 0 } else { asked };
     if !root {
@@ -184,14 +186,19 @@ pub fn install_filter(p: &Prepared) -> Result<()> {
     }
 }
 
-/// husk as PID 1, once CMD runs under a filter of its own: the init's calls only
-/// ([`seccomp::init_profile`]). A failure is told, not fatal: CMD runs already.
-pub fn lock_init() {
-    let f = crate::seccomp::build(&crate::seccomp::init_profile());
-    if let Ok(Some(f)) = f {
-        if let Err(e) = ck(s::seccomp_filter(&f), "confine PID 1", b"") {
-            e.print();
-        }
+/// The filter of husk as PID 1 once CMD runs under a filter of its own: the init's
+/// calls only ([`seccomp::init_profile`]). Built before CMD is spawned, so that PID 1
+/// has only the one call left to make once CMD runs ([`lock_init`]).
+pub fn init_lock() -> Option<alloc::vec::Vec<Insn>> {
+    crate::seccomp::build(&crate::seccomp::init_profile())
+        .ok()
+        .flatten()
+}
+
+/// Installs [`init_lock`]'s filter. A failure is told, not fatal: CMD runs already.
+pub fn lock_init(f: &[Insn]) {
+    if let Err(e) = ck(s::seccomp_filter(f), "confine PID 1", b"") {
+        e.print();
     }
 }
 
@@ -199,11 +206,29 @@ pub fn lock_init() {
 /// still needs its sync socket to report an exec failure; the kernel closes them all at
 /// exec); 3..3+N lose FD_CLOEXEC so they pass. A descriptor leaked into a container is
 /// how runc's CVE-2024-21626 reached the host's cgroup directory. (close_range with
-/// CLOSE_RANGE_CLOEXEC: Linux 5.11.)
+/// CLOSE_RANGE_CLOEXEC: Linux 5.11.) husk as PID 1 never execs: it closes them too
+/// ([`close_all_but`]).
 pub fn close_fds(preserve: u32) -> Result<()> {
     let r = s::close_range(3 + preserve, u32::MAX, s::CLOSE_RANGE_CLOEXEC);
     ck(r, "close descriptors", b"")?;
     preserved(preserve, g::F_SETFD)
+}
+
+/// close_range(2) around the descriptors to keep: closes every descriptor from `from`
+/// on but those in `keep` (in any order). For husk as PID 1, which never execs.
+/// (close_range fails only for a range that ends before it starts: none is made.)
+pub fn close_all_but(from: u32, keep: &[u32]) {
+    let mut first = from;
+    loop {
+        let next = keep.iter().copied().filter(|&k| k >= first).min();
+        if next != Some(first) {
+            let _ = s::close_range(first, next.map_or(u32::MAX, |k| k - 1), 0);
+        }
+        match next {
+            Some(k) => first = k + 1,
+            None => return,
+        }
+    }
 }
 
 /// For the parent, before anything is created: fds 3..3+N must be open. Else husk's own

@@ -352,6 +352,46 @@ fn exit_statuses_pass_through() {
     c.stop();
 }
 
+/// How many descriptors `echo *` listed in /proc/PID/fd: after 0, 1 and 2.
+fn fd_count(listing: &str) -> usize {
+    let mut fds: Vec<u32> = listing.split(' ').map(|f| f.parse().unwrap()).collect();
+    fds.sort();
+    assert_eq!(fds[..3], [0, 1, 2], "{listing}");
+    fds.len()
+}
+
+/// The exec's husk inside the container, CMD's parent, supervises it and never execs: it
+/// must close what it holds (the target's /proc directory, root, working directory and
+/// pidfd that husk opened outside, what the caller passed: 9, a host directory), or a
+/// container process could reach the host through its /proc/PID/fd (runc's
+/// CVE-2024-21626). Left: 0, 1, 2 and its signalfd.
+#[test]
+fn exec_s_husk_inside_holds_only_0_1_2_and_its_signalfd() {
+    if skip_unless_root("exec_s_husk_inside_holds_only_0_1_2_and_its_signalfd") {
+        return;
+    }
+    let r = rootfs().display().to_string();
+    let c = Container::start("fds", &["-a", "--rootfs", &r, "--cap-add", "SYS_PTRACE"]);
+    let mut e = husk_cmd("exec");
+    e.args([&c.name, "--", "sh", "-c"]);
+    e.arg("cd /proc/$PPID/fd && echo *; for f in [3-9]*; do readlink $f; done");
+    use std::os::unix::process::CommandExt;
+    unsafe {
+        e.pre_exec(|| {
+            let d = libc::open(c"/".as_ptr(), libc::O_RDONLY | libc::O_DIRECTORY);
+            libc::dup2(d, 9);
+            Ok(())
+        });
+    }
+    let o = common::run(&mut e);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let out = stdout(&o);
+    let mut l = out.lines();
+    assert_eq!(fd_count(l.next().unwrap()), 4, "{out}");
+    assert_eq!(l.collect::<Vec<_>>(), ["anon_inode:[signalfd]"]);
+    c.stop();
+}
+
 #[test]
 fn exec_into_a_rootless_container_as_its_unprivileged_owner() {
     if skip_unless_root("exec_into_a_rootless_container_as_its_unprivileged_owner") {
@@ -392,6 +432,27 @@ fn exec_into_a_rootless_container_as_its_unprivileged_owner() {
         got,
         NS.iter().map(|t| want[*t].as_str()).collect::<Vec<_>>()
     );
+    // The exec's husk inside holds 0, 1, 2 and its signalfd. (Its credentials changed
+    // as it joined the user namespace, which made it non-dumpable: its /proc/PID/fd is
+    // the host's root's, unreadable to the container. Look from outside.)
+    let mut e = husk_cmd("exec");
+    e.uid(65534).gid(65534).env(&k, &v);
+    e.args([
+        &pid.to_string(),
+        "--",
+        "sh",
+        "-c",
+        "echo ready; exec sleep 100",
+    ]);
+    let ex = Lines::spawn(&mut e);
+    assert_eq!(ex.line(), "ready");
+    let inside = child_of(ex.pid());
+    let fds = std::fs::read_dir(format!("/proc/{inside}/fd")).unwrap();
+    let fds: Vec<String> = fds
+        .map(|f| f.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(fd_count(&fds.join(" ")), 4, "{fds:?}");
+    drop(ex);
     kill(run.pid(), libc::SIGTERM);
     assert_eq!(run.wait(), 143);
     assert_eq!(leftover_processes("rootless"), Vec::<u32>::new());

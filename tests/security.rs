@@ -13,7 +13,7 @@ use std::io::Read;
 use std::os::fd::FromRawFd;
 use std::os::unix::process::CommandExt;
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 fn prepared(args: &[&str]) -> Prepared {
     let args: Vec<&'static [u8]> = args
@@ -430,11 +430,16 @@ fn only_0_1_2_and_preserved_fds_reach_the_command() {
         libc::close(feed_rd);
         libc::close(out_wr);
     }
-    // Wait for cat to be running (its blocking read on the pipe).
-    let t = Instant::now();
-    while std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default() != "cat\n" {
-        assert!(t.elapsed() < Duration::from_secs(10), "cat never ran");
-        std::thread::sleep(Duration::from_millis(2));
+    // Wait for cat to be running: it echoes a line. (Its comm says cat a little before
+    // the kernel closes the close-on-exec descriptors.)
+    let line = b"x\n";
+    assert_eq!(unsafe { libc::write(feed_wr, line.as_ptr().cast(), 2) }, 2);
+    let mut echo = [0u8; 2];
+    let mut got = 0;
+    while got < 2 {
+        let n = unsafe { libc::read(out_rd, echo[got..].as_mut_ptr().cast(), 2 - got) };
+        assert!(n > 0, "cat never ran");
+        got += n as usize;
     }
     let mut fds: Vec<u32> = std::fs::read_dir(format!("/proc/{pid}/fd"))
         .unwrap()
@@ -447,6 +452,32 @@ fn only_0_1_2_and_preserved_fds_reach_the_command() {
     unsafe { libc::close(out_rd) };
     assert_eq!(fds, [0, 1, 2, 3]);
     assert!(fd3.to_str().unwrap().starts_with("pipe:"), "{fd3:?}");
+}
+
+#[test]
+fn close_all_but_keeps_0_1_2_and_what_it_is_told() {
+    let (out, end) = in_child(|out| {
+        let out = unsafe {
+            let out = libc::dup2(out, 20);
+            for fd in 3..=12 {
+                libc::dup2(0, fd);
+            }
+            out
+        };
+        // In any order; 4 is below `from` (kept), 12 the last open one.
+        security::close_all_but(5, &[20, 12, 7, 8]);
+        let fds: Vec<String> = std::fs::read_dir("/proc/self/fd")
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        let mut fds: Vec<u32> = fds.iter().map(|f| f.parse().unwrap()).collect();
+        fds.sort();
+        say(out, &format!("{fds:?}"));
+        0
+    });
+    assert_eq!(end, End::Code(0));
+    // (read_dir's own descriptor: the lowest free, 5.)
+    assert_eq!(out, "[0, 1, 2, 3, 4, 5, 7, 8, 12, 20]");
 }
 
 #[test]
@@ -823,31 +854,145 @@ fn husk_run_passes_only_0_1_2_and_preserved_fds() {
     );
 }
 
+/// io_uring is refused by the default profile (as by Docker's since 25.0), whatever the
+/// capabilities; the probe calls io_uring_setup from inside.
+#[test]
+fn default_profile_refuses_io_uring() {
+    if skip_unless_root("default_profile_refuses_io_uring") {
+        return;
+    }
+    let r = rootfs().display().to_string();
+    for (args, want) in [
+        (&[][..], "errno 1"),
+        (&["--privileged", "--seccomp", "default"], "errno 1"),
+        (&["--seccomp", "unconfined"], "ok"),
+    ] {
+        let o = run(Command::new(husk())
+            .args(["run", "-a", "--rootfs", &r])
+            .args(args)
+            .args(["--", "probe", "uring"]));
+        assert_eq!(code(&o), 0, "{args:?}: {}", stderr(&o));
+        assert_eq!(stdout(&o), format!("io_uring_setup {want}\n"), "{args:?}");
+    }
+}
+
+/// husk as PID 1 never execs, so close-on-exec does not clear what it inherited: it must
+/// close it (runc's CVE-2024-21626 reached the host through a leaked cgroup directory).
+/// From inside, /proc/1/fd holds 0, 1, 2 and the signalfd: with the cgroup directories
+/// and files of --memory (on this v1 host, under our own cgroup), the record of --name,
+/// a descriptor inherited from the caller (9: a directory of the host), and a CMD that
+/// may read PID 1's descriptors (root with SYS_PTRACE; rootless, PID 1 is dumpable).
+#[test]
+fn container_pid1_holds_only_0_1_2_and_its_signalfd() {
+    if skip_unless_root("container_pid1_holds_only_0_1_2_and_its_signalfd") {
+        return;
+    }
+    let r = rootfs().display().to_string();
+    let name = format!("fds-{}", std::process::id());
+    // Each descriptor of PID 1, then each name it links to but for 0-2 (the caller's).
+    let script = "cd /proc/1/fd && echo *; for f in *; do                   case $f in 0|1|2) ;; *) readlink $f || echo unreadable;; esac; done";
+    let root: &[&str] = &["-a", "--rootfs", &r, "--memory", "64M", "--name", &name];
+    for (nobody, args, extra) in [
+        (
+            false,
+            &["--cap-add", "SYS_PTRACE"][..],
+            "anon_inode:[signalfd]",
+        ),
+        // Without SYS_PTRACE PID 1 is not dumpable: its links are not readable.
+        (false, &[], "unreadable"),
+        (true, &["-a", "--rootfs", &r], "anon_inode:[signalfd]"),
+    ] {
+        let mut c = Command::new(husk());
+        c.arg("run");
+        if nobody {
+            c.uid(65534).gid(65534);
+        } else {
+            c.args(root);
+        }
+        c.args(args).args(["--", "/bin/sh", "-c", script]);
+        unsafe {
+            c.pre_exec(|| {
+                let d = libc::open(c"/".as_ptr(), libc::O_RDONLY | libc::O_DIRECTORY);
+                libc::dup2(d, 9);
+                Ok(())
+            });
+        }
+        let o = run(&mut c);
+        assert_eq!(code(&o), 0, "{args:?}: {}", stderr(&o));
+        let out = stdout(&o);
+        let mut l = out.lines();
+        let mut fds: Vec<u32> = l
+            .next()
+            .unwrap()
+            .split(' ')
+            .map(|f| f.parse().unwrap())
+            .collect();
+        fds.sort();
+        assert_eq!(fds.len(), 4, "{nobody} {args:?}: {out}");
+        assert_eq!(fds[..3], [0, 1, 2], "{out}");
+        assert_eq!(l.collect::<Vec<_>>(), [extra], "{nobody} {args:?}");
+    }
+}
+
+/// What a container process would try (CVE-2019-5736): write the runtime's binary
+/// through /proc/1/exe, PID 1 being husk. What holds, from inside (see README, "The
+/// host's husk binary"): as root, PID 1 is not dumpable, so its exe cannot even be
+/// opened; but `--cap-add SYS_PTRACE` (CAP_SYS_PTRACE over the host's user namespace,
+/// the one husk was exec'd in) lifts that, and rootless PID 1 is dumpable: the binary can
+/// be read, and only ETXTBSY stops the write (the kernel refuses to write a file that a
+/// process executes: husk's PID 1 does). With a user namespace, the container's
+/// SYS_PTRACE is not over the host's: it does not open a non-dumpable PID 1. Run from a
+/// copy of husk (owned by the rootless user for the rootless case: only ETXTBSY then
+/// stands in the way); the copy must be unchanged.
 #[test]
 fn container_pid1_exposes_no_writable_exe_and_masks_paths() {
     if skip_unless_root("container_pid1_exposes_no_writable_exe_and_masks_paths") {
         return;
     }
-    // A copy of husk: were the write to succeed, only the copy would be damaged.
     let dir = std::env::temp_dir().join(format!("husk-cve-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let bin = dir.join("husk");
-    std::fs::copy(husk(), &bin).unwrap();
+    // Copied by cp, not by this (threaded) process: a write descriptor of ours could leak
+    // into a process another test forks meanwhile, and exec would fail with ETXTBSY.
+    let cp = run(Command::new("cp").arg(husk()).arg(&bin));
+    assert_eq!(code(&cp), 0, "{}", stderr(&cp));
     let before = std::fs::read(&bin).unwrap();
     let r = rootfs().display().to_string();
-    // What a container process would try (CVE-2019-5736): write the runtime's binary
-    // through /proc/1/exe, PID 1 being husk. `>>` opens for writing without truncating.
-    let script = "cat /proc/1/comm; readlink /proc/1/exe || echo no-link; \
-                  (echo pwned >> /proc/1/exe) 2>/dev/null || echo no-write; \
-                  cat /proc/1/exe >/dev/null 2>&1 || echo no-read; \
+    // `>>` opens for writing without truncating.
+    let script = "cat /proc/1/comm; readlink /proc/1/exe >/dev/null && echo link || echo no-link; \
+                  (echo pwned >> /proc/1/exe) 2>&1 | sed 's/.*: //'; \
+                  (exec 7</proc/1/exe) 2>/dev/null && echo read || echo no-read; \
                   wc -c < /proc/timer_list; ls /sys/firmware | wc -l; \
                   (echo x > /proc/sys/kernel/hostname) 2>&1 | grep -c Read-only";
-    let o = run(Command::new(&bin).args(["run", "-a", "--rootfs", &r, "--", "sh", "-c", script]));
+    let closed = "no-link\nPermission denied\nno-read";
+    let open = "link\nText file busy\nread";
+    for (nobody, args, want) in [
+        (false, &[][..], closed),
+        (false, &["--cap-add", "SYS_PTRACE"], open),
+        (
+            false,
+            &["-U", "--map-root", "--cap-add", "SYS_PTRACE"],
+            closed,
+        ),
+        (true, &[], open),
+    ] {
+        let mut c = Command::new(&bin);
+        if nobody {
+            std::os::unix::fs::chown(&bin, Some(65534), Some(65534)).unwrap();
+            c.uid(65534).gid(65534);
+        }
+        c.args(["run", "-a", "--rootfs", &r]).args(args);
+        let o = run(c.args(["--", "sh", "-c", script]));
+        assert_eq!(code(&o), 0, "{args:?}: {}", stderr(&o));
+        assert_eq!(
+            stdout(&o),
+            format!("husk\n{want}\n0\n0\n1\n"),
+            "{nobody} {args:?}"
+        );
+    }
     let after = std::fs::read(&bin).unwrap();
     std::fs::remove_dir_all(&dir).unwrap();
-    assert_eq!(code(&o), 0, "{}", stderr(&o));
-    assert_eq!(stdout(&o), "husk\nno-link\nno-write\nno-read\n0\n0\n1\n");
-    assert!(after == before, "the host's husk binary changed");
+    assert!(after == before, "the husk binary changed");
 }
 
 #[test]
@@ -863,6 +1008,8 @@ fn bad_input_is_refused_before_anything_runs() {
         (vec!["--cap-add", "NET_FROB"], "husk: --cap-add 'NET_FROB': not a capability (see capabilities(7))\n".to_string()),
         (vec!["--seccomp-deny", "kill,frob"], "husk: --seccomp-deny 'frob': not a system call on x86_64\n".to_string()),
         (vec!["--seccomp", &f], format!("husk: --seccomp {f}:3 'arg0=1': not argN[&MASK]OP VALUE (N 0-5, OP == != < <= > >=)\n")),
+        // An endless file: read up to 1 MiB, no further.
+        (vec!["--seccomp", "/dev/zero"], "husk: --seccomp /dev/zero: larger than 1 MiB\n".to_string()),
     ] {
         if cfg!(not(target_arch = "x86_64")) && args[0] == "--seccomp-deny" {
             continue;
@@ -874,19 +1021,71 @@ fn bad_input_is_refused_before_anything_runs() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// `--cap-add ALL` under a parent that took some capabilities away (here SYS_RESOURCE and
+/// SYS_TIME, from the bounding set, so from husk's permitted set at exec) means all that
+/// husk holds, as `--privileged` does; naming one that husk lacks is an error, beside ALL
+/// too.
+#[test]
+fn cap_add_all_is_all_that_husk_holds() {
+    if skip_unless_root("cap_add_all_is_all_that_husk_holds") {
+        return;
+    }
+    if Command::new("setpriv").arg("--version").output().is_err() {
+        eprintln!("SKIP cap_add_all_is_all_that_husk_holds: no setpriv");
+        return;
+    }
+    let gone = 1u64 << 24 | 1 << 25;
+    let bnd = hex(
+        &std::fs::read_to_string("/proc/self/status").unwrap(),
+        "CapBnd",
+    );
+    let husk = husk().display().to_string();
+    let under = |args: &[&str]| {
+        run(Command::new("setpriv")
+            .args(["--bounding-set", "-sys_resource,-sys_time", &husk, "run"])
+            .args(args)
+            .args(["--", "cat", "/proc/self/status"]))
+    };
+    for args in [&["--cap-add", "ALL"][..], &["--privileged"]] {
+        let o = under(args);
+        assert_eq!(code(&o), 0, "{args:?}: {}", stderr(&o));
+        let st = stdout(&o);
+        assert_eq!(hex(&st, "CapEff"), bnd & !gone, "{args:?}");
+        assert_eq!(hex(&st, "CapBnd"), bnd & !gone, "{args:?}");
+    }
+    for list in ["SYS_TIME", "ALL,SYS_TIME"] {
+        let o = under(&["--cap-add", list]);
+        assert_eq!(
+            (code(&o), stderr(&o).as_str()),
+            (
+                125,
+                "husk: --cap-add SYS_TIME: EPERM (husk itself does not hold this capability)\n"
+            ),
+            "{list}"
+        );
+    }
+}
+
 /// A container process that can ptrace husk's PID 1 cannot make it run what CMD's filter
 /// refuses. Rootless, PID 1 has CMD's uid and stays dumpable; as root, `--cap-add
 /// SYS_PTRACE` opens it. The probe seizes PID 1 and makes it call getpid (39): once CMD
 /// runs under a filter, PID 1 keeps only an init's calls (EPERM: -1). Without a filter
 /// there is nothing to escape (1, PID 1's own pid). Either way PID 1 goes on reaping and
-/// passes CMD's status out (3).
+/// passes CMD's status out (3). PID 1 installs its filter just after CMD started (see
+/// README, "The order of the privilege drop"): where one is due, the script waits until
+/// /proc/1/status shows it (a bounded number of looks), or an attach in that short
+/// window would find PID 1 not yet confined.
 #[cfg(target_arch = "x86_64")]
 #[test]
 fn pid1_cannot_be_made_to_escape_the_filter() {
     if skip_unless_root("pid1_cannot_be_made_to_escape_the_filter") {
         return;
     }
-    let script = format!("{} inject 1 39; exit 3", probe().display());
+    let inject = format!("{} inject 1 39; exit 3", probe().display());
+    let locked = format!(
+        "i=0; until grep -q '^Seccomp:.2$' /proc/1/status || [ $i = 10000 ]; do \
+         i=$((i+1)); done; {inject}"
+    );
     for (nobody, args, want) in [
         (true, &["-p", "--proc"][..], "nr 39 = -1\n"),
         (
@@ -905,10 +1104,15 @@ fn pid1_cannot_be_made_to_escape_the_filter() {
         if nobody {
             c.uid(65534).gid(65534);
         }
+        let script = if want.contains("-1") {
+            &locked
+        } else {
+            &inject
+        };
         let o = run(c
             .arg("run")
             .args(args)
-            .args(["--", "/bin/sh", "-c", &script]));
+            .args(["--", "/bin/sh", "-c", script]));
         assert_eq!(
             (code(&o), stdout(&o).as_str()),
             (3, want),

@@ -11,7 +11,7 @@ use crate::out::{cut, parse_u64, word_index, Msg};
 use crate::path::CPath;
 use crate::seccomp::{self, Profile, ALLOW, EPERM};
 use crate::security::Prepared;
-use crate::sys::fs;
+use crate::sys::{fs, Errno};
 use crate::sysnames::{self, TARGET, UNKNOWN};
 
 /// The end of `husk run --help`, after the security options of help/run.txt: the default
@@ -115,6 +115,7 @@ impl SecSpec {
         let mut caps = CapSets::new(self.cap_add, self.cap_drop, self.privileged);
         caps.keep &= !self.never;
         caps.ambient &= caps.keep;
+        caps.named &= caps.keep;
         let mut base = match self
             .seccomp
             .map(|v| (v, word_index("default unconfined", v, false)))
@@ -125,8 +126,12 @@ impl SecSpec {
             }
             Some((_, Some(_))) | None => Profile::new(ALLOW),
             Some((v, None)) => {
-                let text = fs::read_file(CPath::new(&[v]).c())
-                    .map_err(|e| Error::sys("--seccomp", v, e))?;
+                let text = fs::open(CPath::new(&[v]).c(), 0)
+                    .and_then(|fd| fs::read_to_end(&fd, 1 << 20))
+                    .map_err(|e| match e {
+                        Errno::EFBIG => Error::new(b"--seccomp", v, 0, b"larger than 1 MiB"),
+                        e => Error::sys("--seccomp", v, e),
+                    })?;
                 seccomp::parse_profile(&text, v, TARGET)?
             }
         };
@@ -186,7 +191,8 @@ mod tests {
             p.caps,
             CapSets {
                 keep: DEFAULT,
-                ambient: 0
+                ambient: 0,
+                named: 0
             }
         );
         assert!(p.no_new_privs);
@@ -219,7 +225,8 @@ mod tests {
             p.caps,
             CapSets {
                 keep: want,
-                ambient: want
+                ambient: want,
+                named: want
             }
         );
         assert!(!p.no_new_privs);

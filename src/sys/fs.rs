@@ -25,12 +25,17 @@ pub fn open_at(dir: RawFd, path: &CStr, flags: u32, mode: u32) -> Result<Fd> {
 /// Reads a whole (small, procfs-like) file.
 pub fn read_file(path: &CStr) -> Result<Vec<u8>> {
     let fd = open(path, g::O_RDONLY)?;
-    read_to_end(&fd)
+    read_to_end(&fd, usize::MAX)
 }
 
-pub fn read_to_end(fd: &Fd) -> Result<Vec<u8>> {
+/// Reads `fd` to its end; EFBIG past `max` bytes (a file the user names may be
+/// /dev/zero or an endless pipe).
+pub fn read_to_end(fd: &Fd, max: usize) -> Result<Vec<u8>> {
     let mut v = Vec::with_capacity(512);
     loop {
+        if v.len() > max {
+            return Err(super::Errno::EFBIG);
+        }
         if v.len() == v.capacity() {
             v.reserve(v.len());
         }
@@ -227,7 +232,7 @@ pub fn write_at(dir: RawFd, name: &CStr, data: &[u8], create: bool) -> Result<()
 
 /// Reads the whole (small) file `dir/name`.
 pub fn read_at(dir: RawFd, name: &CStr) -> Result<Vec<u8>> {
-    read_to_end(&open_at(dir, name, g::O_RDONLY, 0)?)
+    read_to_end(&open_at(dir, name, g::O_RDONLY, 0)?, usize::MAX)
 }
 
 /// statx(2) for STATX_ATTR_MOUNT_ROOT: whether `path` is where a file system is mounted.

@@ -17,6 +17,8 @@
 //!                          exit; print "median <us> min <us> max <us>" (exit 1 if any
 //!                          launch failed). For the benchmarks in the VM, where there is
 //!                          no hyperfine.
+//!   probe uring            call io_uring_setup(1, params): print "io_uring_setup ok", or
+//!                          "io_uring_setup errno <n>"
 //!   probe inject <pid> <nr>
 //!                          (x86_64) make process pid run system call nr (no arguments)
 //!                          through ptrace, as an attacker in a container could: print
@@ -251,6 +253,18 @@ fn main() {
                 v.push(vec![1u8; 1 << 20]);
             }
             out(&format!("survived {}", v.len()));
+            0
+        }
+        "uring" => {
+            let mut params = [0u32; 30]; // struct io_uring_params: 120 bytes
+            let r = unsafe { libc::syscall(libc::SYS_io_uring_setup, 1, params.as_mut_ptr()) };
+            match r {
+                r if r >= 0 => out("io_uring_setup ok"),
+                _ => out(&format!(
+                    "io_uring_setup errno {}",
+                    std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
+                )),
+            }
             0
         }
         "launch" if args.len() > 4 => launch(
