@@ -41,9 +41,10 @@ pub fn exec_candidates(name: &[u8], path: Option<&[u8]>) -> Vec<CPath> {
 
 /// Starts CMD (`cmd[0]`, searched in the `PATH` of `envp`) with the signal mask `mask`:
 /// in a session of its own on the console (`session`), or a process group of its own
-/// (`new_pgrp`), with `filter` installed just before it execs. A failure is reported on
-/// stderr here (by the child, for an exec failure); `Err` holds the exit status it implies
-/// (127 not found, 126 not executable, 125 husk's own).
+/// (`new_pgrp`), with `filter` installed just before it execs, held back until SIGUSR1
+/// with `hold` (see `process::spawn`). A failure is reported on stderr here (by the child,
+/// for an exec failure); `Err` holds the exit status it implies (127 not found, 126 not
+/// executable, 125 husk's own).
 pub fn spawn(
     cmd: CVec,
     envp: CVec,
@@ -51,6 +52,7 @@ pub fn spawn(
     new_pgrp: bool,
     session: bool,
     filter: Option<&[crate::seccomp::Insn]>,
+    hold: bool,
 ) -> Result<Pid, u8> {
     let name = cmd.get(0);
     let paths = exec_candidates(name, getenv(envp.iter(), b"PATH"));
@@ -66,6 +68,7 @@ pub fn spawn(
         foreground,
         session,
         filter,
+        hold,
     };
     process::spawn(&req).map_err(|e| match e {
         SpawnError::Exec(code) => code,
@@ -141,7 +144,7 @@ pub fn run(argv: CVec, envp: CVec, o: &InitOpts) -> i32 {
     }
     let (status, action) = loop {
         // On a machine, CMD owns the console as a login shell would.
-        let st = match spawn(cmd, envp, mask, !o.single_child(), k, None) {
+        let st = match spawn(cmd, envp, mask, !o.single_child(), k, None, false) {
             Ok(child) => {
                 note(o, 2, b"spawned pid ", child as u64, name);
                 if k {

@@ -595,10 +595,14 @@ fn setup_and_run(c: &Child, sock: i32) -> Result<Errno> {
     // a warning).
     let keep = [sfd.raw() as u32, sock as u32];
     security::close_all_but(3 + p.preserve_fds, &keep[..1 + spec.timings as usize]);
-    // Built now: once CMD runs, the sooner PID 1 installs it, the better.
+    // PID 1's own filter (see `security::lock_init`), built now. When CMD could ptrace
+    // PID 1 (it is dumpable, or CMD keeps CAP_SYS_PTRACE), CMD is held back until PID 1
+    // has installed it: a fork that waits for SIGUSR1, instead of the vfork.
     let lock = filter.and_then(|_| security::init_lock());
+    let hold =
+        lock.is_some() && (!c.nondumpable || p.caps.keep & 1 << crate::caps::SYS_PTRACE != 0);
     // An exec failure was printed by CMD's process: exit with its status, no frame.
-    let child = init::spawn(c.cmd, c.env, c.mask, true, false, filter)
+    let child = init::spawn(c.cmd, c.env, c.mask, true, false, filter, hold)
         .unwrap_or_else(|code| sys::exit(code as i32));
     t.lap(sync::P_EXEC);
     if spec.timings {
@@ -610,6 +614,9 @@ fn setup_and_run(c: &Child, sock: i32) -> Result<Errno> {
     }
     if let Some(f) = &lock {
         security::lock_init(f);
+    }
+    if hold {
+        let _ = signal::kill(child, crate::signals::SIGUSR1);
     }
     sys::exit(supervise(&sfd, child, spec))
 }

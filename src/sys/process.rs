@@ -86,6 +86,8 @@ pub struct Exec<'a> {
     /// A seccomp filter to install just before execve: in the command only, not in the
     /// init that spawns it (which must keep its kill() and wait4(), whatever is refused).
     pub filter: Option<&'a [crate::seccomp::Insn]>,
+    /// Hold the command back until the parent sends SIGUSR1 (see [`spawn`]).
+    pub hold: bool,
 }
 
 pub enum SpawnError {
@@ -185,6 +187,10 @@ extern "C" fn spawn_child(arg: *mut c_void) -> i32 {
             let _ = tcsetpgrp(0, super::getpid());
         }
     }
+    if req.hold {
+        // Blocked, like every signal here: taken from the pending set, never delivered.
+        super::signal::wait_for(crate::signals::SIGUSR1);
+    }
     let _ = set_mask(req.mask);
     let name = req.argv.get(0);
     // The child reports a failure itself and exits with its status. Under qemu-user,
@@ -272,11 +278,23 @@ fn exec_sh(path: &CStr, argv: CVec, envp: CVec) {
 /// memory before it exits, having printed the error) and the dead child is reaped before
 /// returning. Where CLONE_VM is not honoured (qemu-user), an exec failure shows only as
 /// the child's message and its exit status.
+///
+/// With `hold`, the child is a fork instead (we go on at once): it waits for SIGUSR1
+/// before its filter and execve, and reports an exec failure only through its message
+/// and exit status. husk as a container's PID 1 confines itself meanwhile (see
+/// `security::lock_init`), so that CMD never runs beside an unconfined PID 1.
 pub fn spawn(req: &Exec) -> core::result::Result<Pid, SpawnError> {
     let sh = Shared {
         req,
         err: AtomicI32::new(0),
     };
+    if req.hold {
+        let pid = super::ns::fork_with(0).map_err(SpawnError::Clone)?;
+        if pid == 0 {
+            super::exit(spawn_child(&sh as *const Shared as *mut c_void));
+        }
+        return Ok(pid);
+    }
     let flags = (g::CLONE_VM | g::CLONE_VFORK | g::SIGCHLD) as usize;
     // SAFETY: `sh` outlives the child's use of it (we sleep until it execs or exits).
     let r = unsafe { husk_clone_call(flags, spawn_child, &sh as *const Shared as *mut c_void) };

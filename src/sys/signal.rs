@@ -76,6 +76,20 @@ pub fn read_signals(fd: RawFd, out: &mut [SigInfo]) -> Result<usize> {
     Ok(n)
 }
 
+/// rt_sigtimedwait for `sig` (blocked), with no timeout: takes it once it is pending.
+pub fn wait_for(sig: u32) {
+    let set = SigSet::EMPTY.with(sig);
+    let _ = super::retry(|| {
+        sc4(
+            Sysno::rt_sigtimedwait,
+            &set as *const SigSet as usize,
+            0,
+            0,
+            8,
+        )
+    });
+}
+
 /// kill(2). A negative pid names a process group; -1 every process we may signal.
 pub fn kill(pid: i32, sig: u32) -> Result<()> {
     sc2(Sysno::kill, pid as isize as usize, sig as usize).map(drop)
