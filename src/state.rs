@@ -16,7 +16,7 @@
 use crate::error::{Error, Result};
 use crate::out::{parse_u64, Msg};
 use crate::path::CPath;
-use crate::spec::{Join, NS_TYPES};
+use crate::spec::{ns_names, Join};
 use crate::sys::enter::{readlink_at, rename};
 use crate::sys::fs::unlink;
 use crate::sys::{self, fs, ns, Errno, Fd, Pid};
@@ -65,16 +65,22 @@ pub fn ids(mut b: &[u8]) -> Option<(Pid, u64)> {
 /// `)` or spaces), or None for a zombie: a container whose first process has exited is
 /// over even before it is reaped.
 pub fn parse_start(stat: &[u8]) -> Option<u64> {
-    let close = stat.iter().rposition(|&c| c == b')')?;
-    let mut f = stat.get(close + 2..)?;
-    if matches!(f.first(), Some(b'Z' | b'X')) {
+    if matches!(stat_field(stat, 3), b"Z" | b"X") {
         return None;
     }
-    // Field 22; `f` starts at field 3.
-    for _ in 0..19 {
+    parse_u64(stat_field(stat, 22))
+}
+
+/// Field `n` (from 3, the state) of /proc/PID/stat (`pid (comm) state ...`; comm may hold
+/// `)` or spaces); empty if there is none.
+#[inline(never)]
+pub fn stat_field(stat: &[u8], n: usize) -> &[u8] {
+    let close = stat.iter().rposition(|&c| c == b')').unwrap_or(stat.len());
+    let mut f = stat.get(close + 2..).unwrap_or_default();
+    for _ in 3..n {
         cut(&mut f, b' ');
     }
-    parse_u64(cut(&mut f, b' '))
+    cut(&mut f, b' ')
 }
 
 /// A number in decimal.
@@ -190,8 +196,8 @@ pub fn open_ns(j: &Join) -> Result<Fd> {
 /// differ from ours: the cgroups PID is in and we are not. (Both files list the same
 /// hierarchies in the same order: the kernel's.)
 #[inline(never)]
-pub fn foreign_cgroups(dir: &Fd) -> Vec<u8> {
-    let theirs = read(dir.raw(), c"cgroup");
+pub fn foreign_cgroups(dir: sys::RawFd) -> Vec<u8> {
+    let theirs = read(dir, c"cgroup");
     let ours = read(g::AT_FDCWD, c"/proc/self/cgroup");
     let (mut out, mut a, mut b) = (Vec::new(), &theirs[..], &ours[..]);
     while !a.is_empty() {
@@ -250,14 +256,8 @@ impl Claim {
         };
         let mut m = Msg::new();
         m.u(pid as u64).nl().u(p.start).nl();
-        let mut sep: &[u8] = b"";
-        for &(name, flag) in &NS_TYPES {
-            if ns & flag != 0 {
-                m.s(sep).s(name.as_bytes());
-                sep = b",";
-            }
-        }
-        let cg = foreign_cgroups(&p.dir);
+        m.s(&ns_names(ns));
+        let cg = foreign_cgroups(p.dir.raw());
         let mut line = &cg[..];
         cut(&mut line, b':');
         cut(&mut line, b':');
@@ -424,6 +424,11 @@ mod tests {
             "a zombie is not running"
         );
         assert_eq!(parse_start(b"42 (sh) S 1 2"), None);
+        assert_eq!(parse_start(b""), None);
+        let stat = std::format!("42 (a) b) {fields}");
+        assert_eq!(stat_field(stat.as_bytes(), 3), b"S");
+        assert_eq!(stat_field(stat.as_bytes(), 9), b"9");
+        assert_eq!(stat_field(stat.as_bytes(), 25), b"");
         // Our own start time, as the kernel writes it.
         let me = std::process::id() as Pid;
         let stat = std::fs::read(std::format!("/proc/{me}/stat")).unwrap();
