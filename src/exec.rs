@@ -30,7 +30,7 @@ use crate::spec::{Spec, ALL, NEWCGROUP, NEWNS, NEWPID, NEWTIME, NEWUSER, NS_TYPE
 use crate::state::{self, cut, num};
 use crate::sys::enter::{chroot, fchdir, readlink_at};
 use crate::sys::start::CVec;
-use crate::sys::{self, fs, ns, Errno, Fd, Pid};
+use crate::sys::{self, fs, ns, process, Errno, Fd, Pid};
 use alloc::vec::Vec;
 use linux_raw_sys::general as g;
 use linux_raw_sys::prctl as pr;
@@ -247,12 +247,19 @@ fn prepare(args: &[&'static [u8]], s: &mut Spec) -> Result<()> {
 /// target is exiting or gone, that: the container's exit is what made the exec fail, or
 /// killed C1 (SIGKILL: a pid namespace ends with its PID 1, killing every process in
 /// it). The target's /proc/PID/stat says: gone, a zombie, or PF_EXITING among its flags
-/// (set before its exit kills the namespace's other processes).
+/// (set before its exit kills the namespace's other processes). A target that is not
+/// the namespace's PID 1 may not have died yet when C1 has: then the namespace says, as
+/// it takes no new process once its PID 1 is exiting (a fork into it fails, ENOMEM).
 pub fn outcome(e: Option<&Enter>, r: Result<i32>) -> Result<i32> {
     if let (Some(e), Err(_) | Ok(137)) = (e, &r) {
         let stat = state::read(e.dir, c"stat");
         let flags = crate::out::parse_u64(state::stat_field(&stat, 9)).unwrap_or(0);
-        if state::parse_start(&stat).is_none() || flags & PF_EXITING != 0 {
+        let ended = || match ns::fork_with(0) {
+            Ok(0) => sys::exit(0),
+            Ok(pid) => process::wait(pid, false).is_err(),
+            Err(e) => e == Errno::ENOMEM,
+        };
+        if state::parse_start(&stat).is_none() || flags & PF_EXITING != 0 || e.pidns && ended() {
             return Err(Error::new(
                 b"exec into",
                 &e.what,

@@ -245,9 +245,9 @@ pub fn prepare(name: &'static [u8]) -> Result<Claim> {
 
 impl Claim {
     /// Records the running container: first process `pid`, namespaces `ns`, the first of
-    /// its cgroups that husk is not in (one husk made), its root: `rootfs` as the host
-    /// names it, or if empty /proc/PID/root (which shows `/` for a root pivoted in another
-    /// mount namespace). A live container's record that appeared since `prepare` wins (the
+    /// its cgroups that husk is not in (one husk made), else its own (v2, or the first v1
+    /// hierarchy's), its root: `rootfs` as the host names it, or if empty /proc/PID/root
+    /// (which shows `/` for a root pivoted in another mount namespace). A live container's record that appeared since `prepare` wins (the
     /// caller then stops ours); a stale one is replaced.
     #[inline(never)]
     pub fn commit(&mut self, pid: Pid, ns: u32, rootfs: &[u8], filter: &[u8]) -> Result<()> {
@@ -257,8 +257,21 @@ impl Claim {
         let mut m = Msg::new();
         m.u(pid as u64).nl().u(p.start).nl();
         m.s(&ns_names(ns));
+        // The first cgroup husk made for it, or else its own: the v2 one (`0::PATH`),
+        // or the first v1 hierarchy's.
         let cg = foreign_cgroups(p.dir.raw());
+        let own = read(p.dir.raw(), c"cgroup");
         let mut line = &cg[..];
+        if cg.is_empty() {
+            line = &own[..];
+            let mut rest = line;
+            while !rest.is_empty() {
+                let l = cut(&mut rest, b'\n');
+                if l.starts_with(b"0::") {
+                    line = l;
+                }
+            }
+        }
         cut(&mut line, b':');
         cut(&mut line, b':');
         let root = readlink_at(p.dir.raw(), c"root").unwrap_or_default();
