@@ -10,9 +10,9 @@
 //! container or a host process must be able to do what they can.
 //! So there are three processes, and CMD really is a process of the container: husk (P)
 //! joins only the target's pid namespace, which places its *children* there (and its
-//! user namespace first, for the right to: an unprivileged caller has none before); its
-//! child C1 joins the rest and spawns CMD, forwarding signals to it and passing its
-//! status out to P. If husk is killed, C1 goes with it (parent-death signal) and CMD,
+//! user namespace first when it has not the right to without: [`prepare`]); its child C1
+//! joins the rest and spawns CMD, forwarding signals to it and passing its status out
+//! to P. If husk is killed, C1 goes with it (parent-death signal) and CMD,
 //! orphaned by a process of the container's pid namespace, is adopted and reaped by the
 //! container's PID 1, as any process there. (Were CMD P's child, it would be adopted
 //! outside.)
@@ -20,16 +20,17 @@
 //! The target is named by a pidfd and its start time, and its namespaces are joined
 //! through the pidfd with one setns(pidfd, flags) (Linux 5.8: husk needs 5.14 for
 //! containers): a process that has exited meanwhile is an error (ESRCH), never a reused
-//! pid.
+//! pid. A target that exits during the exec (a failure then, or C1 killed with the pid
+//! namespace it joined) is said as such: [`outcome`].
 use crate::cli::security::SecSpec;
 use crate::error::{Error, Result};
 use crate::out::Msg;
 use crate::path::CPath;
-use crate::spec::{Spec, ALL, NEWCGROUP, NEWNS, NEWPID, NEWUSER, NS_TYPES};
+use crate::spec::{Spec, ALL, NEWCGROUP, NEWNS, NEWPID, NEWTIME, NEWUSER, NS_TYPES};
 use crate::state::{self, cut, num};
 use crate::sys::enter::{chroot, fchdir, readlink_at};
 use crate::sys::start::CVec;
-use crate::sys::{self, fs, ns, Fd, Pid};
+use crate::sys::{self, fs, ns, process, Errno, Fd, Pid};
 use alloc::vec::Vec;
 use linux_raw_sys::general as g;
 use linux_raw_sys::prctl as pr;
@@ -37,9 +38,13 @@ use linux_raw_sys::prctl as pr;
 /// What C1 takes from the target besides its namespaces (raw descriptors, inherited).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Enter {
-    /// Namespaces to join: (pidfd, CLONE_NEW* flags). P joins the pid namespace, C1 the
-    /// others (`launch`).
+    /// Namespaces for C1 to join: (pidfd, CLONE_NEW* flags) (`launch`).
     pub fds: Vec<(i32, u32)>,
+    /// P has joined the target's pid namespace (C1 is born there, and stays CMD's init).
+    pub pidns: bool,
+    /// The target's /proc/PID directory, and its NAME or PID for messages ([`outcome`]).
+    dir: i32,
+    what: Vec<u8>,
     /// O_PATH descriptors of the target's root and working directory (root -1: neither
     /// is entered).
     root: i32,
@@ -77,7 +82,7 @@ fn hex(s: &[u8]) -> u64 {
 /// Done before any setns, while the host's /sys and cgroup namespace are ours. (Moving a
 /// whole process takes the kernel's threadgroup lock, an RCU grace period when cold:
 /// ~10 ms measured here; v1 lets a thread move itself without it.)
-fn join_cgroups(dir: &Fd) -> Result<()> {
+fn join_cgroups(dir: sys::RawFd) -> Result<()> {
     let cg = state::foreign_cgroups(dir);
     let mut rest = &cg[..];
     while !rest.is_empty() {
@@ -101,7 +106,8 @@ fn join_cgroups(dir: &Fd) -> Result<()> {
 pub fn run(argv: CVec, envp: CVec, args: &[&'static [u8]], t0: u64) -> i32 {
     let mut r = crate::cli::run::options(args, 2);
     if let Ok(Some(s)) = &mut r {
-        if let Err(e) = crate::spec::check_kernel().and_then(|_| prepare(args, s)) {
+        let p = crate::spec::check_kernel().and_then(|_| prepare(args, s));
+        if let Err(e) = outcome(s.enter.as_ref(), p.map(|_| 0)) {
             r = Err(e);
         }
     }
@@ -150,12 +156,15 @@ fn prepare(args: &[&'static [u8]], s: &mut Spec) -> Result<()> {
     let err = |p: Pid| move |e| Error::sys("exec into", &num(p as u64), e);
     // A container's record (by NAME, or the PID of its first process) says which filter
     // its CMD has: the target (its PID 1 husk) has its own, an init's.
-    let (t, filter) = match s.name.take() {
-        Some(n) => state::lookup_filter(n)?,
+    let (t, filter, what) = match s.name.take() {
+        Some(n) => {
+            let (t, f) = state::lookup_filter(n)?;
+            (t, f, n.to_vec())
+        }
         None => {
             let t = state::open(pid, 0).map_err(err(pid))?;
             let f = state::filter_of(&t);
-            (t, f)
+            (t, f, num(pid as u64))
         }
     };
     // husk's default one goes on CMD too (docker exec's way), under any --seccomp-deny,
@@ -170,8 +179,13 @@ fn prepare(args: &[&'static [u8]], s: &mut Spec) -> Result<()> {
     let err = err(t.pid);
     // Less the namespaces the target shares with us: joining one's own user namespace
     // is EINVAL, and one owned by another user namespace than the target's may be
-    // refused (EPERM).
-    let sel = if s.ns == 0 { ALL | NEWUSER } else { s.ns };
+    // refused (EPERM). The time namespace too, as nsenter -a (C1 is single-threaded, as
+    // joining one requires; it applies to C1 itself and to CMD).
+    let sel = if s.ns == 0 {
+        ALL | NEWUSER | NEWTIME
+    } else {
+        s.ns
+    };
     let mut join = sel;
     let me = fs::open(c"/proc/self", g::O_PATH | g::O_DIRECTORY).map_or(-1, Fd::leak);
     for &(ty, f) in &NS_TYPES {
@@ -180,33 +194,43 @@ fn prepare(args: &[&'static [u8]], s: &mut Spec) -> Result<()> {
             join &= !f;
         }
     }
-    if sel & NEWCGROUP != 0 {
-        join_cgroups(&t.dir)?;
-    }
+    let td = t.dir.raw();
     let dir = |w| {
-        let fd = fs::open_at(t.dir.raw(), w, g::O_PATH | g::O_DIRECTORY, 0);
+        let fd = fs::open_at(td, w, g::O_PATH | g::O_DIRECTORY, 0);
         fd.map_or(-1, Fd::leak)
     };
     like(&mut s.sec, hex(field(&status, b"CapBnd:")));
     let e = s.enter.insert(Enter {
         fds: Vec::new(),
+        pidns: join & NEWPID != 0,
+        dir: t.dir.leak(),
+        what,
         root: if sel & NEWNS != 0 { dir(c"root") } else { -1 },
         cwd: dir(c"cwd"),
         nnp: field(&status, b"NoNewPrivs:") == b"1",
         seccomp: warn,
     });
-    // P joins the user namespace here when it joins the pid namespace (launch); C1 joins
-    // the rest.
-    let pidns = join & NEWPID;
-    let user = if pidns != 0 { join & NEWUSER } else { 0 };
-    if user != 0 {
-        ns::setns(t.fd.raw(), user).map_err(err)?;
+    if sel & NEWCGROUP != 0 {
+        join_cgroups(e.dir)?;
     }
-    if pidns != 0 {
-        e.fds
-            .push((ns::pidfd_open(t.pid).map_err(err)?.leak(), pidns));
+    // P joins the pid namespace; C1 joins the rest, the user namespace with them in one
+    // setns, which joins it first. setns through a pidfd asks for ptrace access to the
+    // target, which a non-dumpable one (a container's PID 1 husk, unless its root is
+    // surely not the host's: launch) grants only to CAP_SYS_PTRACE in the initial user
+    // namespace: a caller with it (root) must not have joined a child user namespace
+    // before. An unprivileged owner of the target's user namespace has the right to join
+    // the pid namespace only from inside it: when the first try is refused, P joins both
+    // (the user namespace first, in the same call).
+    let mut pjoin = join & NEWPID;
+    if pjoin != 0 {
+        let mut r = ns::setns(t.fd.raw(), pjoin);
+        if r == Err(Errno::EPERM) && join & NEWUSER != 0 {
+            pjoin |= NEWUSER;
+            r = ns::setns(t.fd.raw(), pjoin);
+        }
+        r.map_err(err)?;
     }
-    let rest = join & !pidns & !user;
+    let rest = join & !pjoin;
     if rest != 0 {
         e.fds.push((t.fd.leak(), rest));
     }
@@ -218,6 +242,37 @@ fn prepare(args: &[&'static [u8]], s: &mut Spec) -> Result<()> {
     s.ns = 0;
     Ok(())
 }
+
+/// The result of an exec (`r`: C1's status, or an error before CMD ran), or, when the
+/// target is exiting or gone, that: the container's exit is what made the exec fail, or
+/// killed C1 (SIGKILL: a pid namespace ends with its PID 1, killing every process in
+/// it). The target's /proc/PID/stat says: gone, a zombie, or PF_EXITING among its flags
+/// (set before its exit kills the namespace's other processes). A target that is not
+/// the namespace's PID 1 may not have died yet when C1 has: then the namespace says, as
+/// it takes no new process once its PID 1 is exiting (a fork into it fails, ENOMEM).
+pub fn outcome(e: Option<&Enter>, r: Result<i32>) -> Result<i32> {
+    if let (Some(e), Err(_) | Ok(137)) = (e, &r) {
+        let stat = state::read(e.dir, c"stat");
+        let flags = crate::out::parse_u64(state::stat_field(&stat, 9)).unwrap_or(0);
+        let ended = || match ns::fork_with(0) {
+            Ok(0) => sys::exit(0),
+            Ok(pid) => process::wait(pid, false).is_err(),
+            Err(e) => e == Errno::ENOMEM,
+        };
+        if state::parse_start(&stat).is_none() || flags & PF_EXITING != 0 || e.pidns && ended() {
+            return Err(Error::new(
+                b"exec into",
+                &e.what,
+                0,
+                b"the container exited",
+            ));
+        }
+    }
+    r
+}
+
+/// include/linux/sched.h: the task is in do_exit().
+const PF_EXITING: u64 = 4;
 
 /// In C1, right after the joins: the target's root and working directory, no_new_privs.
 /// (Its bounding set is the SecSpec's, applied with the rest by `security`: CMD, exec'd

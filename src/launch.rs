@@ -187,13 +187,7 @@ fn write_maps(pid: Pid, spec: &Spec) -> Result<()> {
 }
 
 fn clone_error(spec: &Spec, e: Errno) -> Error {
-    let mut m = Msg::new();
-    for (name, flag) in spec::NS_TYPES {
-        if spec.ns & flag != 0 {
-            m.s(name.as_bytes()).c(b' ');
-        }
-    }
-    Error::sys("clone with new namespaces", m.0.trim_ascii_end(), e).hint(match e {
+    Error::sys("clone with new namespaces", &spec::ns_names(spec.ns), e).hint(match e {
         Errno::EPERM => "needs root, or a user namespace (-U/--map-root)",
         Errno::ENOSPC | Errno::EUSERS => "too many namespaces (/proc/sys/user/max_*_namespaces)",
         _ => "",
@@ -210,7 +204,8 @@ pub fn run(argv: CVec, envp: CVec, spec: &Spec, t_start: u64) -> i32 {
     t.lap(sync::P_PARSE);
     let mut cg = None;
     let mut host = None;
-    let code = prepare(argv, envp, spec, &mut t, &mut host, &mut cg).unwrap_or_else(|e| {
+    let r = prepare(argv, envp, spec, &mut t, &mut host, &mut cg);
+    let code = crate::exec::outcome(spec.enter.as_ref(), r).unwrap_or_else(|e| {
         e.print();
         if let Some(h) = &host {
             h.undo(spec);
@@ -257,16 +252,18 @@ fn prepare<'p>(
     // --name: a name in use is refused before anything exists.
     let claim = spec.name.map(state::prepare).transpose()?;
     // Namespaces to join are opened now, so that a bad path fails before anything exists;
-    // husk exec's were opened already. setns(pid) only changes where our children are
-    // born: P does it. The user namespace goes first: it grants the rights the rest need.
+    // husk exec's were opened already (and its pid namespace joined). setns(pid) only
+    // changes where our children are born: P does it. The user namespace goes first: it
+    // grants the rights the rest need.
     let mut joins: Vec<(Fd, u32)> = Vec::new();
     for j in &spec.joins {
         joins.push((state::open_ns(j)?, j.flag));
     }
+    let mut pidns = spec.ns & NEWPID != 0;
     if let Some(e) = &spec.enter {
         joins.extend(e.fds.iter().map(|&(fd, f)| (Fd::own(fd as usize), f)));
+        pidns = e.pidns;
     }
-    let mut pidns = spec.ns & NEWPID != 0;
     for (fd, f) in &joins {
         if *f == NEWPID {
             ns::setns(fd.raw(), NEWPID).map_err(err("join namespace", b"pid"))?;
@@ -370,6 +367,9 @@ fn contain(mut o: Child, t: &mut Timer, mut claim: Option<(state::Claim, Vec<u8>
         let mut times_at = 0;
         while let Ok(FRAME) = sys::read(psock.raw(), &mut f) {
             if let Some((e, code)) = sync::decode_err(&f) {
+                if code == 125 {
+                    return Err(e); // (printed by run, or told as the target's exit)
+                }
                 e.print();
                 let _ = process::wait(pid, false);
                 o.host.undo(spec);
@@ -505,7 +505,8 @@ fn setup_and_run(c: &Child, sock: i32) -> Result<Errno> {
         wait_go(sock, &mut t);
     }
     for &(ref fd, flag) in c.joins {
-        ns::setns(fd.raw(), flag).map_err(err("join namespace", spec::ns_name(flag).as_bytes()))?;
+        ns::setns(fd.raw(), flag)
+            .map_err(|e| Error::sys("join namespace", &spec::ns_names(flag), e))?;
     }
     if let Some(e) = &spec.enter {
         crate::exec::enter(e)?;

@@ -11,6 +11,9 @@ pub const NEWUSER: u32 = g::CLONE_NEWUSER;
 pub const NEWPID: u32 = g::CLONE_NEWPID;
 pub const NEWNET: u32 = g::CLONE_NEWNET;
 pub const NEWCGROUP: u32 = g::CLONE_NEWCGROUP;
+/// Joined only (by `husk exec` and `--join time=`): clone(2) takes 0x80 as part of the
+/// exit signal, and husk creates no time namespace.
+pub const NEWTIME: u32 = g::CLONE_NEWTIME;
 /// What `-a/--all` creates: every namespace but the user namespace, as unshare(1)'s list.
 pub const ALL: u32 = NEWNS | NEWUTS | NEWIPC | NEWPID | NEWNET | NEWCGROUP;
 
@@ -19,7 +22,7 @@ pub const PROC_NEEDS_PID: &str =
     "in a user namespace a new /proc needs a new pid namespace too (-p)";
 
 /// Namespace types: the name in /proc/PID/ns, the clone flag.
-pub const NS_TYPES: [(&str, u32); 7] = [
+pub const NS_TYPES: [(&str, u32); 8] = [
     ("user", NEWUSER),
     ("mnt", NEWNS),
     ("pid", NEWPID),
@@ -27,6 +30,7 @@ pub const NS_TYPES: [(&str, u32); 7] = [
     ("uts", NEWUTS),
     ("ipc", NEWIPC),
     ("cgroup", NEWCGROUP),
+    ("time", NEWTIME),
 ];
 
 /// `mount` is accepted for `mnt`, as nsenter(1) does.
@@ -43,6 +47,22 @@ pub fn ns_name(flag: u32) -> &'static str {
         .iter()
         .find(|&&(_, f)| f == flag)
         .map_or("?", |&(n, _)| n)
+}
+
+/// The names of the namespace types in `flags`, in [`NS_TYPES`] order, joined by commas
+/// (`user,mnt,net`): for the records and the errors of a setns or clone of several.
+#[inline(never)]
+pub fn ns_names(flags: u32) -> Vec<u8> {
+    let mut v = Vec::new();
+    for (name, flag) in NS_TYPES {
+        if flags & flag != 0 {
+            if !v.is_empty() {
+                v.push(b',');
+            }
+            v.extend_from_slice(name.as_bytes());
+        }
+    }
+    v
 }
 
 /// One line of a uid_map or gid_map: ids `inside..inside+count` are `outside..` outside.
@@ -291,11 +311,18 @@ mod tests {
     }
 
     #[test]
-    fn ns_names() {
+    fn namespace_types_and_names() {
         assert_eq!(ns_type(b"net"), Some(NEWNET));
         assert_eq!(ns_type(b"mount"), Some(NEWNS));
         assert_eq!(ns_type(b"mnt"), Some(NEWNS));
-        assert_eq!(ns_type(b"time"), None);
+        assert_eq!(ns_type(b"time"), Some(NEWTIME));
+        assert_eq!(ns_type(b"time_for_children"), None);
         assert_eq!(ns_name(NEWCGROUP), "cgroup");
+        assert_eq!(super::ns_names(NEWCGROUP), b"cgroup");
+        assert_eq!(
+            super::ns_names(NEWNET | NEWUSER | NEWNS | NEWTIME),
+            b"user,mnt,net,time"
+        );
+        assert_eq!(super::ns_names(0), b"");
     }
 }

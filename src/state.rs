@@ -16,7 +16,7 @@
 use crate::error::{Error, Result};
 use crate::out::{parse_u64, Msg};
 use crate::path::CPath;
-use crate::spec::{Join, NS_TYPES};
+use crate::spec::{ns_names, Join};
 use crate::sys::enter::{readlink_at, rename};
 use crate::sys::fs::unlink;
 use crate::sys::{self, fs, ns, Errno, Fd, Pid};
@@ -65,16 +65,22 @@ pub fn ids(mut b: &[u8]) -> Option<(Pid, u64)> {
 /// `)` or spaces), or None for a zombie: a container whose first process has exited is
 /// over even before it is reaped.
 pub fn parse_start(stat: &[u8]) -> Option<u64> {
-    let close = stat.iter().rposition(|&c| c == b')')?;
-    let mut f = stat.get(close + 2..)?;
-    if matches!(f.first(), Some(b'Z' | b'X')) {
+    if matches!(stat_field(stat, 3), b"Z" | b"X") {
         return None;
     }
-    // Field 22; `f` starts at field 3.
-    for _ in 0..19 {
+    parse_u64(stat_field(stat, 22))
+}
+
+/// Field `n` (from 3, the state) of /proc/PID/stat (`pid (comm) state ...`; comm may hold
+/// `)` or spaces); empty if there is none.
+#[inline(never)]
+pub fn stat_field(stat: &[u8], n: usize) -> &[u8] {
+    let close = stat.iter().rposition(|&c| c == b')').unwrap_or(stat.len());
+    let mut f = stat.get(close + 2..).unwrap_or_default();
+    for _ in 3..n {
         cut(&mut f, b' ');
     }
-    parse_u64(cut(&mut f, b' '))
+    cut(&mut f, b' ')
 }
 
 /// A number in decimal.
@@ -202,8 +208,8 @@ pub fn open_ns(j: &Join) -> Result<Fd> {
 /// differ from ours: the cgroups PID is in and we are not. (Both files list the same
 /// hierarchies in the same order: the kernel's.)
 #[inline(never)]
-pub fn foreign_cgroups(dir: &Fd) -> Vec<u8> {
-    let theirs = read(dir.raw(), c"cgroup");
+pub fn foreign_cgroups(dir: sys::RawFd) -> Vec<u8> {
+    let theirs = read(dir, c"cgroup");
     let ours = read(g::AT_FDCWD, c"/proc/self/cgroup");
     let (mut out, mut a, mut b) = (Vec::new(), &theirs[..], &ours[..]);
     while !a.is_empty() {
@@ -251,9 +257,9 @@ pub fn prepare(name: &'static [u8]) -> Result<Claim> {
 
 impl Claim {
     /// Records the running container: first process `pid`, namespaces `ns`, the first of
-    /// its cgroups that husk is not in (one husk made), its root: `rootfs` as the host
-    /// names it, or if empty /proc/PID/root (which shows `/` for a root pivoted in another
-    /// mount namespace). A live container's record that appeared since `prepare` wins (the
+    /// its cgroups that husk is not in (one husk made), else its own (v2, or the first v1
+    /// hierarchy's), its root: `rootfs` as the host names it, or if empty /proc/PID/root
+    /// (which shows `/` for a root pivoted in another mount namespace). A live container's record that appeared since `prepare` wins (the
     /// caller then stops ours); a stale one is replaced.
     #[inline(never)]
     pub fn commit(&mut self, pid: Pid, ns: u32, rootfs: &[u8], filter: &[u8]) -> Result<()> {
@@ -262,15 +268,22 @@ impl Claim {
         };
         let mut m = Msg::new();
         m.u(pid as u64).nl().u(p.start).nl();
-        let mut sep: &[u8] = b"";
-        for &(name, flag) in &NS_TYPES {
-            if ns & flag != 0 {
-                m.s(sep).s(name.as_bytes());
-                sep = b",";
+        m.s(&ns_names(ns));
+        // The first cgroup husk made for it, or else its own: the v2 one (`0::PATH`),
+        // or the first v1 hierarchy's.
+        let cg = foreign_cgroups(p.dir.raw());
+        let own = read(p.dir.raw(), c"cgroup");
+        let mut line = &cg[..];
+        if cg.is_empty() {
+            line = &own[..];
+            let mut rest = line;
+            while !rest.is_empty() {
+                let l = cut(&mut rest, b'\n');
+                if l.starts_with(b"0::") {
+                    line = l;
+                }
             }
         }
-        let cg = foreign_cgroups(&p.dir);
-        let mut line = &cg[..];
         cut(&mut line, b':');
         cut(&mut line, b':');
         let root = readlink_at(p.dir.raw(), c"root").unwrap_or_default();
@@ -436,6 +449,11 @@ mod tests {
             "a zombie is not running"
         );
         assert_eq!(parse_start(b"42 (sh) S 1 2"), None);
+        assert_eq!(parse_start(b""), None);
+        let stat = std::format!("42 (a) b) {fields}");
+        assert_eq!(stat_field(stat.as_bytes(), 3), b"S");
+        assert_eq!(stat_field(stat.as_bytes(), 9), b"9");
+        assert_eq!(stat_field(stat.as_bytes(), 25), b"");
         // Our own start time, as the kernel writes it.
         let me = std::process::id() as Pid;
         let stat = std::fs::read(std::format!("/proc/{me}/stat")).unwrap();

@@ -458,6 +458,147 @@ fn exec_into_a_rootless_container_as_its_unprivileged_owner() {
     assert_eq!(leftover_processes("rootless"), Vec::<u32>::new());
 }
 
+/// Root (privileged over every namespace) into a container it started with a user
+/// namespace: its PID 1 husk is non-dumpable when root may be the host's (`--map-root`),
+/// and setns through a pidfd asks for ptrace access, which root has only from the initial
+/// user namespace: husk must join the pid namespace before the user namespace. With a
+/// range map (root inside is 100000 outside) the target is another user to ptrace, too.
+#[test]
+fn root_execs_into_a_user_namespace_container_by_name_and_pid() {
+    if skip_unless_root("root_execs_into_a_user_namespace_container_by_name_and_pid") {
+        return;
+    }
+    let range = ["--uid-map", "0:100000:65536", "--gid-map", "0:100000:65536"];
+    for (tag, map) in [("maproot", &["--map-root"][..]), ("range", &range[..])] {
+        let mut flags = vec!["-U", "-p", "--proc", "-u", "--hostname", "un"];
+        flags.extend_from_slice(map);
+        let c = Container::start(tag, &flags);
+        let (k, v) = marker(&format!("{tag}-exec"));
+        let want = ns_inodes(&c.pid.to_string());
+        let want: Vec<&str> = NS.iter().map(|t| want[*t].as_str()).collect();
+        for target in [c.name.clone(), c.pid.to_string()] {
+            let o = run(husk_cmd("exec").env(&k, &v).args([&target, "--", "sh", "-c"]).arg(
+                "id -u; hostname; for t in cgroup ipc mnt net pid user uts; do readlink /proc/self/ns/$t; done",
+            ));
+            assert_eq!(code(&o), 0, "{tag} {target}: {}", stderr(&o));
+            let out = stdout(&o);
+            let mut l = out.lines();
+            assert_eq!(
+                l.next(),
+                Some("0"),
+                "{tag}: root of the container's user namespace"
+            );
+            assert_eq!(l.next(), Some("un"));
+            assert_eq!(l.collect::<Vec<_>>(), want, "{tag} {target}");
+        }
+        assert_eq!(
+            leftover_processes(&format!("{tag}-exec")),
+            Vec::<u32>::new()
+        );
+        c.stop();
+    }
+}
+
+/// `husk exec NAME` racing with the container's end, at a random moment: each exec
+/// succeeds (0) or fails with one line and 125 — never 137 (its process in the
+/// container's pid namespace killed with it) without a word — and nothing is left.
+#[test]
+fn exec_racing_with_the_containers_exit_fails_cleanly() {
+    if skip_unless_root("exec_racing_with_the_containers_exit_fails_cleanly") {
+        return;
+    }
+    let (k, v) = marker("race-exec");
+    let mut seed = std::process::id() as u64 ^ 0x9e37_79b9_7f4a_7c15;
+    let mut outcomes = BTreeMap::new();
+    for i in 0..200 {
+        // (No filter on CMD: an exec into it by pid would warn that it is not reproduced.)
+        let c = Container::start("race", &["-p", "--proc", "--seccomp", "unconfined"]);
+        // xorshift: when the container is stopped, 0 to 3 ms after the exec starts.
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let delay = Duration::from_micros(seed % 3000);
+        let run_pid = c.run.pid();
+        let stopper = std::thread::spawn(move || {
+            std::thread::sleep(delay);
+            kill(run_pid, libc::SIGTERM);
+        });
+        // By name, by the pid of its PID 1, by the pid of its CMD (which may still be
+        // alive when the namespace has killed the exec's process).
+        let target = match i % 3 {
+            0 => c.name.clone(),
+            1 => c.pid.to_string(),
+            _ => child_of(c.pid).to_string(),
+        };
+        let o = run(husk_cmd("exec").env(&k, &v).args([&target, "--", "true"]));
+        let err = stderr(&o);
+        match code(&o) {
+            0 => *outcomes.entry("0".to_string()).or_insert(0) += 1,
+            125 => {
+                let why = err.replace(&target, "T");
+                *outcomes.entry(why.trim_end().to_string()).or_insert(0) += 1;
+                assert!(
+                    err.starts_with("husk: ") && err.lines().count() == 1,
+                    "{target}: {err:?}"
+                );
+            }
+            other => panic!("exec {target}: status {other}, {err:?}"),
+        }
+        stopper.join().unwrap();
+        c.stop();
+    }
+    eprintln!("race: statuses and messages: {outcomes:#?}");
+    assert_eq!(leftover_processes("race-exec"), Vec::<u32>::new());
+    assert_eq!(leftover_processes("race"), Vec::<u32>::new());
+}
+
+/// The time namespace is joined too (nsenter -a does), when it differs from ours.
+#[test]
+fn exec_joins_a_time_namespace() {
+    if skip_unless_root("exec_joins_a_time_namespace") {
+        return;
+    }
+    if !Path::new("/proc/self/ns/time").exists() {
+        eprintln!("SKIP exec_joins_a_time_namespace: no time namespaces here");
+        return;
+    }
+    let (k, v) = marker("time");
+    let u = Lines::spawn(Command::new("unshare").env(&k, &v).args([
+        "-T",
+        "--monotonic",
+        "100000",
+        "-f",
+        "sh",
+        "-c",
+        "echo ready; exec sleep 100",
+    ]));
+    assert_eq!(u.line(), "ready");
+    let pid = child_of(u.pid()).to_string();
+    let theirs = std::fs::read_link(format!("/proc/{pid}/ns/time")).unwrap();
+    assert_ne!(theirs, std::fs::read_link("/proc/self/ns/time").unwrap());
+    let theirs = theirs.display().to_string();
+    let (st, out, err) = exec(&[&pid, "readlink", "/proc/self/ns/time"]);
+    assert_eq!((st, out), (0, format!("{theirs}\n")), "{err}");
+    // CMD's children too, and `--join time=PID` in husk run.
+    let (st, out, err) = exec(&[&pid, "sh", "-c", "readlink /proc/self/ns/time"]);
+    assert_eq!((st, out), (0, format!("{theirs}\n")), "{err}");
+    let o = run(husk_cmd("run").args([
+        &format!("--join=time={pid}"),
+        "--",
+        "readlink",
+        "/proc/self/ns/time",
+    ]));
+    assert_eq!(
+        (code(&o), stdout(&o)),
+        (0, format!("{theirs}\n")),
+        "{}",
+        stderr(&o)
+    );
+    kill(pid.parse().unwrap(), libc::SIGKILL);
+    drop(u);
+    assert_eq!(leftover_processes("time"), Vec::<u32>::new());
+}
+
 #[test]
 fn exec_works_on_any_process_like_nsenter() {
     if skip_unless_root("exec_works_on_any_process_like_nsenter") {
@@ -603,6 +744,67 @@ fn a_name_in_use_is_refused_and_its_owner_unharmed() {
         "the first container still runs"
     );
     c.stop();
+}
+
+/// Two `husk run --name SAME` at the same moment: both may find the name free, and the
+/// record's rename (RENAME_NOREPLACE) decides: exactly one runs, the other is refused as
+/// when the name was taken before it started (its container stopped), and nothing is left.
+#[test]
+fn two_runs_with_one_name_at_once_only_one_runs() {
+    if skip_unless_root("two_runs_with_one_name_at_once_only_one_runs") {
+        return;
+    }
+    let (k, v) = marker("twins");
+    for round in 0..10 {
+        let n = name(&format!("twins{round}"));
+        let start = || {
+            husk_cmd("run")
+                .env(&k, &v)
+                .args(["--name", &n, "-p", "--proc", "--", "sh", "-c"])
+                .arg("exec sleep 100")
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        };
+        let mut runs = vec![start(), start()];
+        // The loser ends by itself (a hang guard, not a timing threshold: 10 s).
+        let mut loser = None;
+        for _ in 0..10_000 {
+            if let Some(i) = (0..2).find(|&i| runs[i].try_wait().unwrap().is_some()) {
+                loser = Some(i);
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        let lost = runs.remove(loser.expect("neither run was refused"));
+        let mut winner = runs.pop().unwrap();
+        let o = lost.wait_with_output().unwrap();
+        assert_eq!(
+            (code(&o), stderr(&o)),
+            (
+                125,
+                format!("husk: --name '{n}': in use by a running container (see husk list)\n")
+            )
+        );
+        assert_eq!(winner.try_wait().unwrap(), None, "the other one runs");
+        let pid = child_of(winner.id() as i32);
+        assert!(
+            record(&n).starts_with(&format!("{pid}\n")),
+            "{}",
+            record(&n)
+        );
+        kill(winner.id() as i32, libc::SIGTERM);
+        assert_eq!(winner.wait().unwrap().code(), Some(143));
+        let left: Vec<_> = std::fs::read_dir(DIR)
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|f| f.contains(&n))
+            .collect();
+        assert!(left.is_empty(), "{left:?}");
+    }
+    assert_eq!(leftover_processes("twins"), Vec::<u32>::new());
 }
 
 #[test]
@@ -812,7 +1014,14 @@ fn list_shows_live_containers_as_text_and_json() {
     assert_eq!(o["pid"], Json::Num(a.pid as u64));
     assert_eq!(o["namespaces"], Json::Str("mnt,pid,net,uts".into()));
     assert_eq!(o["rootfs"], Json::Str("/".into()));
-    assert_eq!(o["cgroup"], Json::Str("".into()));
+    // No cgroup of husk's own: the container's, its v2 one (else its first v1 one).
+    let own = std::fs::read_to_string(format!("/proc/{}/cgroup", a.pid)).unwrap();
+    let line = own.lines().find(|l| l.starts_with("0::"));
+    let own = line.unwrap_or(own.lines().next().unwrap());
+    assert_eq!(
+        o["cgroup"],
+        Json::Str(own.splitn(3, ':').nth(2).unwrap().into())
+    );
     assert!(matches!(o["uptime"], Json::Num(n) if n < 60));
     assert_eq!(find(&odd.name)["pid"], Json::Num(odd.pid as u64));
     let Json::Str(path) = &find(&cg.name)["cgroup"] else {

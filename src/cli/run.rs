@@ -134,7 +134,7 @@ fn parse_join(v: &[u8]) -> Result<Join> {
         bad(
             "--join",
             ty,
-            "unknown namespace type (user mnt pid net uts ipc cgroup)",
+            "unknown namespace type (user mnt pid net uts ipc cgroup time)",
         )
     })?;
     if target.is_empty() {
@@ -539,7 +539,12 @@ mod tests {
             }
         );
         assert_eq!(s.joins[2].path, b"/var/run/netns/blue");
-        assert!(p(&["--join", "time=1", "x"]).is_err());
+        let s = p(&["--join", "time=1", "x"]).unwrap();
+        assert_eq!(
+            (s.joins[0].flag, &s.joins[0].path[..]),
+            (NEWTIME, &b"/proc/1/ns/time"[..])
+        );
+        assert!(p(&["--join", "clock=1", "x"]).is_err());
         assert!(p(&["--join", "net", "x"]).is_err());
         let s = p(&["--join", "uts=box", "--name", "web", "x"]).unwrap();
         assert_eq!(s.joins[0].path, b"/run/husk/box");
