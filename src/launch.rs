@@ -82,12 +82,27 @@ fn build_env(envp: CVec, spec: &Spec) -> CVec {
     CVec::from_static(&v)
 }
 
+/// `p` lies below another mount point of the container: what is there is known only once
+/// that is mounted (then the mount itself, or CMD's chdir, fails if it is missing).
+fn below_a_mount(spec: &Spec, p: &[u8]) -> bool {
+    let dsts = spec
+        .binds
+        .iter()
+        .map(|b| b.dst)
+        .chain(spec.tmpfs.iter().map(|t| t.dst));
+    dsts.into_iter().any(|d| {
+        let d = d.strip_suffix(b"/").unwrap_or(d);
+        p.len() > d.len() && p.starts_with(d) && p[d.len()] == b'/'
+    })
+}
+
 /// Without a rootfs, a mount point is the host's own path: husk mounts on what exists, as
 /// mount(8) does, and makes nothing there (nothing to leave behind).
 #[inline(never)]
-fn mount_point(op: &'static [u8], dst: &[u8]) -> Result<()> {
+fn mount_point(spec: &Spec, op: &'static [u8], dst: &[u8]) -> Result<()> {
     match fs::stat(CPath::new(&[dst]).c()) {
         Ok(_) => Ok(()),
+        Err(_) if below_a_mount(spec, dst) => Ok(()),
         Err(_) => Err(Error::new(
             op,
             dst,
@@ -105,16 +120,17 @@ fn check(spec: &Spec, cmd: &[u8], env: CVec) -> Result<Vec<u8>> {
     }
     let Some(root) = spec.rootfs else {
         for b in &spec.binds {
-            mount_point(b"--bind", b.dst)?;
+            mount_point(spec, b"--bind", b.dst)?;
         }
         for t in &spec.tmpfs {
-            mount_point(b"--tmpfs", t.dst)?;
+            mount_point(spec, b"--tmpfs", t.dst)?;
         }
         // (In a joined mount namespace, or husk exec's target's root, it is theirs.)
         match spec.cwd {
             Some(cwd)
                 if spec.enter.is_none()
                     && !spec.joins_type(NEWNS)
+                    && !below_a_mount(spec, cwd)
                     && fs::stat(CPath::new(&[cwd]).c()).map(|s| s.0) != Ok(fs::Kind::Dir) =>
             {
                 return Err(Error::bad("--cwd", cwd, "no such directory"))
@@ -124,6 +140,10 @@ fn check(spec: &Spec, cmd: &[u8], env: CVec) -> Result<Vec<u8>> {
     };
     let r = CPath::new(&[root]);
     let dir = fs::open(r.c(), g::O_PATH | g::O_DIRECTORY).map_err(err("rootfs", root))?;
+    // Mount points resolved in the rootfs are reached through /proc/self/fd/N.
+    fs::stat(c"/proc/self/fd").map_err(|e| {
+        Error::sys("--rootfs", root, e).hint("needs /proc mounted: mount -t proc proc /proc")
+    })?;
     // Resolved in the rootfs (openat2 RESOLVE_IN_ROOT): its absolute symlinks are its own.
     let found = |p: &[u8]| fs::open_in_root(&dir, CPath::new(&[p]).c(), g::O_PATH).is_ok();
     let candidates = init::exec_candidates(cmd, getenv(env.iter(), b"PATH"));

@@ -1053,6 +1053,75 @@ fn without_a_rootfs_nothing_is_created_on_the_host() {
         "head -c 5 /etc/hostname",
     );
     assert_eq!(out, "root:");
+    // One that exists only in what an earlier bind brings (and a --cwd there) is found
+    // once that is mounted; a missing one there fails then, with nothing made.
+    let s = format!("{d}-src");
+    std::fs::create_dir_all(format!("{s}/in/sub")).unwrap();
+    std::fs::create_dir_all(format!("{d}/m")).unwrap();
+    let out = inside(
+        &[
+            "--bind",
+            &format!("{s}/in:{d}/m"),
+            "--bind",
+            &format!("{s}/in:{d}/m/sub:ro"),
+            "--cwd",
+            &format!("{d}/m/sub"),
+        ],
+        "pwd; grep -c ' /tmp/husk-D-[0-9]*/m/sub ' /proc/self/mountinfo",
+    );
+    assert_eq!(out.trim_end(), format!("{d}/m/sub\n1"));
+    let (c, _, err) = out_of(&[
+        "--bind",
+        &format!("{s}/in:{d}/m"),
+        "--tmpfs",
+        &format!("{d}/m/nosuch"),
+        "--",
+        "true",
+    ]);
+    assert_eq!((c, err.contains("nosuch: ENOENT")), (125, true), "{err}");
+    assert!(!std::path::Path::new(&format!("{s}/in/nosuch")).exists());
+    std::fs::remove_dir_all(&s).unwrap();
+    std::fs::remove_dir_all(&d).unwrap();
+}
+
+/// A dangling symlink of the rootfs with a long target (past 256 bytes) is followed whole,
+/// inside the rootfs; and a rootfs needs /proc (mount points are reached through
+/// /proc/self/fd): without it, husk says so before anything exists.
+#[test]
+fn long_symlinks_and_a_missing_proc() {
+    if skip_unless_root("long_symlinks_and_a_missing_proc") {
+        return;
+    }
+    let r = format!("/tmp/husk-long-{}", std::process::id());
+    assert!(run(Command::new("cp").args(["-a", &rootfs_str(), &r]))
+        .status
+        .success());
+    let (a, b) = ("a".repeat(200), "b".repeat(100));
+    std::os::unix::fs::symlink(format!("/{a}/{b}"), format!("{r}/longlink")).unwrap();
+    let (c, out, err) = out_of(&[
+        "--rootfs",
+        &r,
+        "--bind",
+        "/etc/passwd:/longlink",
+        "--",
+        "head",
+        "-c",
+        "5",
+        &format!("/{a}/{b}"),
+    ]);
+    assert_eq!((c, out.as_str()), (0, "root:"), "{err}");
+    let script = format!(
+        "umount -l /proc && exec {} run --rootfs {r} -p -- true",
+        husk().display()
+    );
+    let o =
+        run(Command::new("unshare").args(["-m", "--propagation", "private", "sh", "-c", &script]));
+    assert_eq!(code(&o), 125);
+    assert_eq!(
+        stderr(&o),
+        format!("husk: --rootfs {r}: ENOENT (needs /proc mounted: mount -t proc proc /proc)\n")
+    );
+    std::fs::remove_dir_all(&r).unwrap();
 }
 
 #[test]

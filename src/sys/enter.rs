@@ -30,9 +30,10 @@ pub fn rename(from: &CStr, to: &CStr, noreplace: bool) -> Result<()> {
     .map(drop)
 }
 
-/// readlinkat(dir, path): the link's target (up to 256 bytes).
+/// readlinkat(dir, path): the link's target (up to PATH_MAX).
 pub fn readlink_at(dir: super::RawFd, path: &CStr) -> Result<alloc::vec::Vec<u8>> {
-    let mut buf = [0u8; 256];
+    // PATH_MAX: a target that fills it may have been cut.
+    let mut buf = [0u8; 4096];
     let n = super::sc4(
         Sysno::readlinkat,
         dir as isize as usize,
@@ -40,5 +41,8 @@ pub fn readlink_at(dir: super::RawFd, path: &CStr) -> Result<alloc::vec::Vec<u8>
         buf.as_mut_ptr() as usize,
         buf.len(),
     )?;
-    Ok(buf.get(..n).unwrap_or_default().to_vec())
+    if n == buf.len() {
+        return Err(super::Errno::ENAMETOOLONG);
+    }
+    Ok(buf[..n].to_vec())
 }
