@@ -648,7 +648,7 @@ pub fn ns_cmd(args: &[&[u8]]) -> i32 {
     let args = args.strip_prefix(&[&b"--"[..]]).unwrap_or(args);
     let pid = match args {
         [] => b"self",
-        [p] if crate::out::parse_u64(p).is_some_and(|n| n > 0) => *p,
+        [p] if *p == b"self" || crate::out::parse_u64(p).is_some_and(|n| n > 0) => *p,
         [p] => {
             let why = match p.first() {
                 Some(b'-') => "unknown option (see husk ns --help)",
