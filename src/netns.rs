@@ -96,7 +96,7 @@ pub fn cmd(args: &[&'static [u8]], argv: CVec, envp: CVec) -> i32 {
         // `husk run --join net=NAME [--] CMD`: CMD under husk, its status passed out,
         // with the caller's privileges (as `ip netns exec`: `ip addr add` needs
         // CAP_NET_ADMIN), not husk run's defaults.
-        EXEC => match crate::cli::run::parse(args, 4, 0)? {
+        EXEC => match netns_exec_options(args).and_then(|_| crate::cli::run::parse(args, 4, 0))? {
             Some(mut spec) => {
                 crate::spec::check_kernel()?;
                 crate::exec::like(&mut spec.sec, !0);
@@ -125,13 +125,31 @@ pub fn cmd(args: &[&'static [u8]], argv: CVec, envp: CVec) -> i32 {
     })
 }
 
+/// `husk netns exec` joins a namespace and wires nothing: the network options, another
+/// namespace and the cgroup options (its /sys is the namespace's own) are `husk run`'s.
+fn netns_exec_options(args: &[&'static [u8]]) -> Result<()> {
+    match crate::cli::run::options(args, 4)? {
+        Some(s)
+            if s.net != crate::net::Net::default()
+                || s.joins_type(g::CLONE_NEWNET)
+                || s.cg != crate::cli::cgroup::CgroupSpec::default() =>
+        {
+            Err(Error::usage(
+                "netns exec",
+                "network and cgroup options are husk run's (husk run --join net=NAME ...)",
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// What `ip netns exec` does beside joining `name`, for CMD to see that namespace as its
 /// own: husk (and so CMD) in a new mount namespace, a slave of the caller's (its mounts
 /// do not go back); /sys made anew while in `name` (sysfs shows the network namespace of
 /// whoever mounts it: /sys/class/net), read-only if the old one was; and each entry of
 /// /etc/netns/NAME, if it exists, bound over its namesake in /etc (a warning when one
-/// cannot be). husk goes back to its own network namespace: a `--veth` host end is made
-/// there, and CMD joins `name` as `husk run --join` does.
+/// cannot be). husk goes back to its own network namespace, and CMD joins `name` as
+/// `husk run --join` does.
 #[inline(never)]
 fn mounts_for(name: &[u8]) -> Result<()> {
     let p = path(name);
@@ -162,7 +180,8 @@ fn mounts_for(name: &[u8]) -> Result<()> {
             CPath::new(&[b"/etc/", f]),
         );
         if let Err(e) = mount(Some(src.c()), dst.c(), Some(c"none"), g::MS_BIND, None) {
-            Error::sys("bind", src.bytes(), e).print();
+            let on = CPath::new(&[src.bytes(), b" on ", dst.bytes()]);
+            Error::sys("bind", on.bytes(), e).print();
         }
     });
     Ok(())

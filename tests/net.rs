@@ -746,6 +746,10 @@ echo RO; mount -o remount,ro /sys 2>/dev/null || mount -o bind,remount,ro /sys; 
     $H netns exec hsx -- grep ' /sys ' /proc/self/mountinfo | cut -d' ' -f6; mount -o remount,rw /sys 2>/dev/null
 echo CALLER; grep -c ' /etc/hosts ' /proc/self/mountinfo; echo "$(head -c 8 /etc/hosts)"
 echo MNTNS; [ "$($H netns exec hsx readlink /proc/self/ns/mnt)" != "$(readlink /proc/self/ns/mnt)" ] && echo new
+echo REFUSED; for o in '--memory 64M' '--veth :' '--netns hsy' '--join net=hsx'; do
+    $H netns exec hsx $o -- true 2>&1; echo "status $?"; done
+echo NOSUCH; echo x >/etc/netns/hsx/nosuch; $H netns exec hsx -- true 2>&1; echo "status $?"
+ls /run/netns | tr '\n' ' '; echo
 $H netns del hsx
 {RESIDUE}"#
         ),
@@ -764,5 +768,29 @@ $H netns del hsx
     assert!(after(&out, "RO").starts_with("ro"), "{out}");
     assert_eq!(after(&out, "CALLER"), "0", "{out}");
     assert_eq!(after(&out, "MNTNS"), "new", "{out}");
+    // What it does not do: wire a network, another namespace, cgroups (husk run's).
+    let refused = "husk: netns exec: network and cgroup options are husk run's (husk run --join net=NAME ...)";
+    let r: Vec<&str> = out
+        .lines()
+        .skip_while(|l| *l != "REFUSED")
+        .skip(1)
+        .take(8)
+        .collect();
+    assert_eq!(r, [refused, "status 125"].repeat(4), "{out}");
+    let n: Vec<&str> = out
+        .lines()
+        .skip_while(|l| *l != "NOSUCH")
+        .skip(1)
+        .take(3)
+        .collect();
+    assert_eq!(
+        n,
+        [
+            "husk: bind /etc/netns/hsx/nosuch on /etc/nosuch: ENOENT",
+            "status 0",
+            "hsx "
+        ],
+        "a warning that names both, and no namespace left behind: {out}"
+    );
     assert_eq!(residue(&out), CLEAN);
 }

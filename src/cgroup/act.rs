@@ -59,9 +59,10 @@ fn fail(op: &'static str, obj: &[u8], e: Errno) -> Error {
 fn not_created(path: &[u8], e: Errno) -> Error {
     let hint: &[u8] = match e {
         Errno::ENOENT => b"no such parent cgroup; limit not applied",
-        Errno::EACCES | Errno::EPERM | Errno::EROFS => {
+        Errno::EACCES | Errno::EPERM => {
             b"the parent cgroup is not writable by this user; limit not applied"
         }
+        Errno::EROFS => b"the cgroup hierarchy is mounted read-only; limit not applied",
         _ => NOT_APPLIED,
     };
     Error::new(b"create cgroup", path, e.into_raw(), hint)
@@ -377,6 +378,11 @@ mod tests {
             text(not_created(p, Errno::EACCES)),
             "husk: create cgroup /sys/fs/cgroup/s.scope/husk-9: EACCES (the parent cgroup is \
              not writable by this user; limit not applied)\n"
+        );
+        assert_eq!(
+            text(not_created(p, Errno::EROFS)),
+            "husk: create cgroup /sys/fs/cgroup/s.scope/husk-9: EROFS (the cgroup hierarchy is \
+             mounted read-only; limit not applied)\n"
         );
         assert_eq!(
             text(fail("join cgroup", p, Errno::ENOSPC)),
