@@ -266,6 +266,16 @@ fn prepare<'p>(
     security::check_preserved_fds(spec.sec.preserve_fds)?;
     // Capability sets and the whole seccomp filter, built now by pure code.
     let prepared = spec.sec.resolve()?;
+    let init =
+        spec.init && (spec.ns & NEWPID != 0 || spec.joins_type(NEWPID) || spec.enter.is_some());
+    if init && prepared.filter_first() && prepared.refuses_init {
+        // PID 1 would hang: no reaping, no signal passed on.
+        return Err(Error::usage(
+            "--allow-new-privs",
+            "the filter then goes on husk's PID 1 too, which needs read, write, kill, wait4 \
+             and exit_group: allow them, or add --no-init",
+        ));
+    }
     let cmd = argv.tail(spec.cmd);
     let env = build_env(envp, spec);
     let rootfs = check(spec, cmd.get(0), env)?;
@@ -618,7 +628,7 @@ fn setup_and_run(c: &Child, sock: i32) -> Result<Errno> {
     security::close_all_but(3 + p.preserve_fds, &keep[..1 + spec.timings as usize]);
     // PID 1's own filter (see `security::lock_init`), built now. When CMD could ptrace
     // PID 1 (it is dumpable, or CMD keeps CAP_SYS_PTRACE), CMD is held back until PID 1
-    // has installed it: a fork that waits for SIGUSR1, instead of the vfork.
+    // has installed it: a fork that waits for SIGRTMAX, instead of the vfork.
     let lock = filter.and_then(|_| security::init_lock());
     let hold =
         lock.is_some() && (!c.nondumpable || p.caps.keep & 1 << crate::caps::SYS_PTRACE != 0);
@@ -637,7 +647,7 @@ fn setup_and_run(c: &Child, sock: i32) -> Result<Errno> {
         security::lock_init(f);
     }
     if hold {
-        let _ = signal::kill(child, crate::signals::SIGUSR1);
+        let _ = signal::kill(child, crate::signals::RELEASE);
     }
     sys::exit(supervise(&sfd, child, spec))
 }

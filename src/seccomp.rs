@@ -460,6 +460,23 @@ pub fn default_profile(keep: u64) -> Profile {
     p
 }
 
+impl Profile {
+    /// The profile may refuse `nr` (a call without a rule gets the default; a rule with
+    /// conditions counts as refusing unless it allows).
+    pub fn may_refuse(&self, nr: u32) -> bool {
+        let mut i = 0;
+        while let Some(h) = self.prog.get(i) {
+            // A rule: its header (`jeq nr, 0, len`), `len` more, the last one its `ret`.
+            let end = i + h.jf as usize;
+            if h.k == nr {
+                return self.prog.get(end).is_none_or(|r| r.k != ALLOW);
+            }
+            i = end + 1;
+        }
+        self.default != ALLOW
+    }
+}
+
 /// What husk as PID 1 of a container keeps once CMD runs, when CMD has a filter: the
 /// calls of its loop (read its signalfd, forward with kill, reap with wait4, write a
 /// message, grow its heap, exit); EPERM for every other. A container process that can
@@ -1153,6 +1170,23 @@ mod tests {
                 c => panic!("opcode {c:#x}"),
             }
         }
+    }
+
+    #[test]
+    fn what_a_profile_may_refuse() {
+        let mut p = Profile::new(ALLOW);
+        p.add(1, EPERM, &[]);
+        p.add(2, ALLOW, &[]);
+        p.add(3, EPERM, &[Cond::new(0, Op::Eq, 7)]);
+        p.add(2, EPERM, &[]);
+        let may = |p: &Profile| (0..5).filter(|&n| p.may_refuse(n)).collect::<Vec<u32>>();
+        // 2: its first rule allows; 3: refused for one argument value.
+        assert_eq!(may(&p), [1, 3]);
+        p.default = KILL;
+        assert_eq!(may(&p), [0, 1, 3, 4]);
+        let d = default_profile(crate::caps::DEFAULT);
+        use syscalls::Sysno;
+        assert!(!d.may_refuse(Sysno::wait4 as u32) && d.may_refuse(Sysno::mount as u32));
     }
 
     #[test]

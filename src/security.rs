@@ -50,6 +50,9 @@ pub struct Prepared {
     pub filter: Option<alloc::vec::Vec<Insn>>,
     /// Descriptors 3..3+N pass to the command.
     pub preserve_fds: u32,
+    /// The filter may refuse a call that husk as PID 1 cannot do without (it is on PID 1
+    /// too when it goes first: [`Prepared::filter_first`]).
+    pub refuses_init: bool,
 }
 
 impl Prepared {

@@ -13,6 +13,9 @@ pub const SIGTSTP: u32 = 20;
 pub const SIGTTIN: u32 = 21;
 pub const SIGTTOU: u32 = 22;
 pub const SIGRTMIN: u32 = 32;
+/// What releases a held CMD (`process::spawn`): a real-time signal, queued, so that one
+/// of the same number forwarded to CMD is not merged with it.
+pub const RELEASE: u32 = 64;
 pub const NSIG: u32 = 64;
 
 /// Names 1..=31 in order, then the aliases IOT, CLD, POLL and the real-time names (with

@@ -1114,3 +1114,36 @@ fn pid1_cannot_be_made_to_escape_the_filter() {
         }
     }
 }
+
+/// With --allow-new-privs the filter goes on first, on husk's PID 1 too: one that refuses
+/// what PID 1 needs (here wait4: it could reap nothing, and hang) is refused up front;
+/// --no-init (no PID 1 husk) takes it.
+#[test]
+fn allow_new_privs_refuses_a_filter_that_would_hang_pid1() {
+    if skip_unless_root("allow_new_privs_refuses_a_filter_that_would_hang_pid1") {
+        return;
+    }
+    let run_with = |extra: &[&str]| {
+        let mut c = Command::new(husk());
+        c.args([
+            "run",
+            "-a",
+            "--proc",
+            "--allow-new-privs",
+            "--seccomp-deny",
+            "wait4",
+        ]);
+        run(c.args(extra).args(["--", "true"]))
+    };
+    let o = run_with(&[]);
+    assert_eq!(
+        (code(&o), stderr(&o).as_str()),
+        (
+            125,
+            "husk: --allow-new-privs: the filter then goes on husk's PID 1 too, which needs \
+             read, write, kill, wait4 and exit_group: allow them, or add --no-init\n"
+        )
+    );
+    let o = run_with(&["--no-init"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+}

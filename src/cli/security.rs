@@ -141,11 +141,16 @@ impl SecSpec {
             prog.extend_from_slice(&base.prog);
             base.prog = prog;
         }
+        use syscalls::Sysno::{exit_group, kill, read, wait4, write};
+        let refuses_init = [read, write, kill, wait4, exit_group]
+            .iter()
+            .any(|&nr| base.may_refuse(nr as u32));
         Ok(Prepared {
             caps,
             no_new_privs: !self.allow_new_privs,
             filter: seccomp::build(&base)?,
             preserve_fds: self.preserve_fds,
+            refuses_init,
         })
     }
 }

@@ -86,7 +86,7 @@ pub struct Exec<'a> {
     /// A seccomp filter to install just before execve: in the command only, not in the
     /// init that spawns it (which must keep its kill() and wait4(), whatever is refused).
     pub filter: Option<&'a [crate::seccomp::Insn]>,
-    /// Hold the command back until the parent sends SIGUSR1 (see [`spawn`]).
+    /// Hold the command back until the parent sends `signals::RELEASE` (see [`spawn`]).
     pub hold: bool,
 }
 
@@ -189,7 +189,7 @@ extern "C" fn spawn_child(arg: *mut c_void) -> i32 {
     }
     if req.hold {
         // Blocked, like every signal here: taken from the pending set, never delivered.
-        super::signal::wait_for(crate::signals::SIGUSR1);
+        super::signal::wait_for(crate::signals::RELEASE);
     }
     let _ = set_mask(req.mask);
     let name = req.argv.get(0);
@@ -279,7 +279,7 @@ fn exec_sh(path: &CStr, argv: CVec, envp: CVec) {
 /// returning. Where CLONE_VM is not honoured (qemu-user), an exec failure shows only as
 /// the child's message and its exit status.
 ///
-/// With `hold`, the child is a fork instead (we go on at once): it waits for SIGUSR1
+/// With `hold`, the child is a fork instead (we go on at once): it waits for SIGRTMAX
 /// before its filter and execve, and reports an exec failure only through its message
 /// and exit status. husk as a container's PID 1 confines itself meanwhile (see
 /// `security::lock_init`), so that CMD never runs beside an unconfined PID 1.
