@@ -142,10 +142,13 @@ pub fn run(argv: CVec, envp: CVec, o: &InitOpts) -> i32 {
     if k {
         boot::setup(o, &mut t, envp);
     }
+    // CMD's process group (its pid), when it has one of its own.
+    let mut group = 0;
     let (status, action) = loop {
         // On a machine, CMD owns the console as a login shell would.
         let st = match spawn(cmd, envp, mask, !o.single_child(), k, None, false) {
             Ok(child) => {
+                group = if o.single_child() { 0 } else { child };
                 note(o, 2, b"spawned pid ", child as u64, name);
                 if k {
                     t.spawned(t0);
@@ -180,7 +183,7 @@ pub fn run(argv: CVec, envp: CVec, o: &InitOpts) -> i32 {
         let _ = time::wait_readable(&sfd, Some(1_000_000));
     };
     if let Some(ms) = o.grace_ms.or(k.then_some(2000)) {
-        grace(&sfd, ms, pid1, o);
+        grace(&sfd, ms, pid1, group, o);
     }
     let code = o.final_code(exit_code(status)) as i32;
     if !k {
@@ -304,16 +307,16 @@ fn reap_rest() -> bool {
 /// then SIGKILL. "No descendant remains" is exactly "wait4 says ECHILD": as PID 1 or a
 /// subreaper, every orphan of the tree becomes our child.
 #[inline(never)]
-fn grace(sfd: &Fd, ms: u64, pid1: bool, o: &InitOpts) {
+fn grace(sfd: &Fd, ms: u64, pid1: bool, group: Pid, o: &InitOpts) {
     let mut deadline = 0;
     while !reap_rest() {
         let now = time::now_us();
         if deadline == 0 {
-            let n = signal_descendants(SIGTERM, pid1);
+            let n = signal_descendants(SIGTERM, pid1, group);
             note_left(o, 2, b"grace: sent SIGTERM to ", n);
             deadline = now + ms * 1000;
         } else if now >= deadline {
-            let n = signal_descendants(SIGKILL, pid1);
+            let n = signal_descendants(SIGKILL, pid1, group);
             note_left(o, 1, b"grace period over: killed ", n);
             // What is left goes now: only the kernel's own reaping is left to wait for.
             deadline = u64::MAX;
@@ -342,7 +345,9 @@ fn note_left(o: &InitOpts, level: u8, a: &[u8], n: Option<u64>) {
 
 /// Sends `sig` to every descendant of husk; returns how many there were, when /proc can
 /// tell: it must be the /proc of husk's own pid namespace (/proc/self names husk's pid).
-fn signal_descendants(sig: u32, pid1: bool) -> Option<u64> {
+/// A subreaper without such a /proc can only reach CMD's process group (`group`, if it
+/// has one of its own): what left it goes on until it exits.
+fn signal_descendants(sig: u32, pid1: bool, group: Pid) -> Option<u64> {
     let me = sys::getpid();
     let ours = fs::readlink(c"/proc/self").is_ok_and(|l| parse_u64(&l) == Some(me as u64));
     // As PID 1 (of a pid namespace, or the machine's init), kill(-1) reaches exactly
@@ -350,6 +355,8 @@ fn signal_descendants(sig: u32, pid1: bool) -> Option<u64> {
     let n = ours.then(|| walk_descendants(me as u32, if pid1 { 0 } else { sig }));
     if pid1 {
         let _ = signal::kill(-1, sig);
+    } else if !ours && group > 0 {
+        let _ = signal::kill(-group, sig);
     }
     n
 }

@@ -506,3 +506,26 @@ fn grace_as_pid1_counts_what_remains() {
         "{err}"
     );
 }
+
+/// A subreaper whose /proc is another pid namespace's cannot walk its descendants: it
+/// signals CMD's process group, where they are unless they left it. Here husk init runs
+/// as a child in a new pid namespace (under `husk run -p --no-init`, /proc still the
+/// host's), and what CMD left behind traps SIGTERM and says so.
+#[test]
+fn grace_without_our_proc_reaches_cmds_group() {
+    if skip_unless_root("grace_without_our_proc_reaches_cmds_group") {
+        return;
+    }
+    let inner = format!(
+        "{} init --grace 5 -- sh -c \"sh -c 'trap \\\"echo got TERM; exit 0\\\" TERM; \
+         sleep 100 & wait' & sleep 0.2; exit 0\"",
+        husk().display()
+    );
+    let o = run(Command::new(husk()).args(["run", "-p", "--no-init", "--", "sh", "-c", &inner]));
+    assert_eq!(
+        (code(&o), stdout(&o).as_str()),
+        (0, "got TERM\n"),
+        "{}",
+        stderr(&o)
+    );
+}
