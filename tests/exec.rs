@@ -594,8 +594,10 @@ fn exec_joins_a_time_namespace() {
         "{}",
         stderr(&o)
     );
+    // unshare -f reaps its sleep and ends: then nothing of it is left (killing unshare
+    // first would leave the sleep to the machine's init, reaped in its own time).
     kill(pid.parse().unwrap(), libc::SIGKILL);
-    drop(u);
+    u.wait_any();
     assert_eq!(leftover_processes("time"), Vec::<u32>::new());
 }
 

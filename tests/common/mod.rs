@@ -109,6 +109,11 @@ impl Lines {
         st.signal().unwrap_or_else(|| panic!("exited: {st:?}"))
     }
 
+    /// Waits for the process to end, however it does.
+    pub fn wait_any(mut self) {
+        let _ = self.child.wait();
+    }
+
     pub fn wait(mut self) -> i32 {
         let st = self.child.wait().unwrap();
         st.code().unwrap_or_else(|| panic!("killed: {st:?}"))
