@@ -110,8 +110,8 @@ EKEYREJECTED EOWNERDEAD ENOTRECOVERABLE ERFKILL EHWPOISON";
 /// `ENOENT` for 2; `E<n>` style text for what the table lacks.
 pub fn errno_name(e: i32) -> &'static [u8] {
     if e >= 1 {
-        if let Some(n) = NAMES.split(' ').nth(e as usize - 1) {
-            return n.as_bytes();
+        if let Some(n) = crate::out::word(NAMES, e as usize - 1) {
+            return n;
         }
     }
     b"E?"

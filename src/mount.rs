@@ -191,30 +191,33 @@ fn dev(root: &Root, userns: bool) -> Result<()> {
     // The new tmpfs (resolved again), where nodes and links are made by name.
     let d = point(root, b"/dev", false)?;
     let d = d.1.as_ref().map_or(-1, Fd::raw);
-    for (i, name) in DEVICES.split(' ').enumerate() {
-        let host = CPath::new(&[b"/dev/", name.as_bytes()]);
+    let mut i = 0;
+    while let Some(name) = crate::out::word(DEVICES, i) {
+        let host = CPath::new(&[b"/dev/", name]);
         if userns {
             bind(host.bytes(), root, host.bytes(), false)?;
         } else {
             let n = DEVNO[i] as u32;
             fs::mknod_at(
                 d,
-                CPath::new(&[name.as_bytes()]).c(),
+                CPath::new(&[name]).c(),
                 g::S_IFCHR | 0o666,
                 n >> 8,
                 n & 0xff,
             )
             .map_err(|e| Error::sys("mknod", host.bytes(), e))?;
         }
+        i += 1;
     }
-    for link in DEV_LINKS.split(' ') {
-        let (name, target) = link.split_once('=').unwrap_or(("", ""));
-        fs::symlink_at(
-            CPath::new(&[target.as_bytes()]).c(),
-            d,
-            CPath::new(&[name.as_bytes()]).c(),
-        )
-        .map_err(|e| Error::sys("symlink", name.as_bytes(), e))?;
+    let mut i = 0;
+    while let Some(link) = crate::out::word(DEV_LINKS, i) {
+        let (name, target) = match crate::out::cut(link, b'=') {
+            (name, Some(target)) => (name, target),
+            _ => (&b""[..], &b""[..]),
+        };
+        fs::symlink_at(CPath::new(&[target]).c(), d, CPath::new(&[name]).c())
+            .map_err(|e| Error::sys("symlink", name, e))?;
+        i += 1;
     }
     let opts: &[u8] = if userns {
         b"newinstance,ptmxmode=0666,mode=620"

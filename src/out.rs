@@ -144,16 +144,26 @@ pub fn word_index(table: &str, w: &[u8], fold: bool) -> Option<usize> {
 }
 
 /// The `i`th word of a space-separated table.
+pub fn word(table: &'static str, i: usize) -> Option<&'static [u8]> {
+    field(table, b' ', i).map(str::as_bytes)
+}
+
+/// The `i`th field of a table whose fields `sep` (an ASCII byte) separates. One loop for
+/// every table: `str::split` would bring in the core string searcher.
 #[inline(never)]
-pub fn word(table: &'static str, mut i: usize) -> Option<&'static [u8]> {
-    let mut rest = Some(table.as_bytes());
-    while let Some(r) = rest {
-        let (t, next) = cut(r, b' ');
-        if i == 0 {
-            return Some(t);
+pub fn field(table: &'static str, sep: u8, mut i: usize) -> Option<&'static str> {
+    let b = table.as_bytes();
+    let mut start = 0;
+    let mut j = 0;
+    while j <= b.len() {
+        if j == b.len() || b[j] == sep {
+            if i == 0 {
+                return table.get(start..j);
+            }
+            i -= 1;
+            start = j + 1;
         }
-        rest = next;
-        i -= 1;
+        j += 1;
     }
     None
 }
@@ -210,6 +220,10 @@ mod tests {
         assert_eq!(word_index("ab cd_ ef", b"cd\x7f", true), None);
         assert_eq!(word("ab cd ef", 2), Some(&b"ef"[..]));
         assert_eq!(word("ab cd ef", 3), None);
+        assert_eq!(field("- a|b c|", b'|', 1), Some("b c"));
+        assert_eq!(field("- a|b c|", b'|', 2), Some(""));
+        assert_eq!(field("- a|b c|", b'|', 3), None);
+        assert_eq!(field("", b'|', 0), Some(""));
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! `-p KILL`); long options take `--name=value` or `--name value`; `--` ends the options.
 //! Options stop at the first operand, so a command's own flags are never taken for ours.
 use crate::error::{Error, Result};
+use crate::out::cut;
 
 pub mod cgroup;
 pub mod exec;
@@ -120,26 +121,40 @@ macro_rules! options {
 
 /// The index of `arg` in an option table made by [`options!`].
 pub fn find(table: &str, arg: Arg) -> Option<usize> {
-    table.split('|').position(|e| {
-        let e = e.as_bytes();
-        match arg {
+    let mut rest = Some(table.as_bytes());
+    let mut i = 0;
+    while let Some(r) = rest {
+        let (e, next) = cut(r, b'|');
+        let hit = match arg {
             Arg::Short(c) => e.first() == Some(&c) && c != b'-',
             Arg::Long(l) => {
-                e.len() > 2
-                    && e[2..]
-                        .split(|&b| b == b' ')
-                        .any(|n| n == l || n.strip_prefix(b"--") == Some(l))
+                let mut names = e.get(2..).filter(|n| !n.is_empty());
+                let mut hit = false;
+                while let Some(ns) = names {
+                    let (n, more) = cut(ns, b' ');
+                    hit |= n == l || n.strip_prefix(b"--") == Some(l);
+                    names = more;
+                }
+                hit
             }
             Arg::Operand(_) => false,
+        };
+        if hit {
+            return Some(i);
         }
-    })
+        rest = next;
+        i += 1;
+    }
+    None
 }
 
 /// The first long name of entry `id` of an option table, as written there (`--uid-map`
 /// when the table spells it so): what errors about that option call it.
 pub fn opt_name(table: &'static str, id: usize) -> &'static str {
-    let e = table.split('|').nth(id).unwrap_or("");
-    e.get(2..).and_then(|n| n.split(' ').next()).unwrap_or(e)
+    let e = crate::out::field(table, b'|', id).unwrap_or("");
+    e.get(2..)
+        .and_then(|n| crate::out::field(n, b' ', 0))
+        .unwrap_or(e)
 }
 
 /// The error for an option no parser knows.
