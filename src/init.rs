@@ -22,7 +22,7 @@ const DEFAULT_PATH: &[u8] = b"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:
 
 /// Where `execvp` would look for `name`: itself if it has a `/`, else each `PATH` entry.
 pub fn exec_candidates(name: &[u8], path: Option<&[u8]>) -> Vec<CPath> {
-    let direct = name.is_empty() || name.contains(&b'/');
+    let direct = name.is_empty() || crate::out::has(name, b'/');
     let (mut rest, sep) = match direct {
         true => (Some(&b""[..]), &b""[..]),
         false => (Some(path.unwrap_or(DEFAULT_PATH)), &b"/"[..]),

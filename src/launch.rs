@@ -91,7 +91,7 @@ fn below_a_mount(spec: &Spec, p: &[u8]) -> bool {
         .map(|b| b.dst)
         .chain(spec.tmpfs.iter().map(|t| t.dst));
     dsts.into_iter().any(|d| {
-        let d = d.strip_suffix(b"/").unwrap_or(d);
+        let d = crate::out::strip_suffix(d, b"/").unwrap_or(d);
         p.len() > d.len() && p.starts_with(d) && p[d.len()] == b'/'
     })
 }
@@ -696,7 +696,7 @@ pub fn ns_cmd(args: &[&[u8]]) -> i32 {
             m.c(b' ');
         }
         let at = link.iter().position(|&c| c == b'[').map_or(0, |i| i + 1);
-        m.s(link[at..].strip_suffix(b"]").unwrap_or_default());
+        m.s(crate::out::strip_suffix(&link[at..], b"]").unwrap_or_default());
         match inode(b"1", ty) {
             Ok(one) if one != link => m.s(b"  *"),
             Err(_) => m.s(b"  ?"),

@@ -122,6 +122,32 @@ pub fn cut(s: &[u8], sep: u8) -> (&[u8], Option<&[u8]>) {
     (s, None)
 }
 
+/// `s` without the prefix `p`, if it starts so. One copy for every caller:
+/// `<[u8]>::strip_prefix` is instantiated for each length of array it is given.
+#[inline(never)]
+pub fn strip_prefix<'a>(s: &'a [u8], p: &[u8]) -> Option<&'a [u8]> {
+    (s.len() >= p.len() && s[..p.len()] == *p).then(|| &s[p.len()..])
+}
+
+/// `s` without the suffix `p`, if it ends so (see [`strip_prefix`]).
+#[inline(never)]
+pub fn strip_suffix<'a>(s: &'a [u8], p: &[u8]) -> Option<&'a [u8]> {
+    let n = s.len().checked_sub(p.len())?;
+    (s[n..] == *p).then(|| &s[..n])
+}
+
+/// Whether `s` holds the byte `c`: a plain loop, where `<[u8]>::contains` is a
+/// word-at-a-time search.
+#[inline(never)]
+pub fn has(s: &[u8], c: u8) -> bool {
+    for &x in s {
+        if x == c {
+            return true;
+        }
+    }
+    false
+}
+
 /// The index of `w` in a space-separated table (`fold`: ASCII case-insensitive). Tables
 /// are one string: a `&str` table would cost 16 bytes per entry.
 #[inline(never)]
@@ -220,6 +246,12 @@ mod tests {
         assert_eq!(word_index("ab cd_ ef", b"cd\x7f", true), None);
         assert_eq!(word("ab cd ef", 2), Some(&b"ef"[..]));
         assert_eq!(word("ab cd ef", 3), None);
+        assert_eq!(strip_prefix(b"--ab", b"--"), Some(&b"ab"[..]));
+        assert_eq!(strip_prefix(b"-", b"--"), None);
+        assert_eq!(strip_suffix(b"a:ro", b":ro"), Some(&b"a"[..]));
+        assert_eq!(strip_suffix(b"ro", b":ro"), None);
+        assert_eq!(strip_suffix(b"/", b"/"), Some(&b""[..]));
+        assert!(has(b"a/b", b'/') && !has(b"ab", b'/') && !has(b"", 0));
         assert_eq!(field("- a|b c|", b'|', 1), Some("b c"));
         assert_eq!(field("- a|b c|", b'|', 2), Some(""));
         assert_eq!(field("- a|b c|", b'|', 3), None);

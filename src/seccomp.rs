@@ -530,7 +530,7 @@ const SYNTAX: &str = "not argN[&MASK]OP VALUE (N 0-5, OP == != < <= > >=)";
 
 /// `argN==V`, `argN&MASK==V`, with `==`, `!=`, `<`, `<=`, `>`, `>=`.
 pub fn parse_cond(w: &[u8]) -> Result<Cond, &'static str> {
-    let (Some(rest), Some(&d)) = (w.strip_prefix(b"arg"), w.get(3)) else {
+    let (Some(rest), Some(&d)) = (crate::out::strip_prefix(w, b"arg"), w.get(3)) else {
         return Err(SYNTAX);
     };
     let (arg, rest) = (d.wrapping_sub(b'0'), &rest[1..]);
@@ -538,7 +538,7 @@ pub fn parse_cond(w: &[u8]) -> Result<Cond, &'static str> {
         return Err(SYNTAX);
     }
     let mut i = 0;
-    while i < rest.len() && !b"=!<>".contains(&rest[i]) {
+    while i < rest.len() && !crate::out::has(b"=!<>", rest[i]) {
         i += 1;
     }
     let (m, rest) = rest.split_at(i);

@@ -67,7 +67,7 @@ impl<'s, 'a> Lexer<'s, 'a> {
             self.ended = true;
             return Ok(None);
         }
-        if let Some(long) = a.strip_prefix(b"--") {
+        if let Some(long) = crate::out::strip_prefix(a, b"--") {
             return Ok(Some(match long.iter().position(|&c| c == b'=') {
                 Some(i) => {
                     self.pending = Some(&long[i + 1..]);
@@ -132,7 +132,7 @@ pub fn find(table: &str, arg: Arg) -> Option<usize> {
                 let mut hit = false;
                 while let Some(ns) = names {
                     let (n, more) = cut(ns, b' ');
-                    hit |= n == l || n.strip_prefix(b"--") == Some(l);
+                    hit |= n == l || crate::out::strip_prefix(n, b"--") == Some(l);
                     names = more;
                 }
                 hit
@@ -178,7 +178,7 @@ pub fn unknown(arg: Arg, cmd: &'static str) -> Error {
 
 /// `VAR` from an environment given as `KEY=VALUE` strings.
 pub fn getenv<'a>(env: impl Iterator<Item = &'a [u8]>, key: &[u8]) -> Option<&'a [u8]> {
-    env.filter_map(|e| e.strip_prefix(key)?.strip_prefix(b"="))
+    env.filter_map(|e| crate::out::strip_prefix(crate::out::strip_prefix(e, key)?, b"="))
         .next()
 }
 

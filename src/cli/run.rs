@@ -141,7 +141,7 @@ fn parse_join(v: &[u8]) -> Result<Join> {
         return Err(bad("--join", v, "expected TYPE=PATH|PID|NAME"));
     }
     let mut path = Vec::new();
-    if target.contains(&b'/') {
+    if crate::out::has(target, b'/') {
         path.extend_from_slice(target);
     } else if parse_u64(target).is_some() {
         let mut m = crate::out::Msg::new();
@@ -196,13 +196,13 @@ fn parse_rlimit(v: &[u8]) -> Result<Rlimit> {
 }
 
 fn parse_bind(v: &'static [u8]) -> Result<Bind> {
-    let (rest, ro) = if let Some(r) = v.strip_suffix(b":ro") {
+    let (rest, ro) = if let Some(r) = crate::out::strip_suffix(v, b":ro") {
         (r, true)
     } else {
-        (v.strip_suffix(b":rw").unwrap_or(v), false)
+        (crate::out::strip_suffix(v, b":rw").unwrap_or(v), false)
     };
     let (src, dst) = split(rest, b':').unwrap_or((rest, rest));
-    if src.is_empty() || dst.is_empty() || dst.contains(&b':') {
+    if src.is_empty() || dst.is_empty() || crate::out::has(dst, b':') {
         return Err(bad("--bind", v, "expected SRC[:DST][:ro]"));
     }
     Ok(Bind {
@@ -288,7 +288,7 @@ pub fn options(args: &[&'static [u8]], start: usize) -> Result<Option<Spec>> {
             Some(HOSTNAME) => s.hostname = Some(v),
             Some(UID) => s.uid = Some(parse_id(v, op)?),
             Some(GID) => s.gid = Some(parse_id(v, op)?),
-            Some(ENV) if !v.contains(&b'=') || v[0] == b'=' => {
+            Some(ENV) if !crate::out::has(v, b'=') || v[0] == b'=' => {
                 return Err(bad(op, v, "expected KEY=VALUE"))
             }
             Some(ENV) => s.env.push(v),

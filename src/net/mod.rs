@@ -137,7 +137,7 @@ fn parse(s: &[u8], hex: bool, want: usize) -> Option<[u8; 16]> {
 /// An IPv4 (`a.b.c.d`) or IPv6 (`x:x::x`, at most one `::`) address: (is v6, bytes).
 #[inline(never)]
 pub fn parse_ip(s: &[u8]) -> Option<(bool, [u8; 16])> {
-    let v6 = s.contains(&b':');
+    let v6 = crate::out::has(s, b':');
     Some((v6, parse(s, v6, 4 + 12 * v6 as usize)?))
 }
 
