@@ -83,14 +83,16 @@ impl Msg {
 /// Formats `n` in decimal into `buf`, returning the digits.
 pub fn fmt_u64(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
     let mut i = buf.len();
-    loop {
+    // u64::MAX has 20 digits: the loop ends on n == 0 before the buffer does.
+    for d in buf.iter_mut().rev() {
+        *d = b'0' + (n % 10) as u8;
         i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
         n /= 10;
         if n == 0 {
-            return &buf[i..];
+            break;
         }
     }
+    buf.get(i..).unwrap_or_default()
 }
 
 /// Parses an unsigned decimal number; no sign, no spaces, no overflow.
@@ -113,27 +115,27 @@ pub fn parse_u64(s: &[u8]) -> Option<u64> {
 #[inline(never)]
 pub fn cut(s: &[u8], sep: u8) -> (&[u8], Option<&[u8]>) {
     let mut i = 0;
-    while i < s.len() {
-        if s[i] == sep {
-            return (&s[..i], Some(&s[i + 1..]));
-        }
+    while i < s.len() && s[i] != sep {
         i += 1;
     }
-    (s, None)
+    // Past the end when there is no `sep`: then the rest is empty and has no byte to skip.
+    let (a, b) = s.split_at_checked(i).unwrap_or((s, &[]));
+    (a, b.get(1..))
 }
 
 /// `s` without the prefix `p`, if it starts so. One copy for every caller:
 /// `<[u8]>::strip_prefix` is instantiated for each length of array it is given.
 #[inline(never)]
 pub fn strip_prefix<'a>(s: &'a [u8], p: &[u8]) -> Option<&'a [u8]> {
-    (s.len() >= p.len() && s[..p.len()] == *p).then(|| &s[p.len()..])
+    let (a, b) = s.split_at_checked(p.len())?;
+    (a == p).then_some(b)
 }
 
 /// `s` without the suffix `p`, if it ends so (see [`strip_prefix`]).
 #[inline(never)]
 pub fn strip_suffix<'a>(s: &'a [u8], p: &[u8]) -> Option<&'a [u8]> {
-    let n = s.len().checked_sub(p.len())?;
-    (s[n..] == *p).then(|| &s[..n])
+    let (a, b) = s.split_at_checked(s.len().checked_sub(p.len())?)?;
+    (b == p).then_some(a)
 }
 
 /// Whether `s` holds the byte `c`: a plain loop, where `<[u8]>::contains` is a

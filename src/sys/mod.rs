@@ -28,14 +28,13 @@ pub type Result<T> = core::result::Result<T, Errno>;
 #[inline(never)]
 pub fn c_str(b: &[u8]) -> Option<&core::ffi::CStr> {
     let mut n = 0;
-    while n < b.len() {
-        if b[n] == 0 {
-            // SAFETY: b[n] is the first NUL of `b`: `b[..=n]` ends with its only NUL.
-            return Some(unsafe { core::ffi::CStr::from_bytes_with_nul_unchecked(&b[..=n]) });
-        }
+    while n < b.len() && b[n] != 0 {
         n += 1;
     }
-    None
+    // None when there is no NUL (n is the length).
+    let (s, _) = b.split_at_checked(n + 1)?;
+    // SAFETY: b[n] is the first NUL of `b`: `s` ends with its only NUL.
+    Some(unsafe { core::ffi::CStr::from_bytes_with_nul_unchecked(s) })
 }
 pub type Pid = i32;
 pub type RawFd = i32;
