@@ -10,7 +10,8 @@ use alloc::vec::Vec;
 pub fn help() -> crate::out::Msg {
     let text = crate::help::expand();
     let mut m = crate::out::Msg::new();
-    m.s(&text[crate::help::RUN.0 as usize..crate::help::RUN.1 as usize]);
+    let run = crate::help::RUN.0 as usize..crate::help::RUN.1 as usize;
+    m.s(text.get(run).unwrap_or_default());
     super::security::help(&mut m);
     m
 }
