@@ -61,7 +61,7 @@ fn mount_first(table: &'static [u8]) -> &'static [u8] {
     let mut f = [c""; 3];
     let mut at = 1;
     for s in &mut f {
-        *s = crate::sys::c_str(&table[at..]).unwrap_or(c"");
+        *s = crate::sys::c_str(table.get(at..).unwrap_or_default()).unwrap_or(c"");
         at += s.count_bytes() + 1;
     }
     if !fs::is_mount_root(f[1]) {
@@ -71,7 +71,7 @@ fn mount_first(table: &'static [u8]) -> &'static [u8] {
             warn("mount", f[1].to_bytes(), e);
         }
     }
-    &table[at..]
+    table.get(at..).unwrap_or_default()
 }
 
 /// Opens /dev/console as fds 0, 1 and 2 where they are missing (a kernel whose initramfs
@@ -207,7 +207,7 @@ fn load_modules(paths: &[u8]) {
     loop {
         let (mut loaded, mut failed) = (false, false);
         let mut at = 0;
-        while let Some(p) = crate::sys::c_str(&paths[at..]) {
+        while let Some(p) = crate::sys::c_str(paths.get(at..).unwrap_or_default()) {
             at += p.count_bytes() + 1;
             match fs::open(p, g::O_RDONLY).and_then(|fd| machine::finit_module(&fd)) {
                 Ok(()) => loaded = true,

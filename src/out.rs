@@ -203,10 +203,8 @@ fn lower(c: u8) -> u8 {
 /// Parses a decimal number with an optional fraction into units of `10^-digits`,
 /// e.g. `parse_fixed(b"1.5", 3) == Some(1500)`. Extra fraction digits are an error.
 pub fn parse_fixed(s: &[u8], digits: u32) -> Option<u64> {
-    let (int, frac) = match s.iter().position(|&c| c == b'.') {
-        Some(i) => (&s[..i], &s[i + 1..]),
-        None => (s, &b""[..]),
-    };
+    let (int, frac) = cut(s, b'.');
+    let frac = frac.unwrap_or_default();
     if frac.len() > digits as usize || (int.is_empty() && frac.is_empty()) {
         return None;
     }

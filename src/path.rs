@@ -21,7 +21,7 @@ impl CPath {
     }
     /// The path without its NUL.
     pub fn bytes(&self) -> &[u8] {
-        &self.0[..self.0.len() - 1]
+        self.0.split_last().map_or(&[], |(_, p)| p)
     }
     /// Leaks the path for the life of the process (exec arguments, environment).
     pub fn leak(self) -> &'static CStr {

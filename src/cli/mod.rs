@@ -68,17 +68,13 @@ impl<'s, 'a> Lexer<'s, 'a> {
             return Ok(None);
         }
         if let Some(long) = crate::out::strip_prefix(a, b"--") {
-            return Ok(Some(match long.iter().position(|&c| c == b'=') {
-                Some(i) => {
-                    self.pending = Some(&long[i + 1..]);
-                    Arg::Long(&long[..i])
-                }
-                None => Arg::Long(long),
-            }));
+            let (name, value) = cut(long, b'=');
+            self.pending = value;
+            return Ok(Some(Arg::Long(name)));
         }
-        if a.len() > 1 && a[0] == b'-' {
-            self.cluster = &a[2..];
-            return Ok(Some(Arg::Short(a[1])));
+        if let [b'-', c, ref rest @ ..] = *a {
+            self.cluster = rest;
+            return Ok(Some(Arg::Short(c)));
         }
         Ok(Some(Arg::Operand(a)))
     }

@@ -85,8 +85,8 @@ fn bad(op: &'static str, v: &[u8], why: &'static str) -> Error {
 }
 
 fn split(v: &[u8], c: u8) -> Option<(&[u8], &[u8])> {
-    let i = v.iter().position(|&x| x == c)?;
-    Some((&v[..i], &v[i + 1..]))
+    let (a, b) = crate::out::cut(v, c);
+    Some((a, b?))
 }
 
 fn parse_id(v: &[u8], op: &'static str) -> Result<u32> {
@@ -289,7 +289,7 @@ pub fn options(args: &[&'static [u8]], start: usize) -> Result<Option<Spec>> {
             Some(HOSTNAME) => s.hostname = Some(v),
             Some(UID) => s.uid = Some(parse_id(v, op)?),
             Some(GID) => s.gid = Some(parse_id(v, op)?),
-            Some(ENV) if !crate::out::has(v, b'=') || v[0] == b'=' => {
+            Some(ENV) if !crate::out::has(v, b'=') || v.first() == Some(&b'=') => {
                 return Err(bad(op, v, "expected KEY=VALUE"))
             }
             Some(ENV) => s.env.push(v),

@@ -144,7 +144,7 @@ pub fn write_all(fd: RawFd, mut buf: &[u8]) -> Result<()> {
         if n == 0 {
             return Err(Errno::EIO);
         }
-        buf = &buf[n..];
+        buf = buf.get(n..).unwrap_or_default();
     }
     Ok(())
 }
