@@ -405,10 +405,10 @@ fn stat_ppid(pid: &[u8]) -> Option<u32> {
             n += 1;
         }
     }
-    let fd = fs::open(sys::cstr(&path[..=n]), 0).ok()?;
+    let fd = fs::open(sys::cstr(path.get(..=n)?), 0).ok()?;
     let mut buf = [0u8; 96];
     let n = sys::read(fd.raw(), &mut buf).ok()?;
-    parse_stat_ppid(&buf[..n])
+    parse_stat_ppid(buf.get(..n)?)
 }
 
 /// The parent pid from /proc/PID/stat: `pid (comm) S ppid ...`; comm may hold `)`.

@@ -42,7 +42,7 @@ pub fn parse(s: &[u8]) -> Option<u32> {
         let base = if w < 31 {
             w as u64 + 1
         } else {
-            MORE[w - 31] as u64
+            *MORE.get(w - 31)? as u64
         };
         n = Some(match w {
             // RTMIN+N and RTMAX-N stay within the real-time range.

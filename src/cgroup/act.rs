@@ -170,7 +170,9 @@ impl<'p> Cgroup<'p> {
             let ctl = word("+memory +cpu +pids", k).unwrap_or_default();
             if d.v2
                 && d.ctls & 1 << k != 0
-                && !on.split(|&c| c <= b' ').any(|w| w == ctl || w == &ctl[1..])
+                && !on
+                    .split(|&c| c <= b' ')
+                    .any(|w| w == ctl || Some(w) == ctl.get(1..))
             {
                 set(at, shown, c"../cgroup.subtree_control", ctl, fixture, false)?;
             }
