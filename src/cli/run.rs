@@ -168,7 +168,7 @@ fn parse_rlimit(v: &[u8]) -> Result<Rlimit> {
     let why = "expected NAME=SOFT[:HARD] (numbers or unlimited)";
     let (name, vals) = split(v, b'=').ok_or_else(|| bad("--rlimit", v, why))?;
     let name = match name.split_at_checked(7) {
-        Some((pre, rest)) if pre.eq_ignore_ascii_case(b"rlimit_") => rest,
+        Some((pre, rest)) if crate::out::word_index("rlimit_", pre, true).is_some() => rest,
         _ => name,
     };
     let resource = crate::out::word_index(spec::RLIMIT_NAMES, name, true).ok_or_else(|| {
