@@ -93,7 +93,7 @@ fn below_a_mount(spec: &Spec, p: &[u8]) -> bool {
         .chain(spec.tmpfs.iter().map(|t| t.dst));
     dsts.into_iter().any(|d| {
         let d = crate::out::strip_suffix(d, b"/").unwrap_or(d);
-        p.len() > d.len() && p.starts_with(d) && p[d.len()] == b'/'
+        crate::out::strip_prefix(p, d).is_some_and(|r| r.first() == Some(&b'/'))
     })
 }
 

@@ -97,14 +97,14 @@ fn parse_id(v: &[u8], op: &'static str) -> Result<u32> {
 }
 
 fn parse_map(v: &[u8], op: &'static str) -> Result<IdMap> {
-    let mut it = v.split(|&c| c == b':');
+    let mut rest = Some(v);
     let mut num = || {
-        it.next()
-            .and_then(parse_u64)
-            .filter(|&n| n <= u32::MAX as u64)
+        let (f, more) = crate::out::cut(rest?, b':');
+        rest = more;
+        parse_u64(f).filter(|&n| n <= u32::MAX as u64)
     };
     let (i, o, n) = (num(), num(), num());
-    match (i, o, n, it.next()) {
+    match (i, o, n, rest) {
         (Some(i), Some(o), Some(n), None) if n > 0 && i + n <= 1 << 32 && o + n <= 1 << 32 => {
             Ok(IdMap {
                 inside: i as u32,
