@@ -225,10 +225,12 @@ fn dev(root: &Root, userns: bool) -> Result<()> {
             .map_err(|e| Error::sys("symlink", name, e))?;
         i += 1;
     }
-    let opts: &[u8] = if userns {
-        b"newinstance,ptmxmode=0666,mode=620"
+    // In a user namespace, without gid=5: one string, cut before it.
+    const DEVPTS: &[u8] = b"newinstance,ptmxmode=0666,mode=620,gid=5";
+    let opts = if userns {
+        DEVPTS.split_at(34).0
     } else {
-        b"newinstance,ptmxmode=0666,mode=620,gid=5"
+        DEVPTS
     };
     fs_on(
         c"devpts",

@@ -171,9 +171,8 @@ fn parse_rlimit(v: &[u8]) -> Result<Rlimit> {
         Some((pre, rest)) if crate::out::word_index("rlimit_", pre, true).is_some() => rest,
         _ => name,
     };
-    let resource = crate::out::word_index(spec::RLIMIT_NAMES, name, true).ok_or_else(|| {
-        bad("--rlimit", v, "unknown limit (cpu fsize data stack core rss nproc nofile memlock as locks sigpending msgqueue nice rtprio rttime)")
-    })? as u32;
+    let resource = crate::out::word_index(spec::RLIMIT_NAMES, name, true)
+        .ok_or_else(|| bad("--rlimit", v, spec::RLIMIT_UNKNOWN))? as u32;
     let val = |s: &[u8]| -> Option<u64> {
         if s == b"unlimited" || s == b"infinity" {
             Some(u64::MAX)
