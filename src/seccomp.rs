@@ -296,14 +296,15 @@ impl Tree<'_> {
     /// The code of run `a`.
     fn leaf(&mut self, a: usize) -> usize {
         let (all, default) = (self.all, self.default);
-        let what = self.what(self.runs[a]);
+        // a < runs.len() (see `tree`); past it, `what` answers the default.
+        let what = self.what(self.runs.get(a).map_or(u32::MAX, |&r| r));
         if what < RULES {
             return self.ret(what as u32);
         }
         // The call's blocks, up to the first without comparisons, else the default;
         // pushed last first.
         let mut i = what as u32 as usize;
-        let nr = all[i].k;
+        let nr = all.get(i).map_or(0, |h| h.k);
         let s = self.out.len();
         while let Some(h) = all.get(i) {
             let next = i + 1 + h.jf as usize;
@@ -335,7 +336,7 @@ impl Tree<'_> {
         while k + 1 < b && c(k) + c(k + 1) < c(a) + c(b) {
             k += 1;
         }
-        let lo = r[k];
+        let lo = c(k);
         let t = self.tree(k, b);
         let f = self.tree(a, k);
         self.jump(JGE, lo, t, f)
