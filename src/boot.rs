@@ -12,7 +12,6 @@ use crate::path::CPath;
 use crate::signals::{SIGINT, SIGTERM, SIGUSR1, SIGUSR2};
 use crate::sys::start::CVec;
 use crate::sys::{self, fs, machine, time, Errno};
-use core::ffi::CStr;
 use linux_raw_sys::general as g;
 
 /// Whether husk was booted by a kernel: PID 1 whose parent is the kernel (ppid 0), in the
@@ -62,7 +61,7 @@ fn mount_first(table: &'static [u8]) -> &'static [u8] {
     let mut f = [c""; 3];
     let mut at = 1;
     for s in &mut f {
-        *s = CStr::from_bytes_until_nul(&table[at..]).unwrap_or(c"");
+        *s = crate::sys::c_str(table.get(at..).unwrap_or_default()).unwrap_or(c"");
         at += s.count_bytes() + 1;
     }
     if !fs::is_mount_root(f[1]) {
@@ -72,7 +71,7 @@ fn mount_first(table: &'static [u8]) -> &'static [u8] {
             warn("mount", f[1].to_bytes(), e);
         }
     }
-    &table[at..]
+    table.get(at..).unwrap_or_default()
 }
 
 /// Opens /dev/console as fds 0, 1 and 2 where they are missing (a kernel whose initramfs
@@ -165,7 +164,7 @@ pub fn setup(o: &InitOpts, t: &mut Laps, env: CVec) {
         None => {
             if o.modules.is_some() {
                 let r = fs::for_each_entry(CPath::new(&[dir]).c(), &mut |n| {
-                    if let Some(name) = n.strip_suffix(b".ko") {
+                    if let Some(name) = crate::out::strip_suffix(n, b".ko") {
                         names.s(name).c(b',');
                     }
                 });
@@ -208,7 +207,7 @@ fn load_modules(paths: &[u8]) {
     loop {
         let (mut loaded, mut failed) = (false, false);
         let mut at = 0;
-        while let Ok(p) = CStr::from_bytes_until_nul(&paths[at..]) {
+        while let Some(p) = crate::sys::c_str(paths.get(at..).unwrap_or_default()) {
             at += p.count_bytes() + 1;
             match fs::open(p, g::O_RDONLY).and_then(|fd| machine::finit_module(&fd)) {
                 Ok(()) => loaded = true,

@@ -63,8 +63,8 @@ pub fn name(c: u32) -> &'static [u8] {
 /// A capability number from its name: `CAP_` optional, any case (`net_admin`,
 /// `CAP_NET_ADMIN`, `Net_Admin`).
 pub fn parse(s: &[u8]) -> Option<u32> {
-    let s = match s.get(..4) {
-        Some(p) if word_index("CAP_", p, true).is_some() => &s[4..],
+    let s = match s.split_at_checked(4) {
+        Some((p, rest)) if word_index("CAP_", p, true).is_some() => rest,
         _ => s,
     };
     word_index(NAMES, s, true).map(|i| i as u32)

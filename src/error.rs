@@ -110,8 +110,8 @@ EKEYREJECTED EOWNERDEAD ENOTRECOVERABLE ERFKILL EHWPOISON";
 /// `ENOENT` for 2; `E<n>` style text for what the table lacks.
 pub fn errno_name(e: i32) -> &'static [u8] {
     if e >= 1 {
-        if let Some(n) = NAMES.split(' ').nth(e as usize - 1) {
-            return n.as_bytes();
+        if let Some(n) = crate::out::word(NAMES, e as usize - 1) {
+            return n;
         }
     }
     b"E?"
@@ -120,7 +120,7 @@ pub fn errno_name(e: i32) -> &'static [u8] {
 /// The errno named `name` (`EPERM` is 1); numbers missing from the table have no name.
 pub fn errno_parse(name: &[u8]) -> Option<i32> {
     match crate::out::word_index(NAMES, name, false) {
-        Some(i) if !name[1].is_ascii_digit() => Some(i as i32 + 1),
+        Some(i) if !name.get(1).is_some_and(u8::is_ascii_digit) => Some(i as i32 + 1),
         _ => None,
     }
 }

@@ -93,7 +93,10 @@ fn join_cgroups(dir: sys::RawFd) -> Result<()> {
         let (hierarchy, file): (&[u8], &[u8]) = match ctl {
             b"" if fs::stat(c"/sys/fs/cgroup/unified").is_ok() => (b"unified", b"/cgroup.procs"),
             b"" => (b"", b"/cgroup.procs"),
-            _ => (ctl.strip_prefix(b"name=").unwrap_or(ctl), b"/tasks"),
+            _ => (
+                crate::out::strip_prefix(ctl, b"name=").unwrap_or(ctl),
+                b"/tasks",
+            ),
         };
         let p = CPath::new(&[b"/sys/fs/cgroup/", hierarchy, path, file]);
         fs::write_at(g::AT_FDCWD, p.c(), b"0", false)

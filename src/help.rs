@@ -7,19 +7,19 @@ include!(concat!(env!("OUT_DIR"), "/help.rs"));
 /// The whole text of every help file, decompressed (see build/help.rs for the format).
 pub fn expand() -> Vec<u8> {
     let mut out = Vec::with_capacity(TEXT_LEN);
-    let mut i = 0;
-    while i < BLOB.len() {
-        let b = BLOB[i];
+    let mut it = BLOB.iter();
+    while let Some(&b) = it.next() {
         if b < 0x80 {
             out.push(b);
-            i += 1;
         } else {
             let len = (b >> 3 & 15) as usize + 3;
-            let back = ((b as usize & 7) << 8 | BLOB[i + 1] as usize) + 1;
+            let lo = it.next().map_or(0, |&l| l as usize);
+            let back = ((b as usize & 7) << 8 | lo) + 1;
+            // build/help.rs only copies from what is already out: `get` never fails.
             for _ in 0..len {
-                out.push(out[out.len() - back]);
+                let c = out.get(out.len().wrapping_sub(back)).map_or(0, |&c| c);
+                out.push(c);
             }
-            i += 2;
         }
     }
     out
@@ -28,7 +28,10 @@ pub fn expand() -> Vec<u8> {
 /// Writes one help text (a span from the generated constants) to `fd`.
 pub fn write(fd: i32, span: (u16, u16)) {
     let text = expand();
-    let _ = crate::sys::write_all(fd, &text[span.0 as usize..span.1 as usize]);
+    let text = text
+        .get(span.0 as usize..span.1 as usize)
+        .unwrap_or_default();
+    let _ = crate::sys::write_all(fd, text);
 }
 
 #[cfg(test)]

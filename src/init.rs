@@ -22,7 +22,7 @@ const DEFAULT_PATH: &[u8] = b"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:
 
 /// Where `execvp` would look for `name`: itself if it has a `/`, else each `PATH` entry.
 pub fn exec_candidates(name: &[u8], path: Option<&[u8]>) -> Vec<CPath> {
-    let direct = name.is_empty() || name.contains(&b'/');
+    let direct = name.is_empty() || crate::out::has(name, b'/');
     let (mut rest, sep) = match direct {
         true => (Some(&b""[..]), &b""[..]),
         false => (Some(path.unwrap_or(DEFAULT_PATH)), &b"/"[..]),
@@ -405,10 +405,10 @@ fn stat_ppid(pid: &[u8]) -> Option<u32> {
             n += 1;
         }
     }
-    let fd = fs::open(sys::cstr(&path[..=n]), 0).ok()?;
+    let fd = fs::open(sys::cstr(path.get(..=n)?), 0).ok()?;
     let mut buf = [0u8; 96];
     let n = sys::read(fd.raw(), &mut buf).ok()?;
-    parse_stat_ppid(&buf[..n])
+    parse_stat_ppid(buf.get(..n)?)
 }
 
 /// The parent pid from /proc/PID/stat: `pid (comm) S ppid ...`; comm may hold `)`.

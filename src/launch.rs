@@ -75,7 +75,8 @@ fn build_env(envp: CVec, spec: &Spec) -> CVec {
         v.extend((0..envp.len()).map(|i| envp.cstr(i)));
     }
     for e in &spec.env {
-        let key = &e[..=e.iter().position(|&c| c == b'=').unwrap_or(0)];
+        let key = e.get(..=e.iter().position(|&c| c == b'=').unwrap_or(0));
+        let key = key.unwrap_or_default();
         v.retain(|x| !x.to_bytes().starts_with(key));
         v.push(CPath::new(&[e]).leak());
     }
@@ -91,8 +92,8 @@ fn below_a_mount(spec: &Spec, p: &[u8]) -> bool {
         .map(|b| b.dst)
         .chain(spec.tmpfs.iter().map(|t| t.dst));
     dsts.into_iter().any(|d| {
-        let d = d.strip_suffix(b"/").unwrap_or(d);
-        p.len() > d.len() && p.starts_with(d) && p[d.len()] == b'/'
+        let d = crate::out::strip_suffix(d, b"/").unwrap_or(d);
+        crate::out::strip_prefix(p, d).is_some_and(|r| r.first() == Some(&b'/'))
     })
 }
 
@@ -696,7 +697,8 @@ pub fn ns_cmd(args: &[&[u8]]) -> i32 {
             m.c(b' ');
         }
         let at = link.iter().position(|&c| c == b'[').map_or(0, |i| i + 1);
-        m.s(link[at..].strip_suffix(b"]").unwrap_or_default());
+        let link = link.get(at..).unwrap_or_default();
+        m.s(crate::out::strip_suffix(link, b"]").unwrap_or_default());
         match inode(b"1", ty) {
             Ok(one) if one != link => m.s(b"  *"),
             Err(_) => m.s(b"  ?"),

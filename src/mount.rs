@@ -97,8 +97,10 @@ fn resolve(root: &Fd, path: &[u8], file: bool) -> sys::Result<Fd> {
         while end < p.len() && p[end] != b'/' {
             end += 1;
         }
-        let last = p[end..].iter().all(|&c| c == b'/');
-        match open(&p[..end]) {
+        // p[..end], what is resolved so far and the next component, and what follows.
+        let (head, tail) = p.split_at_checked(end).unwrap_or((&p, &[]));
+        let last = tail.iter().all(|&c| c == b'/');
+        match open(head) {
             Ok(fd) if last => return Ok(fd),
             Ok(_) => {
                 done = end;
@@ -107,8 +109,9 @@ fn resolve(root: &Fd, path: &[u8], file: bool) -> sys::Result<Fd> {
             Err(Errno::ENOENT) => {}
             Err(e) => return Err(e),
         }
-        let parent = open(&p[..start])?;
-        let name = CPath::new(&[&p[start..end]]);
+        let (up, name) = head.split_at_checked(start).unwrap_or((head, &[]));
+        let parent = open(up)?;
+        let name = CPath::new(&[name]);
         let made = if last && file {
             fs::open_at(
                 parent.raw(),
@@ -126,8 +129,12 @@ fn resolve(root: &Fd, path: &[u8], file: bool) -> sys::Result<Fd> {
             // A dangling symlink: its target, then the rest of the path, from the root.
             Err(Errno::EEXIST) if links < 40 => {
                 let t = readlink_at(parent.raw(), name.c())?;
-                let keep = if t.first() == Some(&b'/') { 0 } else { start };
-                p = CPath::new(&[&p[..keep], &t, &p[end..]]).bytes().to_vec();
+                let keep = if t.first() == Some(&b'/') {
+                    &[][..]
+                } else {
+                    up
+                };
+                p = CPath::new(&[keep, &t, tail]).bytes().to_vec();
                 done = 0;
                 links += 1;
             }
@@ -191,15 +198,16 @@ fn dev(root: &Root, userns: bool) -> Result<()> {
     // The new tmpfs (resolved again), where nodes and links are made by name.
     let d = point(root, b"/dev", false)?;
     let d = d.1.as_ref().map_or(-1, Fd::raw);
-    for (i, name) in DEVICES.split(' ').enumerate() {
-        let host = CPath::new(&[b"/dev/", name.as_bytes()]);
+    for (i, &n) in DEVNO.iter().enumerate() {
+        let name = crate::out::word(DEVICES, i).unwrap_or_default();
+        let host = CPath::new(&[b"/dev/", name]);
         if userns {
             bind(host.bytes(), root, host.bytes(), false)?;
         } else {
-            let n = DEVNO[i] as u32;
+            let n = n as u32;
             fs::mknod_at(
                 d,
-                CPath::new(&[name.as_bytes()]).c(),
+                CPath::new(&[name]).c(),
                 g::S_IFCHR | 0o666,
                 n >> 8,
                 n & 0xff,
@@ -207,19 +215,22 @@ fn dev(root: &Root, userns: bool) -> Result<()> {
             .map_err(|e| Error::sys("mknod", host.bytes(), e))?;
         }
     }
-    for link in DEV_LINKS.split(' ') {
-        let (name, target) = link.split_once('=').unwrap_or(("", ""));
-        fs::symlink_at(
-            CPath::new(&[target.as_bytes()]).c(),
-            d,
-            CPath::new(&[name.as_bytes()]).c(),
-        )
-        .map_err(|e| Error::sys("symlink", name.as_bytes(), e))?;
+    let mut i = 0;
+    while let Some(link) = crate::out::word(DEV_LINKS, i) {
+        let (name, target) = match crate::out::cut(link, b'=') {
+            (name, Some(target)) => (name, target),
+            _ => (&b""[..], &b""[..]),
+        };
+        fs::symlink_at(CPath::new(&[target]).c(), d, CPath::new(&[name]).c())
+            .map_err(|e| Error::sys("symlink", name, e))?;
+        i += 1;
     }
-    let opts: &[u8] = if userns {
-        b"newinstance,ptmxmode=0666,mode=620"
+    // In a user namespace, without gid=5: one string, cut before it.
+    const DEVPTS: &[u8] = b"newinstance,ptmxmode=0666,mode=620,gid=5";
+    let opts = if userns {
+        DEVPTS.split_at(34).0
     } else {
-        b"newinstance,ptmxmode=0666,mode=620,gid=5"
+        DEVPTS
     };
     fs_on(
         c"devpts",
@@ -317,6 +328,11 @@ pub fn setup(spec: &Spec, lap: &mut dyn FnMut(u8)) -> Result<()> {
 mod tests {
     use super::*;
     use std::os::unix::fs::symlink;
+
+    #[test]
+    fn a_number_for_each_device() {
+        assert_eq!(DEVICES.split(' ').count(), DEVNO.len());
+    }
 
     /// No root needed: a directory with symlinks out of it, made missing points resolved
     /// in it.

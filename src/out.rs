@@ -83,14 +83,16 @@ impl Msg {
 /// Formats `n` in decimal into `buf`, returning the digits.
 pub fn fmt_u64(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
     let mut i = buf.len();
-    loop {
+    // u64::MAX has 20 digits: the loop ends on n == 0 before the buffer does.
+    for d in buf.iter_mut().rev() {
+        *d = b'0' + (n % 10) as u8;
         i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
         n /= 10;
         if n == 0 {
-            return &buf[i..];
+            break;
         }
     }
+    buf.get(i..).unwrap_or_default()
 }
 
 /// Parses an unsigned decimal number; no sign, no spaces, no overflow.
@@ -113,13 +115,39 @@ pub fn parse_u64(s: &[u8]) -> Option<u64> {
 #[inline(never)]
 pub fn cut(s: &[u8], sep: u8) -> (&[u8], Option<&[u8]>) {
     let mut i = 0;
-    while i < s.len() {
-        if s[i] == sep {
-            return (&s[..i], Some(&s[i + 1..]));
-        }
+    while i < s.len() && s[i] != sep {
         i += 1;
     }
-    (s, None)
+    // Past the end when there is no `sep`: then the rest is empty and has no byte to skip.
+    let (a, b) = s.split_at_checked(i).unwrap_or((s, &[]));
+    (a, b.get(1..))
+}
+
+/// `s` without the prefix `p`, if it starts so. One copy for every caller:
+/// `<[u8]>::strip_prefix` is instantiated for each length of array it is given.
+#[inline(never)]
+pub fn strip_prefix<'a>(s: &'a [u8], p: &[u8]) -> Option<&'a [u8]> {
+    let (a, b) = s.split_at_checked(p.len())?;
+    (a == p).then_some(b)
+}
+
+/// `s` without the suffix `p`, if it ends so (see [`strip_prefix`]).
+#[inline(never)]
+pub fn strip_suffix<'a>(s: &'a [u8], p: &[u8]) -> Option<&'a [u8]> {
+    let (a, b) = s.split_at_checked(s.len().checked_sub(p.len())?)?;
+    (b == p).then_some(a)
+}
+
+/// Whether `s` holds the byte `c`: a plain loop, where `<[u8]>::contains` is a
+/// word-at-a-time search.
+#[inline(never)]
+pub fn has(s: &[u8], c: u8) -> bool {
+    for &x in s {
+        if x == c {
+            return true;
+        }
+    }
+    false
 }
 
 /// The index of `w` in a space-separated table (`fold`: ASCII case-insensitive). Tables
@@ -144,16 +172,26 @@ pub fn word_index(table: &str, w: &[u8], fold: bool) -> Option<usize> {
 }
 
 /// The `i`th word of a space-separated table.
+pub fn word(table: &'static str, i: usize) -> Option<&'static [u8]> {
+    field(table, b' ', i).map(str::as_bytes)
+}
+
+/// The `i`th field of a table whose fields `sep` (an ASCII byte) separates. One loop for
+/// every table: `str::split` would bring in the core string searcher.
 #[inline(never)]
-pub fn word(table: &'static str, mut i: usize) -> Option<&'static [u8]> {
-    let mut rest = Some(table.as_bytes());
-    while let Some(r) = rest {
-        let (t, next) = cut(r, b' ');
-        if i == 0 {
-            return Some(t);
+pub fn field(table: &'static str, sep: u8, mut i: usize) -> Option<&'static str> {
+    let b = table.as_bytes();
+    let mut start = 0;
+    let mut j = 0;
+    while j <= b.len() {
+        if j == b.len() || b[j] == sep {
+            if i == 0 {
+                return table.get(start..j);
+            }
+            i -= 1;
+            start = j + 1;
         }
-        rest = next;
-        i -= 1;
+        j += 1;
     }
     None
 }
@@ -165,10 +203,8 @@ fn lower(c: u8) -> u8 {
 /// Parses a decimal number with an optional fraction into units of `10^-digits`,
 /// e.g. `parse_fixed(b"1.5", 3) == Some(1500)`. Extra fraction digits are an error.
 pub fn parse_fixed(s: &[u8], digits: u32) -> Option<u64> {
-    let (int, frac) = match s.iter().position(|&c| c == b'.') {
-        Some(i) => (&s[..i], &s[i + 1..]),
-        None => (s, &b""[..]),
-    };
+    let (int, frac) = cut(s, b'.');
+    let frac = frac.unwrap_or_default();
     if frac.len() > digits as usize || (int.is_empty() && frac.is_empty()) {
         return None;
     }
@@ -210,6 +246,16 @@ mod tests {
         assert_eq!(word_index("ab cd_ ef", b"cd\x7f", true), None);
         assert_eq!(word("ab cd ef", 2), Some(&b"ef"[..]));
         assert_eq!(word("ab cd ef", 3), None);
+        assert_eq!(strip_prefix(b"--ab", b"--"), Some(&b"ab"[..]));
+        assert_eq!(strip_prefix(b"-", b"--"), None);
+        assert_eq!(strip_suffix(b"a:ro", b":ro"), Some(&b"a"[..]));
+        assert_eq!(strip_suffix(b"ro", b":ro"), None);
+        assert_eq!(strip_suffix(b"/", b"/"), Some(&b""[..]));
+        assert!(has(b"a/b", b'/') && !has(b"ab", b'/') && !has(b"", 0));
+        assert_eq!(field("- a|b c|", b'|', 1), Some("b c"));
+        assert_eq!(field("- a|b c|", b'|', 2), Some(""));
+        assert_eq!(field("- a|b c|", b'|', 3), None);
+        assert_eq!(field("", b'|', 0), Some(""));
     }
 
     #[test]

@@ -17,15 +17,15 @@ impl CPath {
         CPath(v)
     }
     pub fn c(&self) -> &CStr {
-        CStr::from_bytes_until_nul(&self.0).unwrap_or(c"")
+        crate::sys::c_str(&self.0).unwrap_or(c"")
     }
     /// The path without its NUL.
     pub fn bytes(&self) -> &[u8] {
-        &self.0[..self.0.len() - 1]
+        self.0.split_last().map_or(&[], |(_, p)| p)
     }
     /// Leaks the path for the life of the process (exec arguments, environment).
     pub fn leak(self) -> &'static CStr {
-        CStr::from_bytes_until_nul(self.0.leak()).unwrap_or(c"")
+        crate::sys::c_str(self.0.leak()).unwrap_or(c"")
     }
 }
 
@@ -34,7 +34,7 @@ pub fn parent(p: &[u8]) -> &[u8] {
     if p == b"/" {
         return p;
     }
-    let p = p.strip_suffix(b"/").unwrap_or(p);
+    let p = crate::out::strip_suffix(p, b"/").unwrap_or(p);
     match p.iter().rposition(|&c| c == b'/') {
         Some(0) => b"/",
         None => b".",
@@ -49,6 +49,9 @@ mod tests {
     #[test]
     fn paths() {
         assert_eq!(CPath::new(&[b"/a", b"/b"]).c(), c"/a/b");
+        assert_eq!(CPath::new(&[b"/a\0", b"/b"]).c(), c"/a");
+        assert_eq!(CPath::new(&[b""]).c(), c"");
+        assert_eq!(crate::sys::c_str(b"ab"), None);
         assert_eq!(parent(b"/a/b/c"), b"/a/b");
         assert_eq!(parent(b"/a"), b"/");
         assert_eq!(parent(b"/a/"), b"/");

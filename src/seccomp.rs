@@ -186,7 +186,7 @@ impl Profile {
     fn end(&mut self, at: usize, ret: u32) {
         self.push(RET, 0, 0, ret);
         let n = self.prog.len() - at - 1;
-        for (i, x) in self.prog[at..].iter_mut().enumerate() {
+        for (i, x) in self.prog.iter_mut().skip(at).enumerate() {
             let skip = (n - i) as u8;
             if x.jt == OUT {
                 x.jt = skip;
@@ -296,19 +296,21 @@ impl Tree<'_> {
     /// The code of run `a`.
     fn leaf(&mut self, a: usize) -> usize {
         let (all, default) = (self.all, self.default);
-        let what = self.what(self.runs[a]);
+        // a < runs.len() (see `tree`); past it, `what` answers the default.
+        let what = self.what(self.runs.get(a).map_or(u32::MAX, |&r| r));
         if what < RULES {
             return self.ret(what as u32);
         }
         // The call's blocks, up to the first without comparisons, else the default;
         // pushed last first.
         let mut i = what as u32 as usize;
-        let nr = all[i].k;
+        let nr = all.get(i).map_or(0, |h| h.k);
         let s = self.out.len();
         while let Some(h) = all.get(i) {
             let next = i + 1 + h.jf as usize;
             if h.k == nr {
-                self.out.extend_from_slice(&all[i + 1..next]);
+                self.out
+                    .extend_from_slice(all.get(i + 1..next).unwrap_or_default());
                 if h.jf == 1 {
                     break;
                 }
@@ -318,7 +320,7 @@ impl Tree<'_> {
         if all.get(i).is_none() {
             self.push(insn(RET, 0, 0, default));
         }
-        flip(&mut self.out[s..]);
+        flip(self.out.get_mut(s..).unwrap_or_default());
         self.out.len() - 1
     }
 
@@ -334,7 +336,7 @@ impl Tree<'_> {
         while k + 1 < b && c(k) + c(k + 1) < c(a) + c(b) {
             k += 1;
         }
-        let lo = r[k];
+        let lo = c(k);
         let t = self.tree(k, b);
         let f = self.tree(a, k);
         self.jump(JGE, lo, t, f)
@@ -344,9 +346,9 @@ impl Tree<'_> {
 /// Reverses `v` (smaller than the library's).
 #[inline(never)]
 fn flip(v: &mut [Insn]) {
-    let n = v.len();
-    for i in 0..n / 2 {
-        v.swap(i, n - 1 - i);
+    let (l, r) = v.split_at_mut(v.len() / 2);
+    for (x, y) in l.iter_mut().zip(r.iter_mut().rev()) {
+        core::mem::swap(x, y);
     }
 }
 
@@ -530,30 +532,32 @@ const SYNTAX: &str = "not argN[&MASK]OP VALUE (N 0-5, OP == != < <= > >=)";
 
 /// `argN==V`, `argN&MASK==V`, with `==`, `!=`, `<`, `<=`, `>`, `>=`.
 pub fn parse_cond(w: &[u8]) -> Result<Cond, &'static str> {
-    let (Some(rest), Some(&d)) = (w.strip_prefix(b"arg"), w.get(3)) else {
+    let Some(&[d, ref rest @ ..]) = crate::out::strip_prefix(w, b"arg") else {
         return Err(SYNTAX);
     };
-    let (arg, rest) = (d.wrapping_sub(b'0'), &rest[1..]);
+    let arg = d.wrapping_sub(b'0');
     if arg > 5 {
         return Err(SYNTAX);
     }
     let mut i = 0;
-    while i < rest.len() && !b"=!<>".contains(&rest[i]) {
+    while i < rest.len() && !crate::out::has(b"=!<>", rest[i]) {
         i += 1;
     }
-    let (m, rest) = rest.split_at(i);
+    let (m, rest) = rest.split_at_checked(i).unwrap_or((rest, &[]));
     let mask = match m {
         [] => u64::MAX,
         [b'&', m @ ..] => parse_num(m).ok_or(SYNTAX)?,
         _ => return Err(SYNTAX),
     };
     let n = rest.len().min(1 + (rest.get(1) == Some(&b'=')) as usize);
-    let op = word_index(OP_WORDS, &rest[..n], false).ok_or(SYNTAX)?;
-    let val = parse_num(&rest[n..]).ok_or(SYNTAX)?;
-    if op < 2 && val & !mask != 0 {
+    let (op, val) = rest.split_at_checked(n).unwrap_or((rest, &[]));
+    let i = word_index(OP_WORDS, op, false).ok_or(SYNTAX)?;
+    let op = *OPS.get(i).ok_or(SYNTAX)?;
+    let val = parse_num(val).ok_or(SYNTAX)?;
+    if i < 2 && val & !mask != 0 {
         return Err("the mask hides bits of the value");
     }
-    Ok(Cond::masked(arg, mask, OPS[op], val))
+    Ok(Cond::masked(arg, mask, op, val))
 }
 
 /// The words of a line (separated by spaces, tabs, CRs: any control character), and
@@ -570,7 +574,7 @@ impl<'a> Words<'a> {
             *s = rest;
         }
         let n = s.iter().position(|&c| c <= b' ').unwrap_or(s.len());
-        let (w, rest) = s.split_at(n);
+        let (w, rest) = s.split_at_checked(n).unwrap_or((s, &[]));
         *s = rest;
         if n == 0 {
             return None;

@@ -31,8 +31,8 @@ const MORE: [u8; 7] = [6, 17, 29, 32, 64, 32, 64];
 pub fn parse(s: &[u8]) -> Option<u32> {
     let (mut n, mut low) = (parse_u64(s), 1);
     if n.is_none() {
-        let s = match s {
-            [a, b, c, rest @ ..] if [*a, *b, *c].eq_ignore_ascii_case(b"SIG") => rest,
+        let s = match s.split_at_checked(3) {
+            Some((p, rest)) if word_index("SIG", p, true).is_some() => rest,
             _ => s,
         };
         // The name, with the sign of an offset, and the offset's digits.
@@ -42,7 +42,7 @@ pub fn parse(s: &[u8]) -> Option<u32> {
         let base = if w < 31 {
             w as u64 + 1
         } else {
-            MORE[w - 31] as u64
+            *MORE.get(w - 31)? as u64
         };
         n = Some(match w {
             // RTMIN+N and RTMAX-N stay within the real-time range.

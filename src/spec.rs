@@ -246,12 +246,25 @@ pub fn check_kernel() -> Result<()> {
 
 /// Resource names of setrlimit(2), in the order of their numbers (RLIMIT_CPU is 0, ...;
 /// the same on x86_64 and aarch64): a word table for `out::word`.
-pub const RLIMIT_NAMES: &str =
-    "cpu fsize data stack core rss nproc nofile memlock as locks sigpending msgqueue nice rtprio rttime";
+pub const RLIMIT_NAMES: &str = RLIMIT_UNKNOWN
+    .split_at(RLIMIT_UNKNOWN.len() - 1)
+    .0
+    .split_at(15)
+    .1;
+
+/// The error for a name not in [`RLIMIT_NAMES`], which is a part of it: one copy of the
+/// names in the binary.
+pub const RLIMIT_UNKNOWN: &str = "unknown limit (cpu fsize data stack core rss nproc nofile memlock as locks sigpending msgqueue nice rtprio rttime)";
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rlimit_names_are_in_their_error() {
+        assert!(RLIMIT_NAMES.starts_with("cpu ") && RLIMIT_NAMES.ends_with(" rttime"));
+        assert_eq!(RLIMIT_NAMES.split(' ').count(), 16);
+    }
 
     #[test]
     fn map_overlaps() {

@@ -185,7 +185,7 @@ pub fn lookup_filter(name: &[u8]) -> Result<(Proc, u8)> {
 /// process (setns takes one for a single namespace type too).
 #[inline(never)]
 pub fn open_ns(j: &Join) -> Result<Fd> {
-    match j.path.strip_prefix(DIR) {
+    match crate::out::strip_prefix(&j.path, DIR) {
         Some(name) => lookup(name).map(|p| p.fd),
         None => {
             let fd = fs::open(CPath::new(&[&j.path]).c(), g::O_RDONLY)

@@ -15,7 +15,7 @@ pub fn exit_code(status: i32) -> u8 {
 /// found, 126 when found but not runnable.
 pub fn exec_error(name: &[u8], e: Errno) -> (Error, u8) {
     let mut err = Error::sys("exec", name, e);
-    if e == Errno::ENOENT && !name.contains(&b'/') {
+    if e == Errno::ENOENT && !crate::out::has(name, b'/') {
         err = err.hint("not found in PATH");
     } else if e == Errno::EACCES {
         err = err.hint("not executable, or a directory on the way is not searchable");

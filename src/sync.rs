@@ -39,8 +39,13 @@ pub const P_CGJOIN: u8 = 15;
 
 fn put(f: &mut [u8; FRAME], at: usize, len_at: usize, s: &[u8], max: usize) -> usize {
     let n = s.len().min(max);
-    f[len_at..len_at + 2].copy_from_slice(&(n as u16).to_le_bytes());
-    f[at..at + n].copy_from_slice(&s[..n]);
+    // `err` keeps at + n within the frame: the checks never fail, and cost no panic.
+    if let Some(l) = f.get_mut(len_at..len_at + 2) {
+        l.copy_from_slice(&(n as u16).to_le_bytes());
+    }
+    if let Some(d) = f.get_mut(at..at + n) {
+        d.copy_from_slice(&s[..n]);
+    }
     at + n
 }
 
@@ -63,12 +68,10 @@ pub fn decode_err(f: &[u8]) -> Option<(Error, u8)> {
     }
     let len = |at: usize| u16::from_le_bytes([f[at], f[at + 1]]) as usize;
     let (op_n, obj_n, hint_n) = (len(2), len(4), len(6));
-    if 12 + op_n + obj_n + hint_n > FRAME {
-        return None;
-    }
-    let op = &f[12..12 + op_n];
-    let obj = &f[12 + op_n..12 + op_n + obj_n];
-    let hint = &f[12 + op_n + obj_n..12 + op_n + obj_n + hint_n];
+    // None when the lengths add up to more than the frame.
+    let (op, rest) = f.get(12..)?.split_at_checked(op_n)?;
+    let (obj, rest) = rest.split_at_checked(obj_n)?;
+    let hint = rest.get(..hint_n)?;
     let errno = i32::from_le_bytes([f[8], f[9], f[10], f[11]]);
     Some((
         Error::new(op.to_vec().leak(), obj, errno, hint.to_vec().leak()),
@@ -82,9 +85,10 @@ pub fn times(t: &[(u8, u32)]) -> [u8; FRAME] {
     f[0] = TIMES;
     let n = t.len().min((FRAME - 2) / 5);
     f[1] = n as u8;
-    for (i, &(p, us)) in t.iter().take(n).enumerate() {
-        f[2 + i * 5] = p;
-        f[3 + i * 5..7 + i * 5].copy_from_slice(&us.to_le_bytes());
+    // (FRAME - 2) / 5 slots: zip stops at n.
+    for (c, &(p, us)) in f[2..].chunks_exact_mut(5).zip(t) {
+        c[0] = p;
+        c[1..].copy_from_slice(&us.to_le_bytes());
     }
     f
 }
@@ -126,6 +130,9 @@ mod tests {
         let (d, _) = decode_err(&err(&e, 125)).unwrap();
         assert_eq!(d.obj.len(), 300);
         assert_eq!(d.hint, b"h");
+        let e = Error::new(b"op", &long, 2, &[b'h'; 1000]);
+        let (d, _) = decode_err(&err(&e, 125)).unwrap();
+        assert_eq!((d.obj.len(), d.hint.len()), (300, FRAME - 12 - 2 - 300));
         assert!(decode_err(&[GO]).is_none());
         let mut bad = err(&e, 1);
         bad[4] = 0xff;
@@ -141,5 +148,7 @@ mod tests {
         let t = [(P_MOUNTS, 120), (P_PIVOT, 7), (P_EXEC, 4_000_000_000)];
         assert_eq!(decode_times(&times(&t)), t);
         assert_eq!(times(&t)[..7], [TIMES, 3, P_MOUNTS, 120, 0, 0, 0]);
+        let many = [(P_EXEC, 9); 200];
+        assert_eq!(decode_times(&times(&many)), many[..(FRAME - 2) / 5]);
     }
 }

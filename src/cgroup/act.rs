@@ -170,7 +170,9 @@ impl<'p> Cgroup<'p> {
             let ctl = word("+memory +cpu +pids", k).unwrap_or_default();
             if d.v2
                 && d.ctls & 1 << k != 0
-                && !on.split(|&c| c <= b' ').any(|w| w == ctl || w == &ctl[1..])
+                && !on
+                    .split(|&c| c <= b' ')
+                    .any(|w| w == ctl || Some(w) == ctl.get(1..))
             {
                 set(at, shown, c"../cgroup.subtree_control", ctl, fixture, false)?;
             }
@@ -330,7 +332,7 @@ fn rmdir_tree(parent: RawFd, name: &CStr, kill: bool, depth: u32) -> sys::Result
 /// the `husk-<pid>` ones whose husk is dead; `kill`: see [`rmdir_tree`].
 fn prune(dir: &Fd, stale: bool, kill: bool, depth: u32) {
     let _ = fs::for_each_entry_in(dir, |n, t| {
-        let pid = n.strip_prefix(b"husk-").and_then(parse_u64);
+        let pid = crate::out::strip_prefix(n, b"husk-").and_then(parse_u64);
         // ESRCH: no such process. (A husk in another pid namespace sharing this parent
         // would look dead: its cgroup is spared while it holds processes.)
         let dead =

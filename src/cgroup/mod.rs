@@ -88,9 +88,9 @@ fn mount_of<'a>(
         if word_index("cgroup cgroup2", fstype, false) != Some(v2 as usize) || ctl_bits(f) != bits {
             continue;
         }
-        let root = root.strip_suffix(b"/").unwrap_or(root);
-        let path = path.strip_suffix(b"/").unwrap_or(path);
-        if let Some(rest) = path.strip_prefix(root) {
+        let root = crate::out::strip_suffix(root, b"/").unwrap_or(root);
+        let path = crate::out::strip_suffix(path, b"/").unwrap_or(path);
+        if let Some(rest) = crate::out::strip_prefix(path, root) {
             if rest.is_empty() || rest[0] == b'/' {
                 return Some((mount, rest));
             }
@@ -173,7 +173,7 @@ impl Plan {
         for _ in 0..2 * k + d.v2 as usize {
             cut(&mut t, 0);
         }
-        let file = CStr::from_bytes_until_nul(t).unwrap_or(c"");
+        let file = crate::sys::c_str(t).unwrap_or(c"");
         // v1 limits memory + swap, v2 swap alone.
         let v2swap = k == SWAP && d.v2;
         Some((file, n - v2swap as u64 * mem, k == SWAP && swap == 0))

@@ -130,7 +130,7 @@ impl InitOpts<'_> {
 
     /// What signal `sig` (1..=64) is forwarded as; 0: it is dropped.
     pub fn target(&self, sig: u32) -> u32 {
-        match self.rewrite[sig as usize] {
+        match self.rewrite.get(sig as usize).map_or(0, |&t| t) {
             0 => sig,
             t => t as u32 - 1,
         }
@@ -179,7 +179,7 @@ pub fn parse<'a, 'e>(
             VERBOSE => o.verbosity = o.verbosity.saturating_add(1),
             _ if id < PDEATH => o.flags |= 1 << id,
             _ => {
-                let (name, why) = VALUE_OPTS[id - PDEATH];
+                let (name, why) = VALUE_OPTS.get(id - PDEATH).copied().unwrap_or_default();
                 let v = l.value(name)?;
                 if value(&mut o, id, v).is_none() {
                     return Err(Error::bad(name, v, why));
@@ -242,17 +242,18 @@ fn value<'a>(o: &mut InitOpts<'a>, id: usize, v: &'a [u8]) -> Option<()> {
                 b"0" => 0,
                 t => signals::parse(t)?,
             };
-            o.rewrite[signals::parse(s)? as usize] = t as u8 + 1;
+            *o.rewrite.get_mut(signals::parse(s)? as usize)? = t as u8 + 1;
         }
         GRACE => o.grace_ms = Some(parse_fixed(v, 3).filter(|&ms| ms <= 86_400_000)?),
         ON_EXIT => {
             let i = word_index("poweroff reboot halt restart", v, false)?;
-            o.on_exit = [
+            o.on_exit = *[
                 OnExit::Poweroff,
                 OnExit::Reboot,
                 OnExit::Halt,
                 OnExit::Restart,
-            ][i];
+            ]
+            .get(i)?;
         }
         // A host name the kernel takes: 1 to 64 bytes (`__NEW_UTS_LEN`).
         HOSTNAME => o.hostname = Some(Some(v).filter(|v| (1..=64).contains(&v.len()))?),

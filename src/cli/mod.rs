@@ -5,6 +5,7 @@
 //! `-p KILL`); long options take `--name=value` or `--name value`; `--` ends the options.
 //! Options stop at the first operand, so a command's own flags are never taken for ours.
 use crate::error::{Error, Result};
+use crate::out::cut;
 
 pub mod cgroup;
 pub mod exec;
@@ -66,18 +67,14 @@ impl<'s, 'a> Lexer<'s, 'a> {
             self.ended = true;
             return Ok(None);
         }
-        if let Some(long) = a.strip_prefix(b"--") {
-            return Ok(Some(match long.iter().position(|&c| c == b'=') {
-                Some(i) => {
-                    self.pending = Some(&long[i + 1..]);
-                    Arg::Long(&long[..i])
-                }
-                None => Arg::Long(long),
-            }));
+        if let Some(long) = crate::out::strip_prefix(a, b"--") {
+            let (name, value) = cut(long, b'=');
+            self.pending = value;
+            return Ok(Some(Arg::Long(name)));
         }
-        if a.len() > 1 && a[0] == b'-' {
-            self.cluster = &a[2..];
-            return Ok(Some(Arg::Short(a[1])));
+        if let [b'-', c, ref rest @ ..] = *a {
+            self.cluster = rest;
+            return Ok(Some(Arg::Short(c)));
         }
         Ok(Some(Arg::Operand(a)))
     }
@@ -120,26 +117,40 @@ macro_rules! options {
 
 /// The index of `arg` in an option table made by [`options!`].
 pub fn find(table: &str, arg: Arg) -> Option<usize> {
-    table.split('|').position(|e| {
-        let e = e.as_bytes();
-        match arg {
+    let mut rest = Some(table.as_bytes());
+    let mut i = 0;
+    while let Some(r) = rest {
+        let (e, next) = cut(r, b'|');
+        let hit = match arg {
             Arg::Short(c) => e.first() == Some(&c) && c != b'-',
             Arg::Long(l) => {
-                e.len() > 2
-                    && e[2..]
-                        .split(|&b| b == b' ')
-                        .any(|n| n == l || n.strip_prefix(b"--") == Some(l))
+                let mut names = e.get(2..).filter(|n| !n.is_empty());
+                let mut hit = false;
+                while let Some(ns) = names {
+                    let (n, more) = cut(ns, b' ');
+                    hit |= n == l || crate::out::strip_prefix(n, b"--") == Some(l);
+                    names = more;
+                }
+                hit
             }
             Arg::Operand(_) => false,
+        };
+        if hit {
+            return Some(i);
         }
-    })
+        rest = next;
+        i += 1;
+    }
+    None
 }
 
 /// The first long name of entry `id` of an option table, as written there (`--uid-map`
 /// when the table spells it so): what errors about that option call it.
 pub fn opt_name(table: &'static str, id: usize) -> &'static str {
-    let e = table.split('|').nth(id).unwrap_or("");
-    e.get(2..).and_then(|n| n.split(' ').next()).unwrap_or(e)
+    let e = crate::out::field(table, b'|', id).unwrap_or("");
+    e.get(2..)
+        .and_then(|n| crate::out::field(n, b' ', 0))
+        .unwrap_or(e)
 }
 
 /// The error for an option no parser knows.
@@ -163,7 +174,7 @@ pub fn unknown(arg: Arg, cmd: &'static str) -> Error {
 
 /// `VAR` from an environment given as `KEY=VALUE` strings.
 pub fn getenv<'a>(env: impl Iterator<Item = &'a [u8]>, key: &[u8]) -> Option<&'a [u8]> {
-    env.filter_map(|e| e.strip_prefix(key)?.strip_prefix(b"="))
+    env.filter_map(|e| crate::out::strip_prefix(crate::out::strip_prefix(e, key)?, b"="))
         .next()
 }
 

@@ -26,7 +26,7 @@ pub fn option(s: &mut Spec, arg: Arg, l: &mut Lexer<'_, 'static>) -> Result<bool
     let Some(i) = find(OPTS, arg) else {
         return Ok(false);
     };
-    let op = OPTS.split('|').nth(i).unwrap_or("");
+    let op = crate::out::field(OPTS, b'|', i).unwrap_or("");
     let v = l.value(op)?;
     let n = &mut s.net;
     if i != VETH && i != NETNS && n.needs_veth.is_empty() {

@@ -10,7 +10,8 @@ use alloc::vec::Vec;
 pub fn help() -> crate::out::Msg {
     let text = crate::help::expand();
     let mut m = crate::out::Msg::new();
-    m.s(&text[crate::help::RUN.0 as usize..crate::help::RUN.1 as usize]);
+    let run = crate::help::RUN.0 as usize..crate::help::RUN.1 as usize;
+    m.s(text.get(run).unwrap_or_default());
     super::security::help(&mut m);
     m
 }
@@ -84,8 +85,8 @@ fn bad(op: &'static str, v: &[u8], why: &'static str) -> Error {
 }
 
 fn split(v: &[u8], c: u8) -> Option<(&[u8], &[u8])> {
-    let i = v.iter().position(|&x| x == c)?;
-    Some((&v[..i], &v[i + 1..]))
+    let (a, b) = crate::out::cut(v, c);
+    Some((a, b?))
 }
 
 fn parse_id(v: &[u8], op: &'static str) -> Result<u32> {
@@ -96,14 +97,14 @@ fn parse_id(v: &[u8], op: &'static str) -> Result<u32> {
 }
 
 fn parse_map(v: &[u8], op: &'static str) -> Result<IdMap> {
-    let mut it = v.split(|&c| c == b':');
+    let mut rest = Some(v);
     let mut num = || {
-        it.next()
-            .and_then(parse_u64)
-            .filter(|&n| n <= u32::MAX as u64)
+        let (f, more) = crate::out::cut(rest?, b':');
+        rest = more;
+        parse_u64(f).filter(|&n| n <= u32::MAX as u64)
     };
     let (i, o, n) = (num(), num(), num());
-    match (i, o, n, it.next()) {
+    match (i, o, n, rest) {
         (Some(i), Some(o), Some(n), None) if n > 0 && i + n <= 1 << 32 && o + n <= 1 << 32 => {
             Ok(IdMap {
                 inside: i as u32,
@@ -141,7 +142,7 @@ fn parse_join(v: &[u8]) -> Result<Join> {
         return Err(bad("--join", v, "expected TYPE=PATH|PID|NAME"));
     }
     let mut path = Vec::new();
-    if target.contains(&b'/') {
+    if crate::out::has(target, b'/') {
         path.extend_from_slice(target);
     } else if parse_u64(target).is_some() {
         let mut m = crate::out::Msg::new();
@@ -167,12 +168,11 @@ fn parse_rlimit(v: &[u8]) -> Result<Rlimit> {
     let why = "expected NAME=SOFT[:HARD] (numbers or unlimited)";
     let (name, vals) = split(v, b'=').ok_or_else(|| bad("--rlimit", v, why))?;
     let name = match name.split_at_checked(7) {
-        Some((pre, rest)) if pre.eq_ignore_ascii_case(b"rlimit_") => rest,
+        Some((pre, rest)) if crate::out::word_index("rlimit_", pre, true).is_some() => rest,
         _ => name,
     };
-    let resource = crate::out::word_index(spec::RLIMIT_NAMES, name, true).ok_or_else(|| {
-        bad("--rlimit", v, "unknown limit (cpu fsize data stack core rss nproc nofile memlock as locks sigpending msgqueue nice rtprio rttime)")
-    })? as u32;
+    let resource = crate::out::word_index(spec::RLIMIT_NAMES, name, true)
+        .ok_or_else(|| bad("--rlimit", v, spec::RLIMIT_UNKNOWN))? as u32;
     let val = |s: &[u8]| -> Option<u64> {
         if s == b"unlimited" || s == b"infinity" {
             Some(u64::MAX)
@@ -196,13 +196,13 @@ fn parse_rlimit(v: &[u8]) -> Result<Rlimit> {
 }
 
 fn parse_bind(v: &'static [u8]) -> Result<Bind> {
-    let (rest, ro) = if let Some(r) = v.strip_suffix(b":ro") {
+    let (rest, ro) = if let Some(r) = crate::out::strip_suffix(v, b":ro") {
         (r, true)
     } else {
-        (v.strip_suffix(b":rw").unwrap_or(v), false)
+        (crate::out::strip_suffix(v, b":rw").unwrap_or(v), false)
     };
     let (src, dst) = split(rest, b':').unwrap_or((rest, rest));
-    if src.is_empty() || dst.is_empty() || dst.contains(&b':') {
+    if src.is_empty() || dst.is_empty() || crate::out::has(dst, b':') {
         return Err(bad("--bind", v, "expected SRC[:DST][:ro]"));
     }
     Ok(Bind {
@@ -288,7 +288,7 @@ pub fn options(args: &[&'static [u8]], start: usize) -> Result<Option<Spec>> {
             Some(HOSTNAME) => s.hostname = Some(v),
             Some(UID) => s.uid = Some(parse_id(v, op)?),
             Some(GID) => s.gid = Some(parse_id(v, op)?),
-            Some(ENV) if !v.contains(&b'=') || v[0] == b'=' => {
+            Some(ENV) if !crate::out::has(v, b'=') || v.first() == Some(&b'=') => {
                 return Err(bad(op, v, "expected KEY=VALUE"))
             }
             Some(ENV) => s.env.push(v),

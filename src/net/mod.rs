@@ -78,8 +78,8 @@ fn parse(s: &[u8], hex: bool, want: usize) -> Option<[u8; 16]> {
     let (sep, radix, digits) = if hex { (b':', 16, 4) } else { (b'.', 10, 3) };
     let mut a = [0u8; 16];
     let (mut n, mut gap, mut rest) = (0, 99, s);
-    if want == 16 && rest.starts_with(b"::") {
-        (gap, rest) = (0, &rest[2..]);
+    if let (16, Some(r)) = (want, crate::out::strip_prefix(rest, b"::")) {
+        (gap, rest) = (0, r);
     }
     while !rest.is_empty() {
         let (g, tail) = cut(rest, sep);
@@ -100,23 +100,23 @@ fn parse(s: &[u8], hex: bool, want: usize) -> Option<[u8; 16]> {
             v = v * radix + d;
         }
         if want == 16 {
-            a[n] = (v >> 8) as u8;
+            *a.get_mut(n)? = (v >> 8) as u8;
             n += 1;
         } else if v > 255 {
             return None;
         }
-        a[n] = v as u8;
+        *a.get_mut(n)? = v as u8;
         n += 1;
         rest = match tail {
             Some([]) => return None,
             Some(t) => t,
             None => b"",
         };
-        if want == 16 && rest.first() == Some(&b':') {
+        if let (16, [b':', r @ ..]) = (want, rest) {
             if gap != 99 {
                 return None;
             }
-            (gap, rest) = (n, &rest[1..]);
+            (gap, rest) = (n, r);
         }
     }
     if gap == 99 {
@@ -128,8 +128,10 @@ fn parse(s: &[u8], hex: bool, want: usize) -> Option<[u8; 16]> {
     // The groups after `::` go to the end.
     let k = want - n;
     for i in (gap..n).rev() {
-        a[i + k] = a[i];
-        a[i] = 0;
+        if let (Some(&v), Some(_)) = (a.get(i), a.get(i + k)) {
+            a[i + k] = v;
+            a[i] = 0;
+        }
     }
     Some(a)
 }
@@ -137,7 +139,7 @@ fn parse(s: &[u8], hex: bool, want: usize) -> Option<[u8; 16]> {
 /// An IPv4 (`a.b.c.d`) or IPv6 (`x:x::x`, at most one `::`) address: (is v6, bytes).
 #[inline(never)]
 pub fn parse_ip(s: &[u8]) -> Option<(bool, [u8; 16])> {
-    let v6 = s.contains(&b':');
+    let v6 = crate::out::has(s, b':');
     Some((v6, parse(s, v6, 4 + 12 * v6 as usize)?))
 }
 

@@ -122,7 +122,9 @@ impl Req {
     #[inline(never)]
     pub fn close(&mut self, at: usize) {
         let len = (self.buf.len() - at) as u16;
-        self.buf[at..at + 2].copy_from_slice(&len.to_ne_bytes());
+        if let Some(l) = self.buf.get_mut(at..at + 2) {
+            l.copy_from_slice(&len.to_ne_bytes());
+        }
         self.buf.resize((self.buf.len() + 3) & !3, 0);
     }
 

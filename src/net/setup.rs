@@ -35,7 +35,7 @@ fn talk(sock: RawFd, r: &mut Req) -> Result<()> {
     sys::write(sock, batch).map_err(nl_err)?;
     let mut buf = [0u8; 512];
     let n = sys::read(sock, &mut buf).map_err(nl_err)?;
-    let e = match rtnl::ack(&buf[..n]) {
+    let e = match rtnl::ack(buf.get(..n).unwrap_or_default()) {
         Some((seq, errno @ 1.., text)) => {
             let what = r.line(seq).to_vec().leak();
             Err(Error::new(what, b"", errno, text.to_vec().leak()))

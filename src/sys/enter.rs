@@ -44,5 +44,5 @@ pub fn readlink_at(dir: super::RawFd, path: &CStr) -> Result<alloc::vec::Vec<u8>
     if n == buf.len() {
         return Err(super::Errno::ENAMETOOLONG);
     }
-    Ok(buf[..n].to_vec())
+    Ok(buf.get(..n).unwrap_or_default().to_vec())
 }

@@ -42,7 +42,7 @@ pub fn read_to_end(fd: &Fd, max: usize) -> Result<Vec<u8>> {
         let spare = v.capacity() - v.len();
         let len = v.len();
         v.resize(len + spare, 0);
-        let n = super::read(fd.raw(), &mut v[len..])?;
+        let n = super::read(fd.raw(), v.get_mut(len..).unwrap_or_default())?;
         v.truncate(len + n);
         if n == 0 {
             return Ok(v);
@@ -74,11 +74,17 @@ pub fn for_each_entry_in(fd: &Fd, mut f: impl FnMut(&[u8], u8)) -> Result<()> {
         // struct linux_dirent64 { u64 ino; i64 off; u16 reclen; u8 type; char name[]; }
         let mut off = 0;
         while off + 19 < n {
-            let reclen = u16::from_ne_bytes([buf[off + 16], buf[off + 17]]) as usize;
-            let name = &buf[off + 19..off + reclen];
-            let name = &name[..name.iter().position(|&b| b == 0).unwrap_or(name.len())];
+            let Some(&[r0, r1, ty, ref rest @ ..]) = buf.get(off + 16..) else {
+                break;
+            };
+            let reclen = u16::from_ne_bytes([r0, r1]) as usize;
+            // A record shorter than its header, or past the buffer: none follows.
+            let Some(name) = reclen.checked_sub(19).and_then(|l| rest.get(..l)) else {
+                break;
+            };
+            let name = crate::out::cut(name, 0).0;
             if name != b"." && name != b".." {
-                f(name, buf[off + 18]);
+                f(name, ty);
             }
             off += reclen;
         }
@@ -136,7 +142,7 @@ pub fn readlink(path: &CStr) -> Result<Vec<u8>> {
         buf.as_mut_ptr() as usize,
         buf.len(),
     )?;
-    Ok(buf[..n].to_vec())
+    Ok(buf.get(..n).unwrap_or_default().to_vec())
 }
 
 /// File types from statx's `stx_mode`.

@@ -49,7 +49,9 @@ pub fn link_up(name: &[u8]) -> Result<()> {
     // struct ifreq: char ifr_name[16]; then a union whose first member is short ifr_flags.
     let mut ifr = [0u8; 40];
     let n = name.len().min(15);
-    ifr[..n].copy_from_slice(&name[..n]);
+    for (d, &c) in ifr.iter_mut().zip(&name[..n]) {
+        *d = c;
+    }
     let fd = s.raw() as usize;
     sc3(
         Sysno::ioctl,

@@ -19,7 +19,9 @@ pub fn rtnetlink() -> Result<RawFd> {
 pub fn ifindex(fd: RawFd, name: &[u8]) -> Result<u32> {
     let mut ifr = [0u8; 40]; // struct ifreq: name[16], then the index
     let n = name.len().min(15);
-    ifr[..n].copy_from_slice(&name[..n]);
+    for (d, &c) in ifr.iter_mut().zip(&name[..n]) {
+        *d = c;
+    }
     sc3(
         Sysno::ioctl,
         fd as usize,

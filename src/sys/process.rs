@@ -258,12 +258,15 @@ fn exec_sh(path: &CStr, argv: CVec, envp: CVec) {
         // SAFETY: fresh pages of `size` bytes, ours alone, page-aligned.
         unsafe { core::slice::from_raw_parts_mut(pages as *mut *const _, n) }
     };
-    v[0] = c"/bin/sh".as_ptr();
-    v[1] = path.as_ptr();
-    v[2..].copy_from_slice(args);
+    // n >= 2: the pattern always matches.
+    if let [sh, p, rest @ ..] = &mut *v {
+        *sh = c"/bin/sh".as_ptr();
+        *p = path.as_ptr();
+        rest.copy_from_slice(args);
+    }
     let _ = sc3(
         Sysno::execve,
-        v[0] as usize,
+        c"/bin/sh".as_ptr() as usize,
         v.as_ptr() as usize,
         envp.as_ptr() as usize,
     );
