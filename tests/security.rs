@@ -1147,3 +1147,25 @@ fn allow_new_privs_refuses_a_filter_that_would_hang_pid1() {
     let o = run_with(&["--no-init"]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
 }
+
+/// A profile that refuses everything, exit and exit_group included: CMD's exec fails
+/// (EPERM) and its process still ends (husk allows those two whatever a profile says), with
+/// 126, as or without husk as PID 1; it used to spin, and husk with it.
+#[test]
+fn a_profile_refusing_everything_ends_with_126() {
+    if skip_unless_root("a_profile_refusing_everything_ends_with_126") {
+        return;
+    }
+    let f = std::env::temp_dir().join(format!("husk-deny-all-{}", std::process::id()));
+    std::fs::write(&f, "default errno EPERM\nexit_group errno EPERM\n").unwrap();
+    for pidns in [true, false] {
+        let mut c = Command::new(husk());
+        c.args(["run", "--seccomp", f.to_str().unwrap()]);
+        if pidns {
+            c.args(["-p", "--proc"]);
+        }
+        let o = run(c.args(["--", "true"]));
+        assert_eq!(code(&o), 126, "{}", stderr(&o));
+    }
+    std::fs::remove_file(&f).unwrap();
+}

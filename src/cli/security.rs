@@ -132,7 +132,16 @@ impl SecSpec {
                         Errno::EFBIG => Error::new(b"--seccomp", v, 0, b"larger than 1 MiB"),
                         e => Error::sys("--seccomp", v, e),
                     })?;
-                seccomp::parse_profile(&text, v, TARGET)?
+                // A process can always end: a profile that refused exit and exit_group
+                // would leave CMD's process, when its exec fails, spinning (and husk
+                // waiting for it). Allowed first, whatever the profile says.
+                let mut p = Profile::new(ALLOW);
+                p.add(syscalls::Sysno::exit_group as u32, ALLOW, &[]);
+                p.add(syscalls::Sysno::exit as u32, ALLOW, &[]);
+                let file = seccomp::parse_profile(&text, v, TARGET)?;
+                p.prog.extend_from_slice(&file.prog);
+                p.default = file.default;
+                p
             }
         };
         // --seccomp-deny rules come first: they win over the profile's for that call.
@@ -282,7 +291,10 @@ mod tests {
         let bad = dir.join("bad");
         std::fs::write(&bad, "read allow\n\nwrite allow arg0<=x\n").unwrap();
         let s = spec(&["--seccomp", good.to_str().unwrap()]).unwrap();
+        // exit and exit_group allowed first, whatever the file says.
         let mut want = Profile::new(EPERM);
+        want.add(syscalls::Sysno::exit_group as u32, ALLOW, &[]);
+        want.add(syscalls::Sysno::exit as u32, ALLOW, &[]);
         want.add(syscalls::Sysno::read as u32, ALLOW, &[]);
         let le2 = seccomp::Cond::new(0, seccomp::Op::Le, 2);
         want.add(syscalls::Sysno::write as u32, ALLOW, &[le2]);
