@@ -697,8 +697,8 @@ pub fn ns_cmd(args: &[&[u8]]) -> i32 {
             m.c(b' ');
         }
         let at = link.iter().position(|&c| c == b'[').map_or(0, |i| i + 1);
-        let link = link.get(at..).unwrap_or_default();
-        m.s(crate::out::strip_suffix(link, b"]").unwrap_or_default());
+        let ino = link.get(at..).unwrap_or_default();
+        m.s(crate::out::strip_suffix(ino, b"]").unwrap_or_default());
         match inode(b"1", ty) {
             Ok(one) if one != link => m.s(b"  *"),
             Err(_) => m.s(b"  ?"),
