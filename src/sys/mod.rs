@@ -69,11 +69,11 @@ pub(crate) fn sc5(n: Sysno, a: usize, b: usize, c: usize, d: usize, e: usize) ->
     ret(unsafe { raw::syscall5(n as usize, a, b, c, d, e) })
 }
 
-/// `bytes` as a C string: they must end with their NUL (else the empty string).
+/// `bytes` as a C string: they must end with their NUL (else the empty string); an
+/// interior NUL ends it there.
 pub fn cstr(bytes: &[u8]) -> &core::ffi::CStr {
     match bytes.last() {
-        // SAFETY: NUL-terminated; an interior NUL only makes the string shorter.
-        Some(0) => unsafe { core::ffi::CStr::from_bytes_with_nul_unchecked(bytes) },
+        Some(0) => c_str(bytes).unwrap_or(c""),
         _ => c"",
     }
 }
