@@ -8,14 +8,7 @@ typedef unsigned char u8;
 typedef unsigned short u16;
 typedef unsigned int u32;
 
-static long sc(long n, long a, long b, long c, long d, long e)
-{
-	long r;
-	register long r10 __asm__("r10") = d;
-	register long r8 __asm__("r8") = e;
-	__asm__ volatile("syscall" : "=a"(r) : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8) : "rcx", "r11", "memory");
-	return r;
-}
+#include "floor.h"
 
 static void die(int code) { sc(231, code, 0, 0, 0, 0); }
 
@@ -175,5 +168,3 @@ __attribute__((noreturn, used)) void floor_main(long *sp)
 	for (;;)
 		;
 }
-
-__asm__(".globl _start\n_start:\n mov %rsp, %rdi\n and $-16, %rsp\n call floor_main\n");
