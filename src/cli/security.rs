@@ -151,9 +151,11 @@ impl SecSpec {
             base.prog = prog;
         }
         use syscalls::Sysno::{exit_group, kill, read, wait4, write};
-        let refuses_init = [read, write, kill, wait4, exit_group]
-            .iter()
-            .any(|&nr| base.may_refuse(nr as u32));
+        // Only where the filter goes on husk's PID 1 too (Prepared::filter_first).
+        let refuses_init = self.allow_new_privs
+            && [read, write, kill, wait4, exit_group]
+                .iter()
+                .any(|&nr| base.may_refuse(nr as u32));
         Ok(Prepared {
             caps,
             no_new_privs: !self.allow_new_privs,
