@@ -267,16 +267,6 @@ fn prepare<'p>(
     security::check_preserved_fds(spec.sec.preserve_fds)?;
     // Capability sets and the whole seccomp filter, built now by pure code.
     let prepared = spec.sec.resolve()?;
-    let init =
-        spec.init && (spec.ns & NEWPID != 0 || spec.joins_type(NEWPID) || spec.enter.is_some());
-    if init && prepared.filter_first() && prepared.refuses_init {
-        // PID 1 would hang: no reaping, no signal passed on.
-        return Err(Error::usage(
-            "--allow-new-privs",
-            "the filter then goes on husk's PID 1 too, which needs read, write, kill, wait4 \
-             and exit_group: allow them, or add --no-init",
-        ));
-    }
     let cmd = argv.tail(spec.cmd);
     let env = build_env(envp, spec);
     let rootfs = check(spec, cmd.get(0), env)?;
@@ -302,6 +292,14 @@ fn prepare<'p>(
         }
     }
     joins.retain(|(_, f)| *f != NEWPID);
+    if pidns && spec.init && prepared.filter_first() && prepared.refuses_init {
+        // PID 1 would hang: no reaping, no signal passed on.
+        return Err(Error::usage(
+            "--allow-new-privs",
+            "the filter then goes on husk's PID 1 too, which needs read, write, kill, wait4 \
+             and exit_group: allow them, or add --no-init",
+        ));
+    }
     if let Some(i) = joins.iter().position(|(_, f)| *f == NEWUSER) {
         joins.swap(0, i);
     }
