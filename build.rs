@@ -54,7 +54,11 @@ fn link_flags() {
     for f in flags {
         println!("cargo:rustc-link-arg-bins={f}");
     }
-    println!("cargo:rustc-link-arg-bins={script}");
+    if lld {
+        println!("cargo:rustc-link-arg-bins=-T{script}");
+    } else {
+        println!("cargo:rustc-link-arg-bins=-Wl,-T,{script}");
+    }
 }
 
 /// Every (name, number) of one architecture's table, by number.

@@ -27,7 +27,7 @@ pub fn detect() -> bool {
     if sys::getpid() != 1 || sys::getppid() != 0 {
         return false;
     }
-    match fs::readlink(c"/proc/self/ns/pid") {
+    match fs::readlink(crate::hot_c!(b"/proc/self/ns/pid\0")) {
         Ok(ns) => ns == b"pid:[4026531836]",
         Err(_) => machine::reboot(g::LINUX_REBOOT_CMD_CAD_OFF).is_ok(),
     }

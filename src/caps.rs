@@ -64,10 +64,10 @@ pub fn name(c: u32) -> &'static [u8] {
 /// `CAP_NET_ADMIN`, `Net_Admin`).
 pub fn parse(s: &[u8]) -> Option<u32> {
     let s = match s.split_at_checked(4) {
-        Some((p, rest)) if word_index("CAP_", p, true).is_some() => rest,
+        Some((p, rest)) if word_index(b"CAP_", p, true).is_some() => rest,
         _ => s,
     };
-    word_index(NAMES, s, true).map(|i| i as u32)
+    word_index(NAMES.as_bytes(), s, true).map(|i| i as u32)
 }
 
 /// What `--cap-add`/`--cap-drop` lists name: capabilities, or ALL.
@@ -83,7 +83,7 @@ pub fn parse_list<'a>(list: &'a [u8], into: &mut CapList) -> Result<(), &'a [u8]
     let mut rest = Some(list);
     while let Some(r) = rest {
         let (item, next) = cut(r, b',');
-        if word_index("ALL", item, true).is_some() {
+        if word_index(b"ALL", item, true).is_some() {
             into.all = true;
         } else {
             into.caps |= bit(parse(item).ok_or(item)?);

@@ -119,7 +119,7 @@ pub fn errno_name(e: i32) -> &'static [u8] {
 
 /// The errno named `name` (`EPERM` is 1); numbers missing from the table have no name.
 pub fn errno_parse(name: &[u8]) -> Option<i32> {
-    match crate::out::word_index(NAMES, name, false) {
+    match crate::out::word_index(NAMES.as_bytes(), name, false) {
         Some(i) if !name.get(1).is_some_and(u8::is_ascii_digit) => Some(i as i32 + 1),
         _ => None,
     }

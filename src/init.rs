@@ -18,20 +18,21 @@ use alloc::vec::Vec;
 use core::ffi::CStr;
 use linux_raw_sys::prctl::{PR_SET_CHILD_SUBREAPER, PR_SET_PDEATHSIG};
 
-const DEFAULT_PATH: &[u8] = b"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+const DEFAULT_PATH: &[u8] =
+    crate::hot!(b"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
 
 /// Where `execvp` would look for `name`: itself if it has a `/`, else each `PATH` entry.
 pub fn exec_candidates(name: &[u8], path: Option<&[u8]>) -> Vec<CPath> {
     let direct = name.is_empty() || crate::out::has(name, b'/');
     let (mut rest, sep) = match direct {
         true => (Some(&b""[..]), &b""[..]),
-        false => (Some(path.unwrap_or(DEFAULT_PATH)), &b"/"[..]),
+        false => (Some(path.unwrap_or(DEFAULT_PATH)), &crate::hot!(b"/")[..]),
     };
     let mut out = Vec::new();
     while let Some(r) = rest {
         let (mut dir, next) = cut(r, b':');
         if dir.is_empty() && !direct {
-            dir = b".";
+            dir = crate::hot!(b".");
         }
         out.push(CPath::new(&[dir, sep, name]));
         rest = next;
@@ -55,7 +56,7 @@ pub fn spawn(
     hold: bool,
 ) -> Result<Pid, u8> {
     let name = cmd.get(0);
-    let paths = exec_candidates(name, getenv(envp.iter(), b"PATH"));
+    let paths = exec_candidates(name, getenv(envp.iter(), crate::hot!(b"PATH")));
     let paths: Vec<&CStr> = paths.iter().map(CPath::c).collect();
     // Take the terminal's foreground only if we hold it: never steal it from a shell.
     let foreground = new_pgrp && process::tcgetpgrp(0).is_ok_and(|fg| fg == process::getpgrp());

@@ -9,6 +9,48 @@ extern crate alloc;
 #[cfg(test)]
 extern crate std;
 
+/// A byte string kept beside `husk init`'s code, in the segments link.ld maps apart from
+/// the rest of husk: a constant PID 1 reads on its way to CMD would otherwise fault in a
+/// whole segment it never uses (tests/init.rs `init_maps_only_its_own_pages`).
+#[macro_export]
+macro_rules! hot {
+    ($s:literal) => {{
+        // The lint's concern is a section the program would misuse; this one only places
+        // read-only bytes.
+        #[allow(unsafe_code)]
+        #[link_section = ".rodata.hot"]
+        static S: [u8; $s.len()] = *$s;
+        &S
+    }};
+}
+
+/// [`hot!`] for a NUL-terminated byte string literal; gives a `&'static CStr` (the kernel
+/// reading a path faults its page in as much as husk reading it).
+#[macro_export]
+macro_rules! hot_c {
+    ($s:literal) => {{
+        const C: &core::ffi::CStr = match core::ffi::CStr::from_bytes_with_nul($crate::hot!($s)) {
+            Ok(c) => c,
+            Err(_) => panic!(),
+        };
+        C
+    }};
+}
+
+/// [`hot!`] for a `&str` constant expression; gives a `&'static str`.
+#[macro_export]
+macro_rules! hot_str {
+    ($s:expr) => {{
+        #[allow(unsafe_code)]
+        #[link_section = ".rodata.hot"]
+        static S: [u8; $s.len()] = $crate::out::array($s);
+        match core::str::from_utf8(&S) {
+            Ok(s) => s,
+            Err(_) => panic!(),
+        }
+    }};
+}
+
 pub mod boot;
 pub mod caps;
 pub mod cgroup;
@@ -68,7 +110,7 @@ pub fn main(argv: CVec, envp: CVec) -> i32 {
     let t_start = sys::time::now_us();
     let args: Vec<&'static [u8]> = argv.iter().collect();
     let prog = basename(args.first().copied().unwrap_or(b""));
-    if let Some(i) = out::word_index("init tini docker-init", prog, false) {
+    if let Some(i) = out::word_index(hot!(b"init tini docker-init"), prog, false) {
         return init_cmd(&args, 1, argv, envp, i > 0);
     }
     let Some(&first) = args.get(1) else {
@@ -79,14 +121,24 @@ pub fn main(argv: CVec, envp: CVec) -> i32 {
         help::write(2, help::TOP);
         return 1;
     };
-    let arg2 = args.get(2).copied();
     match out::word_index(
-        "init run exec list ns netns help -h --help --version -V",
+        hot!(b"init run exec list ns netns help -h --help --version -V"),
         first,
         false,
     ) {
         Some(0) => init_cmd(&args, 2, argv, envp, false),
-        Some(1) => match cli::run::parse(&args, 2, sys::ns::getuid()).and_then(|s| {
+        Some(cmd) => command(cmd, &args, argv, envp, t_start),
+        None => init_cmd(&args, 1, argv, envp, false),
+    }
+}
+
+/// Every command but `husk init`, by its index in `main`'s table. Apart from `main` so
+/// that an init's pages hold none of it (see link.ld).
+#[inline(never)]
+fn command(cmd: usize, args: &[&'static [u8]], argv: CVec, envp: CVec, t_start: u64) -> i32 {
+    let arg2 = args.get(2).copied();
+    match cmd {
+        1 => match cli::run::parse(args, 2, sys::ns::getuid()).and_then(|s| {
             // The kernel it needs, before anything exists (--help works anywhere).
             if s.is_some() {
                 spec::check_kernel()?;
@@ -103,8 +155,8 @@ pub fn main(argv: CVec, envp: CVec) -> i32 {
                 125
             }
         },
-        Some(2) => exec::run(argv, envp, &args, t_start),
-        Some(3) => match arg2 {
+        2 => exec::run(argv, envp, args, t_start),
+        3 => match arg2 {
             None => state::list(false),
             Some(b"--json") => state::list(true),
             _ => {
@@ -112,18 +164,17 @@ pub fn main(argv: CVec, envp: CVec) -> i32 {
                 0
             }
         },
-        Some(4) if matches!(arg2, Some(b"-h" | b"--help")) => {
+        4 if matches!(arg2, Some(b"-h" | b"--help")) => {
             help::write(1, help::NS);
             0
         }
-        Some(4) => launch::ns_cmd(&args[2..]),
-        Some(5) => netns::cmd(&args, argv, envp),
-        Some(6..=8) => {
+        4 => launch::ns_cmd(&args[2..]),
+        5 => netns::cmd(args, argv, envp),
+        6..=8 => {
             help::write(1, help::TOP);
             0
         }
-        Some(_) => version(false),
-        None => init_cmd(&args, 1, argv, envp, false),
+        _ => version(false),
     }
 }
 

@@ -150,11 +150,22 @@ pub fn has(s: &[u8], c: u8) -> bool {
     false
 }
 
+/// `s` as an array (for [`crate::hot_str!`]); `N` is its length.
+pub const fn array<const N: usize>(s: &str) -> [u8; N] {
+    let mut a = [0; N];
+    let mut i = 0;
+    while i < N {
+        a[i] = s.as_bytes()[i];
+        i += 1;
+    }
+    a
+}
+
 /// The index of `w` in a space-separated table (`fold`: ASCII case-insensitive). Tables
 /// are one string: a `&str` table would cost 16 bytes per entry.
 #[inline(never)]
-pub fn word_index(table: &str, w: &[u8], fold: bool) -> Option<usize> {
-    let mut rest = Some(table.as_bytes());
+pub fn word_index(table: &[u8], w: &[u8], fold: bool) -> Option<usize> {
+    let mut rest = Some(table);
     let mut i = 0;
     while let Some(r) = rest {
         let (t, next) = cut(r, b' ');
@@ -239,11 +250,11 @@ mod tests {
         assert_eq!(cut(b"abc", b','), (&b"abc"[..], None));
         assert_eq!(cut(b"", b','), (&b""[..], None));
         assert_eq!(cut(b",", b','), (&b""[..], Some(&b""[..])));
-        assert_eq!(word_index("ab cd ef", b"cd", false), Some(1));
-        assert_eq!(word_index("ab cd ef", b"CD", false), None);
-        assert_eq!(word_index("ab cd ef", b"eF", true), Some(2));
-        assert_eq!(word_index("ab cd ef", b"c", true), None);
-        assert_eq!(word_index("ab cd_ ef", b"cd\x7f", true), None);
+        assert_eq!(word_index(b"ab cd ef", b"cd", false), Some(1));
+        assert_eq!(word_index(b"ab cd ef", b"CD", false), None);
+        assert_eq!(word_index(b"ab cd ef", b"eF", true), Some(2));
+        assert_eq!(word_index(b"ab cd ef", b"c", true), None);
+        assert_eq!(word_index(b"ab cd_ ef", b"cd\x7f", true), None);
         assert_eq!(word("ab cd ef", 2), Some(&b"ef"[..]));
         assert_eq!(word("ab cd ef", 3), None);
         assert_eq!(strip_prefix(b"--ab", b"--"), Some(&b"ab"[..]));

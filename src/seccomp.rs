@@ -551,7 +551,7 @@ pub fn parse_cond(w: &[u8]) -> Result<Cond, &'static str> {
     };
     let n = rest.len().min(1 + (rest.get(1) == Some(&b'=')) as usize);
     let (op, val) = rest.split_at_checked(n).unwrap_or((rest, &[]));
-    let i = word_index(OP_WORDS, op, false).ok_or(SYNTAX)?;
+    let i = word_index(OP_WORDS.as_bytes(), op, false).ok_or(SYNTAX)?;
     let op = *OPS.get(i).ok_or(SYNTAX)?;
     let val = parse_num(val).ok_or(SYNTAX)?;
     if i < 2 && val & !mask != 0 {
@@ -588,7 +588,7 @@ const ACTION: &str = "expected allow, kill or errno N|ENAME (N 0-4095)";
 
 /// An action: `allow`, `kill`, `errno N` or `errno ENAME` (1 or 2 words).
 fn parse_action(w: &mut Words) -> Result<u32, &'static str> {
-    let e = match w.next().map(|a| word_index("allow kill errno", a, false)) {
+    let e = match w.next().map(|a| word_index(b"allow kill errno", a, false)) {
         Some(Some(0)) => return Ok(ALLOW),
         Some(Some(1)) => return Ok(KILL),
         Some(Some(_)) => w.next().ok_or(ACTION)?,

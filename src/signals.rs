@@ -20,10 +20,12 @@ pub const NSIG: u32 = 64;
 
 /// Names 1..=31 in order, then the aliases IOT, CLD, POLL and the real-time names (with
 /// the sign of their offset): one packed string (a `&[u8]` table would cost 16 bytes per
-/// entry more).
-const NAMES: &str = "HUP INT QUIT ILL TRAP ABRT BUS FPE KILL USR1 SEGV USR2 PIPE ALRM TERM STKFLT \
+/// entry more). Beside `husk init`'s code, which parses `-p`/`-r` (see [`crate::hot!`]).
+const NAMES: &str = crate::hot_str!(
+    "HUP INT QUIT ILL TRAP ABRT BUS FPE KILL USR1 SEGV USR2 PIPE ALRM TERM STKFLT \
 CHLD CONT STOP TSTP TTIN TTOU URG XCPU XFSZ VTALRM PROF WINCH IO PWR SYS IOT CLD POLL RTMIN RTMAX \
-RTMIN+ RTMAX-";
+RTMIN+ RTMAX-"
+);
 /// The numbers of the names after SYS.
 const MORE: [u8; 7] = [6, 17, 29, 32, 64, 32, 64];
 
@@ -32,13 +34,13 @@ pub fn parse(s: &[u8]) -> Option<u32> {
     let (mut n, mut low) = (parse_u64(s), 1);
     if n.is_none() {
         let s = match s.split_at_checked(3) {
-            Some((p, rest)) if word_index("SIG", p, true).is_some() => rest,
+            Some((p, rest)) if word_index(crate::hot!(b"SIG"), p, true).is_some() => rest,
             _ => s,
         };
         // The name, with the sign of an offset, and the offset's digits.
         let i = s.iter().position(|&c| c == b'+' || c == b'-');
         let (name, digits) = s.split_at(i.map_or(s.len(), |i| i + 1));
-        let w = word_index(NAMES, name, true)?;
+        let w = word_index(NAMES.as_bytes(), name, true)?;
         let base = if w < 31 {
             w as u64 + 1
         } else {

@@ -50,7 +50,7 @@ const NAMES: &str = "memory cpu pids";
 fn ctl_bits(mut list: &[u8]) -> u8 {
     let mut bits = 0;
     while !list.is_empty() {
-        if let Some(i) = word_index(NAMES, cut(&mut list, b','), false) {
+        if let Some(i) = word_index(NAMES.as_bytes(), cut(&mut list, b','), false) {
             bits |= 1 << i;
         }
     }
@@ -85,7 +85,8 @@ fn mount_of<'a>(
         let fstype = cut(&mut f, b' ');
         cut(&mut f, b' ');
         // (No cgroup2 option is named like a controller.)
-        if word_index("cgroup cgroup2", fstype, false) != Some(v2 as usize) || ctl_bits(f) != bits {
+        if word_index(b"cgroup cgroup2", fstype, false) != Some(v2 as usize) || ctl_bits(f) != bits
+        {
             continue;
         }
         let root = crate::out::strip_suffix(root, b"/").unwrap_or(root);

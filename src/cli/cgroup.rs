@@ -68,7 +68,7 @@ pub fn parse_opt(arg: Arg, l: &mut Lexer<'_, 'static>, s: &mut CgroupSpec) -> Re
     let Arg::Long(name) = arg else {
         return Ok(false);
     };
-    let found = word_index("memory cpus pids memory-swap cgroup-parent", name, false)
+    let found = word_index(b"memory cpus pids memory-swap cgroup-parent", name, false)
         .and_then(|i| Some((i, OPTS.get(i)?)));
     let Some((i, &(opt, why))) = found else {
         return Ok(false);

@@ -8,7 +8,7 @@ use linux_raw_sys::general::{
 };
 
 // The options that take a value come last, in the order of VALUE_OPTS.
-crate::options!(OPTS {
+crate::options!(hot OPTS {
     HELP_ = "h help",
     VERSION = "V version",
     LICENSE = "l license",
@@ -28,8 +28,11 @@ crate::options!(OPTS {
     MODULES = "- modules",
 });
 
-/// Each option from PDEATH on: its name, and what a bad value gets told.
-const VALUE_OPTS: [(&str, &str); 7] = [
+/// Each option from PDEATH on: its name, and what a bad value gets told. Read on every
+/// value: kept beside `husk init`'s code (see [`crate::hot!`]).
+#[allow(unsafe_code)]
+#[link_section = ".rodata.hot"]
+static VALUE_OPTS: [(&str, &str); 7] = [
     ("-p", "not a signal"),
     ("-e", "not an exit code (0-255)"),
     (
@@ -157,10 +160,10 @@ pub fn parse<'a, 'e>(
         flags: (booted as u32) << KERNEL,
         ..InitOpts::default()
     };
-    if getenv(env.clone(), b"TINI_SUBREAPER").is_some() {
+    if getenv(env.clone(), crate::hot!(b"TINI_SUBREAPER")).is_some() {
         o.flags |= 1 << SUBREAPER;
     }
-    if getenv(env.clone(), b"TINI_KILL_PROCESS_GROUP").is_some() {
+    if getenv(env.clone(), crate::hot!(b"TINI_KILL_PROCESS_GROUP")).is_some() {
         o.flags |= 1 << GROUP;
     }
     let mut l = Lexer::new(args, start);
@@ -188,7 +191,7 @@ pub fn parse<'a, 'e>(
         }
     }
     // As in tini, the variable is read after the flags and replaces what -v said.
-    if let Some(v) = getenv(env, b"TINI_VERBOSITY") {
+    if let Some(v) = getenv(env, crate::hot!(b"TINI_VERBOSITY")) {
         o.verbosity = atoi_verbosity(v);
     }
     o.cmd = l.rest();
@@ -246,7 +249,7 @@ fn value<'a>(o: &mut InitOpts<'a>, id: usize, v: &'a [u8]) -> Option<()> {
         }
         GRACE => o.grace_ms = Some(parse_fixed(v, 3).filter(|&ms| ms <= 86_400_000)?),
         ON_EXIT => {
-            let i = word_index("poweroff reboot halt restart", v, false)?;
+            let i = word_index(b"poweroff reboot halt restart", v, false)?;
             o.on_exit = *[
                 OnExit::Poweroff,
                 OnExit::Reboot,

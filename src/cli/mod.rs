@@ -63,11 +63,11 @@ impl<'s, 'a> Lexer<'s, 'a> {
         }
         let a = self.args[self.next];
         self.next += 1;
-        if a == b"--" {
+        if a == crate::hot!(b"--") {
             self.ended = true;
             return Ok(None);
         }
-        if let Some(long) = crate::out::strip_prefix(a, b"--") {
+        if let Some(long) = crate::out::strip_prefix(a, crate::hot!(b"--")) {
             let (name, value) = cut(long, b'=');
             self.pending = value;
             return Ok(Some(Arg::Long(name)));
@@ -104,14 +104,22 @@ impl<'s, 'a> Lexer<'s, 'a> {
 /// the short letter or `-`, separated by `|`) and a constant per entry holding its
 /// index, for `match find(TABLE, arg)`. A packed table and a match on small integers
 /// compile to a fraction of what a `match` on byte strings does.
+/// `hot` keeps the table beside `husk init`'s code (see [`crate::hot!`]).
 #[macro_export]
 macro_rules! options {
     ($table:ident { $($id:ident = $spec:literal,)* }) => {
+        $crate::options!(@ids $($id)*);
+        const $table: &str = concat!($($spec, "|",)*);
+    };
+    (hot $table:ident { $($id:ident = $spec:literal,)* }) => {
+        $crate::options!(@ids $($id)*);
+        const $table: &str = $crate::hot_str!(concat!($($spec, "|",)*));
+    };
+    (@ids $($id:ident)*) => {
         #[allow(non_camel_case_types, clippy::upper_case_acronyms, dead_code)]
         #[repr(u8)]
         enum Ids { $($id,)* }
         $(#[allow(dead_code)] const $id: usize = Ids::$id as usize;)*
-        const $table: &str = concat!($($spec, "|",)*);
     };
 }
 
@@ -128,7 +136,7 @@ pub fn find(table: &str, arg: Arg) -> Option<usize> {
                 let mut hit = false;
                 while let Some(ns) = names {
                     let (n, more) = cut(ns, b' ');
-                    hit |= n == l || crate::out::strip_prefix(n, b"--") == Some(l);
+                    hit |= n == l || crate::out::strip_prefix(n, crate::hot!(b"--")) == Some(l);
                     names = more;
                 }
                 hit
@@ -174,8 +182,11 @@ pub fn unknown(arg: Arg, cmd: &'static str) -> Error {
 
 /// `VAR` from an environment given as `KEY=VALUE` strings.
 pub fn getenv<'a>(env: impl Iterator<Item = &'a [u8]>, key: &[u8]) -> Option<&'a [u8]> {
-    env.filter_map(|e| crate::out::strip_prefix(crate::out::strip_prefix(e, key)?, b"="))
-        .next()
+    env.filter_map(|e| match crate::out::strip_prefix(e, key)? {
+        [b'=', v @ ..] => Some(v),
+        _ => None,
+    })
+    .next()
 }
 
 #[cfg(test)]

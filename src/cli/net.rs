@@ -136,7 +136,7 @@ pub const EXEC: usize = 3;
 pub fn parse_netns(args: &[&'static [u8]]) -> Result<(usize, &'static [u8])> {
     let verb = args.get(2).copied().unwrap_or(b"list");
     let name = args.get(3).copied().unwrap_or(b"");
-    let Some(v) = crate::out::word_index(VERBS, verb, false) else {
+    let Some(v) = crate::out::word_index(VERBS.as_bytes(), verb, false) else {
         return Err(Error::bad("netns", verb, "expected add, del, list or exec"));
     };
     if v != LIST && v <= EXEC {

@@ -168,10 +168,10 @@ fn parse_rlimit(v: &[u8]) -> Result<Rlimit> {
     let why = "expected NAME=SOFT[:HARD] (numbers or unlimited)";
     let (name, vals) = split(v, b'=').ok_or_else(|| bad("--rlimit", v, why))?;
     let name = match name.split_at_checked(7) {
-        Some((pre, rest)) if crate::out::word_index("rlimit_", pre, true).is_some() => rest,
+        Some((pre, rest)) if crate::out::word_index(b"rlimit_", pre, true).is_some() => rest,
         _ => name,
     };
-    let resource = crate::out::word_index(spec::RLIMIT_NAMES, name, true)
+    let resource = crate::out::word_index(spec::RLIMIT_NAMES.as_bytes(), name, true)
         .ok_or_else(|| bad("--rlimit", v, spec::RLIMIT_UNKNOWN))? as u32;
     let val = |s: &[u8]| -> Option<u64> {
         if s == b"unlimited" || s == b"infinity" {

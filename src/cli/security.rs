@@ -70,7 +70,7 @@ pub fn parse_opt(arg: Arg, l: &mut Lexer<'_, 'static>, s: &mut SecSpec) -> Resul
     let Arg::Long(name) = arg else {
         return Ok(false);
     };
-    let Some(i) = word_index(NAMES, name, false) else {
+    let Some(i) = word_index(NAMES.as_bytes(), name, false) else {
         return Ok(false);
     };
     match i {
@@ -118,7 +118,7 @@ impl SecSpec {
         caps.named &= caps.keep;
         let mut base = match self
             .seccomp
-            .map(|v| (v, word_index("default unconfined", v, false)))
+            .map(|v| (v, word_index(b"default unconfined", v, false)))
         {
             // Not given: default, or none with --privileged (as Docker).
             None | Some((_, Some(0))) if !self.privileged || self.seccomp.is_some() => {
