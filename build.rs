@@ -4,8 +4,9 @@
 //! its own `_start` and links no C library: `-nostartfiles -nostdlib`. It must be
 //! `-static -no-pie`: a static-PIE with our own `_start` would crash, because nothing
 //! would apply its relocations (that is the C library's start-up code's job). `link.ld`
-//! discards the unwind tables; `-z noseparate-code` and `-z norelro` stop the linker from
-//! padding segments to page boundaries.
+//! is the whole linker script (`-T`): `husk init`'s code and data in segments of their
+//! own, the rest after them, no unwind tables; `-z noseparate-code` and `-z norelro` stop
+//! the linker from padding segments to page boundaries.
 //!
 //! Syscall tables (`$OUT_DIR/sysnames.rs`, see src/sysnames.rs): seccomp profiles name
 //! system calls, and a table of `&str` would cost 16 bytes per entry on top of ~3.5 KB of
