@@ -14,14 +14,21 @@ use common::*;
 use std::path::PathBuf;
 use std::process::Command;
 
+/// The aarch64 husk: $HUSK_AARCH64 (`make test` sets it), or where `make cross` puts it.
+fn aarch64_bin() -> PathBuf {
+    std::env::var_os("HUSK_AARCH64")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("target/aarch64-unknown-linux-musl/release/husk")
+        })
+}
+
 /// `qemu-aarch64-static <aarch64 husk>`, or None (with a SKIP line) when either is missing
 /// and `make test` did not ask for them (it sets HUSK_AARCH64).
 fn husk64(test: &str) -> Option<Command> {
     let required = std::env::var_os("HUSK_AARCH64");
-    let bin = required.clone().map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("target/aarch64-unknown-linux-musl/release/husk")
-    });
+    let bin = aarch64_bin();
     let qemu = Command::new("qemu-aarch64-static")
         .arg("--version")
         .output();
@@ -44,12 +51,7 @@ fn runs_as_an_aarch64_binary() {
     let Some(_) = husk64("runs_as_an_aarch64_binary") else {
         return;
     };
-    let bin = std::env::var_os("HUSK_AARCH64")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-                .join("target/aarch64-unknown-linux-musl/release/husk")
-        });
+    let bin = aarch64_bin();
     let o = run(Command::new("file").arg("-b").arg(&bin));
     let f = stdout(&o);
     assert!(
@@ -64,17 +66,7 @@ fn runs_as_an_aarch64_binary() {
 #[test]
 #[ignore = "over the 64 KiB budget (issues 2 and 5): run with --ignored"]
 fn binaries_stay_within_64_kib() {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    for (var, path) in [
-        ("HUSK", "target/release/husk"),
-        (
-            "HUSK_AARCH64",
-            "target/aarch64-unknown-linux-musl/release/husk",
-        ),
-    ] {
-        let bin = std::env::var_os(var)
-            .map(PathBuf::from)
-            .unwrap_or_else(|| root.join(path));
+    for bin in [husk(), aarch64_bin()] {
         let len = std::fs::metadata(&bin).unwrap().len();
         assert!(len <= 65536, "{}: {len} bytes, over 64 KiB", bin.display());
     }
@@ -105,11 +97,7 @@ fn load_segments(bin: &std::path::Path) -> Vec<(u32, u64, u64)> {
 /// husk; together at most six 4 KiB pages, so that an init stays within 48 kB.
 #[test]
 fn both_builds_keep_the_init_apart() {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let aarch64 = std::env::var_os("HUSK_AARCH64")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target/aarch64-unknown-linux-musl/release/husk"));
-    for bin in [husk(), aarch64] {
+    for bin in [husk(), aarch64_bin()] {
         if !bin.exists() {
             assert!(
                 std::env::var_os("HUSK_AARCH64").is_none(),
