@@ -22,6 +22,9 @@ pub enum Arg<'a> {
     Operand(&'a [u8]),
 }
 
+/// `--`, read by every parse (`husk init`'s too, see [`crate::hot!`]).
+const DASHES: &[u8] = crate::hot!(b"--");
+
 pub struct Lexer<'s, 'a> {
     args: &'s [&'a [u8]],
     next: usize,
@@ -63,11 +66,11 @@ impl<'s, 'a> Lexer<'s, 'a> {
         }
         let a = self.args[self.next];
         self.next += 1;
-        if a == crate::hot!(b"--") {
+        if a == DASHES {
             self.ended = true;
             return Ok(None);
         }
-        if let Some(long) = crate::out::strip_prefix(a, crate::hot!(b"--")) {
+        if let Some(long) = crate::out::strip_prefix(a, DASHES) {
             let (name, value) = cut(long, b'=');
             self.pending = value;
             return Ok(Some(Arg::Long(name)));
@@ -136,7 +139,7 @@ pub fn find(table: &str, arg: Arg) -> Option<usize> {
                 let mut hit = false;
                 while let Some(ns) = names {
                     let (n, more) = cut(ns, b' ');
-                    hit |= n == l || crate::out::strip_prefix(n, crate::hot!(b"--")) == Some(l);
+                    hit |= n == l || crate::out::strip_prefix(n, DASHES) == Some(l);
                     names = more;
                 }
                 hit
